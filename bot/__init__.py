@@ -1,0 +1,1 @@
+"""tepai: wiring, settings, CLI and channels."""

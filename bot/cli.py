@@ -1,0 +1,209 @@
+"""The `tepai` command line.
+
+Exit codes (stable, scripts rely on them):
+  0  success — for `ask`, the question was answered or honestly declined
+  1  unexpected internal error (details on stderr, never a traceback to users)
+  2  invalid input or usage (empty, too long, or no text in the question)
+  3  invalid or missing setting (the message names it)
+  4  knowledge base unavailable (another process is indexing, or indexing failed)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from bot import texts
+from bot.settings import Settings, SettingsError, load_settings
+
+EXIT_OK, EXIT_ERROR, EXIT_INPUT, EXIT_SETTINGS, EXIT_UNAVAILABLE = 0, 1, 2, 3, 4
+
+log = logging.getLogger("tepai")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tepai", description="企业科技特派员专项行动政策助手")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    index = sub.add_parser("index", help="索引政策文件（不带路径时索引内置语料）")
+    index.add_argument("paths", nargs="*", type=Path, help="文件或目录：.txt .md .docx .pdf .html")
+    index.add_argument("--prune", action="store_true", help="移除源文件已不存在的文档")
+    index.add_argument("--json", action="store_true", help="输出 JSON 摘要")
+
+    ask = sub.add_parser("ask", help="根据政策文件回答问题")
+    ask.add_argument("question", nargs="?", help="问题；省略且带 --json 时从标准输入逐行读取")
+    ask.add_argument("--json", action="store_true", help="输出 JSON")
+
+    sub.add_parser("run", help="启动 tepai（目前：建立索引并打开问答提示符）")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_SETTINGS
+    try:
+        if args.command == "index":
+            return cmd_index(settings, args.paths, args.prune, args.json)
+        if args.command == "ask":
+            return cmd_ask(settings, args.question, args.json)
+        if args.command == "run":
+            return cmd_run(settings)
+    except SettingsError as exc:  # e.g. an embedding model that is not available offline
+        print(str(exc), file=sys.stderr)
+        return EXIT_SETTINGS
+    except KeyboardInterrupt:
+        print("", file=sys.stderr)
+        return 130
+    except Exception:
+        log.exception("unexpected error")
+        print(texts.INTERNAL_ERROR, file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_INPUT
+
+
+def _knowledge(settings: Settings):  # type: ignore[no-untyped-def]
+    from knowledge.service import open_knowledge
+
+    return open_knowledge(settings)
+
+
+def _progress_bar(enabled: bool):  # type: ignore[no-untyped-def]
+    """A tqdm bar on a terminal's stderr; silent otherwise."""
+    if not enabled or not sys.stderr.isatty():
+        return None, lambda *_: None
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, unit="文件", file=sys.stderr, leave=False)
+
+    def progress(label: str, done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.set_description(label[:30])
+        bar.refresh()
+
+    return bar, progress
+
+
+def cmd_index(settings: Settings, paths: list[Path], prune: bool, as_json: bool) -> int:
+    from knowledge.index import BUNDLED_CORPUS, IndexBusy
+
+    kb = _knowledge(settings)
+    bar, progress = _progress_bar(not as_json)
+    try:
+        report = kb.index.update(paths or [BUNDLED_CORPUS], prune=prune, progress=progress)
+    except IndexBusy:
+        print(texts.INDEX_BUSY, file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    finally:
+        if bar is not None:
+            bar.close()
+    if as_json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False))
+    else:
+        for item in report.files:
+            if item.outcome == "failed":
+                print(texts.INDEX_FAILED_FILE.format(path=item.path, reason=item.reason), file=sys.stderr)
+        print(texts.INDEX_SUMMARY.format(**{k: getattr(report, k) for k in
+                                            ("added", "updated", "skipped", "failed", "pruned", "chunks")}))
+    return EXIT_OK
+
+
+def ensure_index(kb, quiet: bool = False) -> None:  # type: ignore[no-untyped-def]
+    """Index the bundled corpus when no index exists yet (first run)."""
+    from knowledge.index import BUNDLED_CORPUS
+
+    if kb.index.snapshot() is None:
+        if not quiet:
+            print(texts.INDEXING_BUNDLED, file=sys.stderr)
+        kb.index.update([BUNDLED_CORPUS])
+
+
+def answer_payload(answerer, question: str) -> tuple[dict, int]:  # type: ignore[no-untyped-def]
+    """The stable JSON object for one question, and the exit code it implies."""
+    from knowledge.answers import MAX_QUESTION_CHARS, InvalidQuestion
+
+    try:
+        answer = answerer.answer(question)
+    except InvalidQuestion as exc:
+        return (
+            {"answered": False, "answer": texts.invalid_question(exc.code, MAX_QUESTION_CHARS),
+             "draft": False, "citations": [], "error": exc.code},
+            EXIT_INPUT,
+        )
+    payload = {
+        "answered": answer.answered,
+        "answer": texts.render_answer(answer),
+        "draft": answer.draft,
+        "citations": [
+            {"doc": c.doc, "section": c.section, "text": c.text, "score": c.score} for c in answer.citations
+        ],
+    }
+    return payload, EXIT_OK
+
+
+def _answerer(settings: Settings):  # type: ignore[no-untyped-def]
+    from knowledge.answers import Answerer
+
+    kb = _knowledge(settings)
+    ensure_index(kb)
+    return Answerer(kb.retriever, settings.min_confidence, generator=_generator(settings))
+
+
+def _generator(settings: Settings):  # type: ignore[no-untyped-def]
+    if settings.answer_mode != "generative":
+        return None
+    from knowledge.generative import Generator
+
+    return Generator.from_settings(settings)
+
+
+def cmd_ask(settings: Settings, question: str | None, as_json: bool, stdin: TextIO | None = None) -> int:
+    stdin = stdin or sys.stdin
+    if question is None and not as_json:
+        print("请给出问题，例如：tepai ask \"到2027年特派员覆盖率目标是多少？\"", file=sys.stderr)
+        return EXIT_INPUT
+    answerer = _answerer(settings)
+    if question is not None:
+        payload, code = answer_payload(answerer, question)
+        print(json.dumps(payload, ensure_ascii=False) if as_json else payload["answer"])
+        return code
+    # Batch: one question per line, one JSON object per line; the model loads once.
+    for line in stdin:
+        payload, _ = answer_payload(answerer, line.rstrip("\n"))
+        print(json.dumps(payload, ensure_ascii=False), flush=True)
+    return EXIT_OK
+
+
+def cmd_run(settings: Settings) -> int:
+    """Interactive question prompt over the bundled corpus (the bot issue replaces this)."""
+    answerer = _answerer(settings)
+    print(texts.PROMPT_WELCOME)
+    while True:
+        try:
+            line = input(texts.PROMPT)
+        except EOFError:
+            print()
+            break
+        if line.strip() in ("/quit", "/exit", "quit", "exit"):
+            break
+        if not line.strip():
+            continue
+        payload, _ = answer_payload(answerer, line)
+        print(payload["answer"])
+        print()
+    print(texts.BYE)
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

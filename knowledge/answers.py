@@ -1,0 +1,167 @@
+"""Answers: the best clauses quoted verbatim with their sources, or an honest decline.
+
+`Answerer.answer(question)` returns an `Answer` — structured content, no channel
+formatting. Whether the documents cover a question is decided from two kinds of
+evidence, because neither alone is reliable:
+
+- lexical coverage: the IDF-weighted share of the question's words that a cited clause
+  contains. Strong for Chinese questions about Chinese documents; meaningless for a
+  question in another language.
+- semantic similarity: the cosine between the question and the best-matching sentence.
+  Cross-language similarities run systematically lower, so the bar depends on how much
+  of the question is in Chinese.
+
+`confidence` puts both on one scale where 0.5 is the bar (TEPAI_MIN_CONFIDENCE).
+The bars were calibrated on the dev sets (in-scope vs out-of-scope questions) and
+checked on held-out questions; see benchmarks/retrieval.py.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from knowledge.retrieval import Hit, Retriever
+
+MAX_QUESTION_CHARS = 500
+MAX_QUOTED_CHARS = 600
+MAX_CITATIONS = 3
+DEFAULT_MIN_CONFIDENCE = 0.5
+# Bars (each maps to confidence 0.5).
+COVERAGE_BAR = 0.30
+SIMILARITY_BAR_SAME_LANGUAGE = 0.45
+SIMILARITY_BAR_CROSS_LANGUAGE = 0.25
+# A further citation must score at least this share of the best one.
+RELATIVE_CUTOFF = 0.6
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+class InvalidQuestion(ValueError):
+    """The question cannot be answered as asked; `code` selects the reply text."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code  # empty | too_long | no_text
+
+
+@dataclass(frozen=True)
+class Citation:
+    doc: str  # document title
+    section: str  # heading path
+    text: str  # verbatim clause
+    score: float
+    draft: bool
+    issuer: str | None = None
+    date: str | None = None
+    chunk_id: str = ""
+
+
+@dataclass
+class Answer:
+    question: str
+    answered: bool
+    citations: list[Citation] = field(default_factory=list)
+    confidence: float = 0.0
+    best_score: float = 0.0
+    generated: str | None = None  # generative mode: model text citing [1], [2] …
+
+    @property
+    def draft(self) -> bool:
+        return any(c.draft for c in self.citations)
+
+
+def clean_question(question: str) -> str:
+    """Strip control characters and collapse whitespace; raise `InvalidQuestion`."""
+    text = re.sub(r"[\x00-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]", " ", question or "")
+    text = re.sub(r"\s+", " ", text).strip()
+    if not text:
+        raise InvalidQuestion("empty")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise InvalidQuestion("too_long")
+    if not re.search(r"[\w\u3400-\u9fff]", text):
+        raise InvalidQuestion("no_text")  # emoji or punctuation only
+    return text
+
+
+def chinese_share(text: str) -> float:
+    cjk = len(_CJK.findall(text))
+    latin = len(_LATIN.findall(text))
+    return cjk / (cjk + latin) if cjk + latin else 0.0
+
+
+def confidence(question: str, hits: list[Hit]) -> float:
+    """0–1; at or above 0.5 the documents are taken to answer the question."""
+    if not hits:
+        return 0.0
+    share = chinese_share(question)
+    coverage = max(h.coverage for h in hits) * share
+    similarity = max(h.dense for h in hits)
+    bar = SIMILARITY_BAR_SAME_LANGUAGE if share >= 0.5 else SIMILARITY_BAR_CROSS_LANGUAGE
+    strength = max(coverage / COVERAGE_BAR, similarity / bar)
+    return min(1.0, 0.5 * strength)
+
+
+def _trim(text: str, budget: int) -> str:
+    """Whole sentences of `text` within `budget` characters (at least one, cut if needed)."""
+    if len(text) <= budget:
+        return text
+    out = ""
+    for sentence in re.split(r"(?<=[。！？；])", text):
+        if out and len(out) + len(sentence) > budget:
+            break
+        out += sentence
+    return out if len(out) <= budget else out[: max(0, budget - 1)] + "…"
+
+
+class AnswerGenerator(Protocol):
+    """Writes a prose answer from numbered clauses; returns None to fall back."""
+
+    def generate(self, question: str, citations: list[Citation]) -> str | None: ...
+
+
+class Answerer:
+    def __init__(self, retriever: Retriever, min_confidence: float | None = None,
+                 generator: AnswerGenerator | None = None) -> None:
+        self.retriever = retriever
+        self.min_confidence = DEFAULT_MIN_CONFIDENCE if min_confidence is None else min_confidence
+        self.generator = generator
+
+    def answer(self, question: str) -> Answer:
+        """Raises `InvalidQuestion` for input that is not a question."""
+        question = clean_question(question)
+        hits = self.retriever.search(question, k=5)
+        conf = confidence(question, hits[:3])
+        best = hits[0].score if hits else 0.0
+        if conf < self.min_confidence:
+            return Answer(question, answered=False, confidence=conf, best_score=best)
+        answer = Answer(question, True, self._citations(hits), conf, best)
+        if self.generator is not None:
+            # Any failure inside the generator means the extractive answer stands.
+            answer.generated = self.generator.generate(question, answer.citations)
+        return answer
+
+    def _citations(self, hits: list[Hit]) -> list[Citation]:
+        citations: list[Citation] = []
+        budget = MAX_QUOTED_CHARS
+        top = hits[0].score
+        for hit in hits[:MAX_CITATIONS]:
+            if citations and (hit.score < RELATIVE_CUTOFF * top or budget < 40):
+                break
+            text = _trim(hit.chunk.text, budget)
+            budget -= len(text)
+            citations.append(
+                Citation(
+                    doc=hit.doc.title,
+                    section=hit.chunk.section,
+                    text=text,
+                    score=round(hit.score, 4),
+                    draft=hit.doc.is_draft,
+                    issuer=hit.doc.issuer,
+                    date=hit.doc.date,
+                    chunk_id=hit.chunk.id,
+                )
+            )
+        return citations

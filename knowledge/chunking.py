@@ -1,0 +1,127 @@
+"""Split a document into citable chunks along the structure of Chinese policy text.
+
+A chunk never spans two sections; a long section splits at sentence ends (。！？；),
+so every chunk is a run of whole sentences quoted verbatim. Each chunk keeps its
+heading path, e.g. `二、重点任务 › （二）着力在成果转移转化上强化服务，加快提升企业创新质效`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from knowledge.documents import Document
+from knowledge.structure import parse_heading
+
+PATH_SEPARATOR = " › "
+PREAMBLE = "序言"
+MAX_CHARS = 200
+# A single sentence longer than this is cut at commas; shorter ones stay whole.
+MAX_SENTENCE = 400
+
+_SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
+_CLAUSE_END = re.compile(r"(?<=[，、,])")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str
+    doc_key: str
+    ordinal: int
+    section: str  # heading path joined with PATH_SEPARATOR
+    text: str  # verbatim clause text
+
+    @property
+    def heading(self) -> str:
+        """The innermost heading, used to give the clause its context when indexed."""
+        return self.section.rsplit(PATH_SEPARATOR, 1)[-1]
+
+    @property
+    def sentences(self) -> list[str]:
+        return split_sentences(self.text)
+
+    def unit_ids(self) -> list[str]:
+        """Ids of the sentence vectors this chunk is searched by (one per sentence)."""
+        return [f"{self.id}:{n}" for n in range(len(self.sentences))]
+
+    @property
+    def index_text(self) -> str:
+        heading = "" if self.section == PREAMBLE else self.heading
+        return f"{heading}\n{self.text}" if heading else self.text
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences with their closing punctuation; over-long ones cut at commas."""
+    out: list[str] = []
+    for sentence in _SENTENCE_END.split(text):
+        sentence = sentence.strip()
+        if not sentence:
+            continue
+        if len(sentence) <= MAX_SENTENCE:
+            out.append(sentence)
+            continue
+        piece = ""
+        for clause in _CLAUSE_END.split(sentence):
+            if piece and len(piece) + len(clause) > MAX_CHARS:
+                out.append(piece)
+                piece = ""
+            piece += clause
+        if piece:
+            out.append(piece)
+    return out
+
+
+def _pack(sentences: list[str], max_chars: int) -> list[str]:
+    chunks: list[str] = []
+    current = ""
+    for sentence in sentences:
+        if current and len(current) + len(sentence) > max_chars:
+            chunks.append(current)
+            current = ""
+        current += sentence
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _chunk_id(doc: Document, ordinal: int, section: str, text: str) -> str:
+    digest = hashlib.sha1(f"{doc.sha256}\x1f{ordinal}\x1f{section}\x1f{text}".encode()).hexdigest()
+    return digest[:24]
+
+
+def chunk_document(doc: Document, max_chars: int = MAX_CHARS) -> list[Chunk]:
+    """Chunks of `doc` in reading order."""
+    sections: list[tuple[str, list[str]]] = []  # (heading path, paragraphs)
+    stack: list[tuple[int, str]] = []
+    body: list[str] = []
+
+    def flush() -> None:
+        if body:
+            path = PATH_SEPARATOR.join(title for _, title in stack) or PREAMBLE
+            sections.append((path, list(body)))
+            body.clear()
+
+    for para in doc.paragraphs:
+        heading = parse_heading(para)
+        if heading is None:
+            body.append(para)
+            continue
+        flush()
+        while stack and stack[-1][0] >= heading.level:
+            stack.pop()
+        stack.append((heading.level, heading.title))
+        if heading.body:
+            body.append(heading.body)
+    flush()
+
+    chunks: list[Chunk] = []
+    for path, paragraphs in sections:
+        # Paragraphs of one section pack together; each keeps whole sentences.
+        sentences: list[str] = []
+        for para in paragraphs:
+            sentences.extend(split_sentences(para))
+        for text in _pack(sentences, max_chars):
+            ordinal = len(chunks)
+            chunks.append(Chunk(_chunk_id(doc, ordinal, path, text), doc.key, ordinal, path, text))
+    return chunks

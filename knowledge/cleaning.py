@@ -1,0 +1,99 @@
+"""Repair text extracted from PDFs into clean paragraphs.
+
+PDF extraction (and the bundled policy file) leaves hard-wrapped lines, blank lines
+between them, leading spaces and lone page numbers in the middle of sentences.
+`to_paragraphs` rebuilds paragraphs without breaking phrases. Text that is not
+hard-wrapped (DOCX, HTML, Markdown) keeps its own line structure.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from knowledge.structure import is_heading_start
+
+# A line holding only a page number: "5", "- 5 -", "— 12 —", "第 3 页", "3/12".
+_PAGE_NUMBER = re.compile(
+    r"^[-—–\s]*(?:\d{1,4}|第\s*\d{1,4}\s*页(?:\s*[/，,]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*/\s*\d{1,4})[-—–\s]*$"
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
+_TERMINAL = tuple("。！？；：!?;:")
+# Hard-wrapped text: a line is "full" when its width reaches this share of the page width.
+_FULL_LINE = 0.85
+_MIN_WRAPPED_SHARE = 0.3
+
+
+def display_width(text: str) -> int:
+    """Columns `text` takes on a page: CJK and full-width punctuation count twice."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in text)
+
+
+def normalize(text: str) -> str:
+    """Unify newlines, drop control and zero-width characters, NFKC-free (keeps full-width)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    text = text.replace("\u3000", " ").replace("\xa0", " ")
+    return _CONTROL.sub("", text)
+
+
+def is_page_number(line: str) -> bool:
+    return bool(_PAGE_NUMBER.match(line.strip()))
+
+
+def _join(left: str, right: str) -> str:
+    # Chinese lines join with nothing; a space survives only between two Latin words.
+    if left and right and left[-1].isascii() and left[-1].isalnum() and right[0].isascii() and right[0].isalnum():
+        return left + " " + right
+    return left + right
+
+
+def page_width(lines: list[str]) -> int:
+    """The width of a full line: the 90th percentile of line widths."""
+    widths = sorted(display_width(line) for line in lines)
+    return widths[int(0.9 * (len(widths) - 1))] if widths else 0
+
+
+def is_hard_wrapped(lines: list[str]) -> bool:
+    """True when many lines end at (nearly) the same width: extracted PDF text."""
+    if len(lines) < 4:
+        return False
+    width = page_width(lines)
+    if width < 20:
+        return False
+    full = sum(1 for line in lines if display_width(line) >= _FULL_LINE * width)
+    return full / len(lines) >= _MIN_WRAPPED_SHARE
+
+
+def to_paragraphs(text: str, wrapped: bool | None = None) -> list[str]:
+    """Split `text` into repaired paragraphs.
+
+    `wrapped=None` detects hard wrapping from the line widths.
+    """
+    lines = [line.strip() for line in normalize(text).split("\n")]
+    lines = [re.sub(r" {2,}", " ", line) for line in lines if line and not is_page_number(line)]
+    if not lines:
+        return []
+    if wrapped is None:
+        wrapped = is_hard_wrapped(lines)
+    if not wrapped:
+        return lines
+
+    width = page_width(lines)
+    paragraphs: list[str] = []
+    current = ""
+    last_line = ""
+    for line in lines:
+        if current and is_heading_start(line):
+            # A heading never continues the previous line, unless that line was cut
+            # mid-phrase (full width, no closing punctuation) - then it is just text.
+            if not (display_width(last_line) >= _FULL_LINE * width and not current.endswith(_TERMINAL)):
+                paragraphs.append(current)
+                current = ""
+        current = _join(current, line) if current else line
+        last_line = line
+        if display_width(line) < _FULL_LINE * width:
+            paragraphs.append(current)
+            current = ""
+    if current:
+        paragraphs.append(current)
+    return paragraphs

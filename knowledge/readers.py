@@ -1,0 +1,140 @@
+"""Read policy files of each supported format into plain text.
+
+Each reader returns `RawText`; anything that cannot be read raises
+`UnreadableDocument` with a reason in Chinese, shown to the operator by file name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".docx", ".pdf", ".html", ".htm")
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+
+class UnreadableDocument(Exception):
+    """The file cannot be turned into text; `reason` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class RawText:
+    text: str
+    # True: lines are hard-wrapped (PDF); False: one line per paragraph; None: detect.
+    wrapped: bool | None = None
+    # Metadata the format itself carries (front matter, <title>, core properties).
+    meta: dict[str, str] = field(default_factory=dict)
+
+
+def read_source(path: Path) -> RawText:
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise UnreadableDocument(f"不支持的文件类型 {suffix or '（无扩展名）'}")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise UnreadableDocument(f"无法读取文件：{exc.strerror or exc}") from None
+    if size == 0:
+        raise UnreadableDocument("文件为空")
+    if size > MAX_FILE_BYTES:
+        raise UnreadableDocument(f"文件超过 {MAX_FILE_BYTES // (1024 * 1024)} MB 上限")
+    reader = _READERS[suffix]
+    try:
+        raw = reader(path)
+    except UnreadableDocument:
+        raise
+    except OSError as exc:
+        raise UnreadableDocument(f"无法读取文件：{exc.strerror or exc}") from None
+    except Exception as exc:  # a corrupt file makes parsers raise anything
+        raise UnreadableDocument(f"文件已损坏或格式不正确（{type(exc).__name__}）") from None
+    if not raw.text.strip():
+        raise UnreadableDocument("未提取到文字（空文档或扫描件）")
+    return raw
+
+
+def decode_text(data: bytes) -> str:
+    """Decode bytes as UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UnreadableDocument("无法识别文本编码（支持 UTF-8、GB18030/GBK、UTF-16）")
+
+
+def _looks_binary(data: bytes) -> bool:
+    return b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff"))
+
+
+def read_txt(path: Path) -> RawText:
+    data = path.read_bytes()
+    if _looks_binary(data):
+        raise UnreadableDocument("不是文本文件（含二进制内容）")
+    return RawText(decode_text(data))
+
+
+_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
+
+
+def read_markdown(path: Path) -> RawText:
+    data = path.read_bytes()
+    if _looks_binary(data):
+        raise UnreadableDocument("不是文本文件（含二进制内容）")
+    text = decode_text(data)
+    meta: dict[str, str] = {}
+    match = _FRONT_MATTER.match(text)
+    if match:
+        for line in match.group(1).splitlines():
+            key, sep, value = line.partition(":")
+            if sep and key.strip() in ("title", "issuer", "date", "status"):
+                meta[key.strip()] = value.strip().strip("\"'")
+        text = text[match.end():]
+    lines = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        heading = re.match(r"^#{1,6}\s+(.*)$", stripped)
+        if heading:
+            stripped = heading.group(1).strip()
+            if not meta.get("title") and line.startswith("# "):
+                meta["title"] = stripped
+                continue
+        stripped = re.sub(r"^[-*+]\s+", "", stripped)  # list bullets
+        stripped = re.sub(r"(\*\*|__|`)", "", stripped)  # emphasis and code marks
+        lines.append(stripped)
+    return RawText("\n".join(lines), wrapped=False, meta=meta)
+
+
+def read_docx(path: Path) -> RawText:
+    from knowledge.formats import docx_text
+
+    return docx_text(path)
+
+
+def read_pdf(path: Path) -> RawText:
+    from knowledge.formats import pdf_text
+
+    return pdf_text(path)
+
+
+def read_html(path: Path) -> RawText:
+    from knowledge.formats import html_text
+
+    return html_text(path)
+
+
+_READERS = {
+    ".txt": read_txt,
+    ".md": read_markdown,
+    ".markdown": read_markdown,
+    ".docx": read_docx,
+    ".pdf": read_pdf,
+    ".html": read_html,
+    ".htm": read_html,
+}

@@ -1,0 +1,1 @@
+"""SQL store: models, repositories, migrations (filled by the bot issue)."""

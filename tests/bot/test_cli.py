@@ -1,0 +1,80 @@
+"""The `tepai` CLI contract other tools script against, run as real subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CORPUS_FILE
+
+
+def tepai(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin, capture_output=True, text=True, timeout=120,
+        env={**os.environ, **(env or {})}, cwd=Path(__file__).resolve().parents[2],
+    )
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    env = {"TEPAI_DATA_DIR": str(tmp_path_factory.mktemp("cli") / "data")}
+    done = tepai("index", "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["documents"]["added"] == 1 and summary["chunks"] > 10
+    return env
+
+
+def test_ask_json_prints_one_object_with_citations(indexed: dict[str, str]) -> None:
+    done = tepai("ask", "--json", "到2027年特派员覆盖率目标是多少？", env=indexed)
+    assert done.returncode == 0, done.stderr
+    payload = json.loads(done.stdout)
+    assert set(payload) == {"answered", "answer", "draft", "citations"}
+    assert payload["answered"] and payload["draft"]
+    first = payload["citations"][0]
+    assert set(first) == {"doc", "section", "text", "score"}
+    assert "50%" in first["text"] and first["section"] == "一、工作目标"
+
+
+def test_ask_reads_one_question_per_line_in_batch(indexed: dict[str, str]) -> None:
+    questions = "特派员征集选聘公告面向哪些单位发布？\n\n明天会下雨吗？\n" + "长" * 20000 + "\n"
+    done = tepai("ask", "--json", stdin=questions, env=indexed)
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [p["answered"] for p in lines] == [True, False, False, False]
+    assert lines[1]["error"] == "empty" and lines[3]["error"] == "too_long"
+    assert "error" not in lines[2] and lines[2]["citations"] == []
+
+
+def test_readable_answer_and_exit_codes(indexed: dict[str, str]) -> None:
+    done = tepai("ask", "高新技术企业认定通过有没有资金支持？", env=indexed)
+    assert done.returncode == 0 and "《企业科技特派员专项行动实施方案（征求意见稿）》" in done.stdout
+    empty = tepai("ask", "   ", env=indexed)
+    assert empty.returncode == 2 and "请输入" in empty.stdout and "Traceback" not in empty.stderr
+
+
+def test_reindexing_unchanged_corpus_skips_it(indexed: dict[str, str]) -> None:
+    done = tepai("index", "--json", env=indexed)
+    summary = json.loads(done.stdout)
+    assert summary["documents"]["skipped"] == 1 and summary["chunks_embedded"] == 0
+
+
+def test_bad_setting_exits_3_naming_it(tmp_path: Path) -> None:
+    done = tepai("ask", "特派员", env={"TEPAI_EMBEDDING": "nonsense", "TEPAI_DATA_DIR": str(tmp_path)})
+    assert done.returncode == 3 and "TEPAI_EMBEDDING" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_index_reports_bad_files_by_name(tmp_path: Path) -> None:
+    (tmp_path / "empty.md").write_text("", encoding="utf-8")
+    (tmp_path / "ok.txt").write_text(CORPUS_FILE.read_text(encoding="utf-8"), encoding="utf-8")
+    done = tepai("index", str(tmp_path / "empty.md"), str(tmp_path / "ok.txt"),
+                 env={"TEPAI_DATA_DIR": str(tmp_path / "data")})
+    assert done.returncode == 0
+    assert "empty.md" in done.stderr and "文件为空" in done.stderr
+    assert "新增 1" in done.stdout and "失败 1" in done.stdout

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings import SettingsError, load_settings
+
+
+def test_defaults_work_offline_without_any_setting() -> None:
+    settings = load_settings({})
+    assert settings.data_dir == Path("data")
+    assert settings.embedding == "use-multilingual"
+    assert settings.chroma_url is None and settings.answer_mode == "extractive"
+
+
+def test_values_come_from_the_mapping_given() -> None:
+    settings = load_settings({"TEPAI_DATA_DIR": "/srv/tepai", "CHROMA_URL": "http://10.0.0.5:8000",
+                              "TEPAI_EMBEDDING": "sentence-transformers:/models/bge-small-zh"})
+    assert settings.data_dir == Path("/srv/tepai")
+    assert settings.chroma_url == "http://10.0.0.5:8000"
+    assert settings.embedding.endswith("bge-small-zh")
+
+
+@pytest.mark.parametrize(
+    ("env", "name"),
+    [
+        ({"TEPAI_EMBEDDING": "word2vec"}, "TEPAI_EMBEDDING"),
+        ({"CHROMA_URL": "localhost:8000"}, "CHROMA_URL"),
+        ({"TEPAI_ANSWER_MODE": "poetry"}, "TEPAI_ANSWER_MODE"),
+        ({"TEPAI_LLM_TIMEOUT": "-3"}, "TEPAI_LLM_TIMEOUT"),
+        ({"TEPAI_MIN_CONFIDENCE": "2"}, "TEPAI_MIN_CONFIDENCE"),
+        ({"TEPAI_ANSWER_MODE": "generative"}, "TEPAI_LLM_BASE_URL"),
+    ],
+)
+def test_an_invalid_setting_fails_fast_and_names_itself(env: dict[str, str], name: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        load_settings(env)
+
+
+def test_dotenv_file_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TEPAI_DATA_DIR", raising=False)
+    (tmp_path / ".env").write_text("TEPAI_DATA_DIR=/from/dotenv\nTEPAI_LLM_MODEL=qwen\n", encoding="utf-8")
+    settings = load_settings()
+    assert settings.data_dir == Path("/from/dotenv") and settings.llm_model == "qwen"
+
+
+def test_environment_beats_dotenv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / ".env").write_text("TEPAI_DATA_DIR=/from/dotenv\n", encoding="utf-8")
+    monkeypatch.setenv("TEPAI_DATA_DIR", "/from/env")
+    assert load_settings().data_dir == Path("/from/env")

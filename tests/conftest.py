@@ -1,0 +1,59 @@
+"""Shared fixtures: every test gets its own data dir; the real USE model loads once."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS_FILE = next((REPO / "knowledge" / "corpus").glob("*.txt"))
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point all data at a tmpdir and run away from the repo's own `.env`."""
+    data = tmp_path / "data"
+    monkeypatch.setenv("TEPAI_DATA_DIR", str(data))
+    for name in ("CHROMA_URL", "TEPAI_EMBEDDING", "TEPAI_ANSWER_MODE", "TEPAI_MIN_CONFIDENCE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return data
+
+
+@pytest.fixture(scope="session")
+def use_embeddings():
+    from knowledge.embeddings import UseMultilingualEmbeddings
+
+    model = UseMultilingualEmbeddings()
+    model.load()
+    return model
+
+
+def make_kb(data_dir: Path, embeddings, **env: str):  # type: ignore[no-untyped-def]
+    from bot.settings import load_settings
+    from knowledge.service import open_knowledge
+
+    settings = load_settings({"TEPAI_DATA_DIR": str(data_dir), **env})
+    return open_knowledge(settings, embeddings=embeddings)
+
+
+@pytest.fixture
+def kb(tmp_path: Path, use_embeddings):  # type: ignore[no-untyped-def]
+    """An empty knowledge base in this test's data dir."""
+    return make_kb(tmp_path / "kb", use_embeddings)
+
+
+@pytest.fixture(scope="session")
+def policy_kb(tmp_path_factory: pytest.TempPathFactory, use_embeddings):  # type: ignore[no-untyped-def]
+    """The bundled policy, indexed once per session; tests must not modify it."""
+    from knowledge.index import BUNDLED_CORPUS
+
+    base = make_kb(tmp_path_factory.mktemp("policy"), use_embeddings)
+    base.index.update([BUNDLED_CORPUS])
+    return base

