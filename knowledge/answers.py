@@ -18,6 +18,7 @@ checked on held-out questions; see benchmarks/retrieval.py.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -140,7 +141,10 @@ class Answerer:
         answer = Answer(question, True, self._citations(hits), conf, best)
         if self.generator is not None:
             # Any failure inside the generator means the extractive answer stands.
-            answer.generated = self.generator.generate(question, answer.citations)
+            try:
+                answer.generated = self.generator.generate(question, answer.citations)
+            except Exception:
+                logging.getLogger(__name__).warning("generator failed; extractive answer used", exc_info=True)
         return answer
 
     def _citations(self, hits: list[Hit]) -> list[Citation]:

@@ -20,7 +20,8 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point all data at a tmpdir and run away from the repo's own `.env`."""
     data = tmp_path / "data"
     monkeypatch.setenv("TEPAI_DATA_DIR", str(data))
-    for name in ("CHROMA_URL", "TEPAI_EMBEDDING", "TEPAI_ANSWER_MODE", "TEPAI_MIN_CONFIDENCE"):
+    for name in ("CHROMA_URL", "TEPAI_EMBEDDING", "TEPAI_ANSWER_MODE", "TEPAI_MIN_CONFIDENCE",
+                 "TEPAI_LLM_BASE_URL", "TEPAI_LLM_MODEL", "TEPAI_LLM_API_KEY", "TEPAI_LLM_TIMEOUT"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     return data
