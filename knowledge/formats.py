@@ -1,0 +1,358 @@
+"""DOCX, PDF and HTML readers.
+
+Each turns one file into `RawText` for `knowledge.readers.read_source`, which has
+already checked the suffix, size and emptiness. A file these parsers reject raises
+`UnreadableDocument` with a reason specific to its format, so the operator learns
+*why* a file was skipped (encrypted, scanned, not really a DOCX) rather than a
+generic "corrupt". I/O errors are left to `read_source`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+from pathlib import Path
+
+import docx
+from bs4 import BeautifulSoup
+from bs4.element import NavigableString, PreformattedString, Tag
+from docx.oxml.ns import qn
+from docx.table import Table, _Cell
+from pypdf import PdfReader
+from pypdf.errors import DependencyError
+
+from knowledge.readers import RawText, UnreadableDocument, _looks_binary, decode_text
+
+# Cells in a table row are joined with this, in every format.
+CELL_SEPARATOR = " | "
+
+
+def _table_row_lines(cells: list[list[str]]) -> list[str]:
+    """Lines for one table row, given each cell's own lines.
+
+    A row with two or more filled cells is one line, cells joined by `CELL_SEPARATOR`
+    (a cell's own lines joined by a space). Empty cells are dropped: they are spacers
+    or blanks and would leave "| |" noise. A row with a single filled cell is a frame
+    or layout table (whole articles sit in one, especially on government sites), so
+    its lines stay separate paragraphs instead of merging into one giant line.
+    """
+    filled = [lines for lines in cells if lines]
+    if len(filled) == 1:
+        return filled[0]
+    if not filled:
+        return []
+    return [CELL_SEPARATOR.join(" ".join(lines) for lines in filled)]
+
+
+# ---------------------------------------------------------------------------- DOCX
+
+# Encrypted OOXML files and legacy .doc files are OLE compound files, not zips.
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+# Runs whose text belongs to a paragraph. python-docx's `Paragraph.text` reads only
+# direct runs and hyperlinks, silently dropping text in tracked insertions (common
+# in 征求意见稿 drafts), content controls, smart tags and simple fields.
+_RUNS_XPATH = (
+    "./w:r | ./w:hyperlink/w:r | ./w:ins/w:r | ./w:ins/w:hyperlink/w:r"
+    " | ./w:sdt/w:sdtContent/w:r | ./w:smartTag/w:r | ./w:fldSimple/w:r"
+)
+
+
+def docx_text(path: Path) -> RawText:
+    """Paragraphs and table rows of the body, in document order, one per line."""
+    document = _open_docx(path)
+    lines = _docx_block_lines(document.element.body, document)
+    meta: dict[str, str] = {}
+    title = (document.core_properties.title or "").strip()
+    if title:
+        meta["title"] = title
+    # core_properties.created is when the file was made, not the policy's date.
+    return RawText("\n".join(lines), wrapped=False, meta=meta)
+
+
+def _docx_block_lines(container, document) -> list[str]:
+    lines: list[str] = []
+    for child in container.iterchildren():
+        if child.tag == qn("w:p"):
+            lines.extend(_docx_paragraph_lines(child))
+        elif child.tag == qn("w:tbl"):
+            lines.extend(_docx_table_lines(Table(child, document)))
+        elif child.tag == qn("w:sdt") and child.find(f"{qn('w:sdtPr')}/{qn('w:docPartObj')}") is None:
+            # A content control may wrap ordinary body text; building blocks
+            # (docPartObj: generated table of contents, cover page) are not clauses.
+            content = child.find(qn("w:sdtContent"))
+            if content is not None:
+                lines.extend(_docx_block_lines(content, document))
+        # Other children (sectPr, bookmarks) carry no text.
+    return lines
+
+
+def _open_docx(path: Path):
+    with path.open("rb") as handle:
+        head = handle.read(len(_OLE_MAGIC))
+    if head == _OLE_MAGIC:
+        raise UnreadableDocument("文件已加密或为旧版 .doc 格式，无法读取")
+    try:
+        return docx.Document(str(path))
+    except OSError:
+        raise
+    except Exception:  # not a zip, no [Content_Types].xml, wrong content type, bad XML
+        raise UnreadableDocument("不是有效的 DOCX 文件") from None
+
+
+def _docx_paragraph_lines(p) -> list[str]:
+    # A manual line break (Shift+Enter) splits a title or signature block into lines.
+    text = "".join(run.text for run in p.xpath(_RUNS_XPATH))
+    return [line.strip() for line in text.split("\n") if line.strip()]
+
+
+def _docx_table_lines(table) -> list[str]:
+    lines: list[str] = []
+    for row in table.rows:
+        cells: list[list[str]] = []
+        previous = None
+        for cell in _docx_row_cells(row):
+            # python-docx yields the same cell object once per grid column it spans.
+            if cell is previous:
+                continue
+            previous = cell
+            cells.append(_docx_cell_lines(cell))
+        lines.extend(_table_row_lines(cells))
+    return lines
+
+
+def _docx_row_cells(row) -> list:
+    try:
+        return list(row.cells)
+    except ValueError:
+        # A vertical merge that "continues" from no row above (malformed files):
+        # read the physical cells rather than lose the whole document.
+        return [_Cell(tc, row.table) for tc in row._tr.tc_lst]
+
+
+def _docx_cell_lines(cell) -> list[str]:
+    # Every paragraph inside the cell, nested tables included, in document order.
+    lines: list[str] = []
+    for p in cell._tc.iter(qn("w:p")):
+        lines.extend(_docx_paragraph_lines(p))
+    return lines
+
+
+# ----------------------------------------------------------------------------- PDF
+
+# Titles PDF producers fill in by themselves: a file name, "Microsoft Word - x.doc".
+_SOFTWARE_TITLE = re.compile(
+    r"(\.(docx?|wps|pdf|rtf|txt|xlsx?|pptx?|html?)$|^Microsoft \w+ - |^untitled$|^无标题)",
+    re.I,
+)
+
+
+def pdf_text(path: Path) -> RawText:
+    """Text of every page; `wrapped=None` lets cleaning detect hard wrapping."""
+    reader = _open_pdf(path)
+    try:
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except DependencyError:  # AES streams without the optional crypto package
+        raise UnreadableDocument("PDF 已加密，无法读取（缺少 AES 解密组件）") from None
+    text = "\n".join(pages)
+    if not text.strip():
+        raise UnreadableDocument("PDF 中没有可提取的文字（可能是扫描件）")
+    meta: dict[str, str] = {}
+    title = _pdf_title(reader)
+    if title:
+        meta["title"] = title
+    return RawText(text, wrapped=None, meta=meta)
+
+
+def _open_pdf(path: Path):
+    try:
+        reader = PdfReader(path)
+    except OSError:
+        raise
+    except DependencyError:
+        raise UnreadableDocument("PDF 已加密，无法读取（缺少 AES 解密组件）") from None
+    except Exception:  # PdfReadError, or whatever a mangled xref makes pypdf raise
+        raise UnreadableDocument("不是有效的 PDF 文件") from None
+    if reader.is_encrypted:
+        # Many published PDFs are encrypted only to restrict printing or editing,
+        # with an empty user password: those open without asking anyone.
+        try:
+            opened = reader.decrypt("")
+        except DependencyError:
+            raise UnreadableDocument("PDF 已加密，无法读取（缺少 AES 解密组件）") from None
+        if not opened:
+            raise UnreadableDocument("PDF 已加密，无法读取")
+    return reader
+
+
+def _pdf_title(reader) -> str | None:
+    try:
+        metadata = reader.metadata
+        title = metadata.title if metadata else None
+    except Exception:  # a broken info dictionary must not cost us the text
+        return None
+    if not isinstance(title, str):
+        return None
+    title = title.strip()
+    if not title or _SOFTWARE_TITLE.search(title) or not any(ch.isalpha() for ch in title):
+        return None
+    return title
+
+
+# ---------------------------------------------------------------------------- HTML
+
+# Page furniture and non-text: menus, banners, footers, scripts, search boxes.
+_REMOVED_TAGS = (
+    "script", "style", "noscript", "nav", "header", "footer", "aside", "form",
+    "title", "template", "iframe", "svg", "canvas",
+)  # fmt: skip
+# Elements that start and end a line; everything else is inline and joins its line.
+_BLOCK_TAGS = frozenset(
+    "address article blockquote caption center dd details div dl dt fieldset figcaption"
+    " figure h1 h2 h3 h4 h5 h6 hr li main ol p section summary table ul".split()
+)
+_CHARSET = re.compile(rb"<meta[^>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.I)
+# Declared charsets are only searched for near the top, where <head> is.
+_CHARSET_SCAN_BYTES = 64 * 1024
+# Labels not worth honouring: a page whose markup we could regex is ASCII-compatible,
+# so UTF-16/32 is a lie; and a Chinese page labelled latin-1 (a server or template
+# default) would decode to mojibake without ever failing.
+_UNTRUSTED_CHARSETS = ("utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be",
+                       "iso8859-1", "cp1252")  # fmt: skip
+_HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
+
+
+def html_text(path: Path) -> RawText:
+    """Visible text of the page: one line per block element, one per table row."""
+    data = path.read_bytes()
+    if _looks_binary(data):
+        raise UnreadableDocument("不是 HTML 文件（含二进制内容）")
+    soup = BeautifulSoup(_decode_html(data), "html.parser")
+    page_title = _clean_inline(soup.title.get_text()) if soup.title else ""
+    for tag in soup.find_all(list(_REMOVED_TAGS)):
+        tag.decompose()
+    heading = soup.find("h1")
+    meta: dict[str, str] = {}
+    title = _html_title(page_title, _clean_inline(heading.get_text()) if heading else "")
+    if title:
+        meta["title"] = title
+    lines = _LineBuilder()
+    _walk_html(soup, lines)
+    return RawText("\n".join(lines.finish()), wrapped=False, meta=meta)
+
+
+def _decode_html(data: bytes) -> str:
+    # A byte order mark outranks any declaration (as browsers do); decode_text reads it.
+    if data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        return decode_text(data)
+    # Sites moved to UTF-8 often keep a stale charset=gb2312 in their templates.
+    # GBK text is practically never valid UTF-8, so valid UTF-8 outranks the label.
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    match = _CHARSET.search(data[:_CHARSET_SCAN_BYTES])
+    if match:
+        try:
+            codec = codecs.lookup(match.group(1).decode("ascii")).name
+        except LookupError:
+            codec = None
+        if codec and codec not in _UNTRUSTED_CHARSETS:
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError:
+                pass  # the declaration is wrong: guess as for plain text
+    return decode_text(data)
+
+
+def _html_title(page_title: str, heading: str) -> str:
+    # <title> usually carries a site suffix ("关于…的通知_某市人民政府"); the page's
+    # <h1> is the same title without it, so prefer it when <title> contains it.
+    if heading and page_title and heading in page_title:
+        return heading
+    return page_title or heading
+
+
+def _is_wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in "WF"
+
+
+def _collapse_space(match: re.Match[str]) -> str:
+    # A source line break between two Chinese characters is not a space in
+    # Chinese text (CSS Text 3 drops it too); any other run of spaces is one space.
+    text = match.string
+    start, end = match.start(), match.end()
+    if "\n" in match.group(0) and 0 < start and end < len(text):
+        if _is_wide(text[start - 1]) and _is_wide(text[end]):
+            return ""
+    return " "
+
+
+def _clean_inline(text: str) -> str:
+    return _HTML_SPACE.sub(_collapse_space, text).strip()
+
+
+class _LineBuilder:
+    """Collects inline text into the current line; a block boundary ends the line."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self._parts: list[str] = []
+
+    def add(self, text: str) -> None:
+        self._parts.append(text)
+
+    def add_line(self, line: str) -> None:
+        self.end_line()
+        if line.strip():
+            self.lines.append(line.strip())
+
+    def end_line(self) -> None:
+        line = _clean_inline("".join(self._parts))
+        self._parts.clear()
+        if line:
+            self.lines.append(line)
+
+    def finish(self) -> list[str]:
+        self.end_line()
+        return self.lines
+
+
+def _walk_html(node, out: _LineBuilder) -> None:
+    for child in node.children:
+        if isinstance(child, PreformattedString):  # comments, doctype, CDATA, <?...?>
+            continue
+        if isinstance(child, NavigableString):
+            out.add(str(child))
+        elif not isinstance(child, Tag):
+            continue
+        elif child.name == "br":
+            out.end_line()
+        elif child.name == "tr":
+            for line in _html_row_lines(child):
+                out.add_line(line)
+        elif child.name == "pre":
+            # Preformatted text keeps its own line breaks.
+            for line in child.get_text().splitlines():
+                out.add_line(line)
+        elif child.name in _BLOCK_TAGS:
+            out.end_line()
+            _walk_html(child, out)
+            out.end_line()
+        else:
+            _walk_html(child, out)
+
+
+def _html_row_lines(row) -> list[str]:
+    cells = row.find_all(["td", "th"], recursive=False)
+    if not cells:
+        lines = _LineBuilder()
+        _walk_html(row, lines)
+        return lines.finish()
+    cell_lines: list[list[str]] = []
+    for cell in cells:
+        lines = _LineBuilder()
+        _walk_html(cell, lines)
+        cell_lines.append(lines.finish())
+    return _table_row_lines(cell_lines)
