@@ -4,8 +4,8 @@
 formatting. Whether the documents cover a question is decided from two kinds of
 evidence, because neither alone is reliable:
 
-- lexical coverage: the IDF-weighted share of the question's words that a cited clause
-  contains. Strong for Chinese questions about Chinese documents; meaningless for a
+- lexical coverage: the share of the question's words that a cited clause contains,
+  each word weighted by how informative it is in general Chinese (jieba's IDF table). Strong for Chinese questions about Chinese documents; meaningless for a
   question in another language.
 - semantic similarity: the cosine between the question and the best-matching sentence.
   Cross-language similarities run systematically lower, so the bar depends on how much
@@ -30,7 +30,7 @@ MAX_QUOTED_CHARS = 600
 MAX_CITATIONS = 3
 DEFAULT_MIN_CONFIDENCE = 0.5
 # Bars (each maps to confidence 0.5).
-COVERAGE_BAR = 0.30
+COVERAGE_BAR = 0.40
 SIMILARITY_BAR_SAME_LANGUAGE = 0.45
 SIMILARITY_BAR_CROSS_LANGUAGE = 0.25
 # A further citation must score at least this share of the best one.

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
+import marshal
 import math
+import os
 import re
 import threading
 from collections import Counter
@@ -47,6 +49,62 @@ def _jieba():  # type: ignore[no-untyped-def]
                 jieba.add_word(word, freq=20000)
             _jieba_ready = True
     return jieba
+
+
+_idf_lock = threading.Lock()
+_general_idf: dict[str, float] | None = None
+_UNKNOWN_IDF = 11.95  # jieba's own default for words outside its table (the median)
+
+
+def general_idf(cache_dir: Path | None = None) -> dict[str, float]:
+    """IDF of words in general Chinese (jieba's table), cached as marshal for fast start-up.
+
+    Coverage is weighted with it rather than with the corpus's own IDF: a small corpus
+    cannot tell a generic word (申请) from a specific one (公租房).
+    """
+    global _general_idf
+    with _idf_lock:
+        if _general_idf is not None:
+            return _general_idf
+        import jieba.analyse
+
+        source = Path(jieba.analyse.__file__).with_name("idf.txt")
+        cached = cache_dir / "jieba-idf.marshal" if cache_dir else None
+        table: dict[str, float] | None = None
+        if cached and cached.exists():
+            try:
+                table = marshal.loads(cached.read_bytes())
+            except (ValueError, EOFError, TypeError):
+                table = None
+        if table is None:
+            table = {}
+            with source.open(encoding="utf-8") as handle:
+                for line in handle:
+                    word, _, value = line.rstrip().rpartition(" ")
+                    if word:
+                        table[word] = float(value)
+            if cached:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                tmp = cached.with_suffix(".tmp")
+                tmp.write_bytes(marshal.dumps(table))
+                os.replace(tmp, cached)
+        _general_idf = table
+        return table
+
+
+def token_weights(tokens: list[str], cache_dir: Path | None = None) -> dict[str, float]:
+    """How informative each distinct question word is, in general Chinese."""
+    idf = general_idf(cache_dir)
+    return {t: idf.get(t, _UNKNOWN_IDF) for t in set(tokens)}
+
+
+def coverage(weights: dict[str, float], passage: str) -> float:
+    """Weighted share of the question's words that `passage` contains (0–1)."""
+    total = sum(weights.values())
+    if not total:
+        return 0.0
+    text = passage.lower()
+    return sum(w for t, w in weights.items() if t in text) / total
 
 
 def tokenize(text: str) -> list[str]:
@@ -109,15 +167,3 @@ class LexicalIndex:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._retriever.get_scores(known), dtype=np.float32)
 
-    def coverage(self, query_tokens: list[str], passage: str) -> float:
-        """IDF-weighted share of the question's distinct tokens found in `passage`."""
-        distinct = set(query_tokens)
-        if not distinct:
-            return 0.0
-        text = passage.lower()
-        # Unknown words weigh like the rarest known word: a question about something
-        # the corpus never mentions should not look covered.
-        weights = {t: self.idf(t) for t in distinct}
-        total = sum(weights.values())
-        found = sum(w for t, w in weights.items() if t in text)
-        return found / total if total else 0.0

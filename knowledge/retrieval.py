@@ -18,7 +18,8 @@ import numpy as np
 
 from knowledge.chunking import Chunk
 from knowledge.index import DocRecord, KnowledgeIndex, Snapshot
-from knowledge.lexical import tokenize
+from knowledge.lexical import coverage as lexical_coverage
+from knowledge.lexical import token_weights, tokenize
 
 Mode = Literal["hybrid", "bm25", "dense"]
 CANDIDATES = 30
@@ -72,7 +73,8 @@ class Retriever:
         if not candidates:
             return []
 
-        coverage = {pos: snap.lexical.coverage(tokens, snap.chunks[pos].index_text) for pos in candidates}
+        weights = token_weights(tokens, self.index.index_dir.parent / "cache")
+        coverage = {pos: lexical_coverage(weights, snap.chunks[pos].index_text) for pos in candidates}
         best_coverage = max(coverage.values()) if coverage else 0.0
         missing_dense = [p for p in candidates if p not in dense]
         if missing_dense and vector is not None:
