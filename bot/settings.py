@@ -46,6 +46,17 @@ class Settings(BaseSettings):
     # Retrieval knobs an operator may tune on their own corpus.
     min_confidence: float | None = Field(default=None, ge=0, le=1, alias="TEPAI_MIN_CONFIDENCE")
 
+    database_url: str | None = Field(default=None, alias="DATABASE_URL")
+
+    telegram_bot_token: str | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_base_url: str = Field(default="https://api.telegram.org/bot", alias="TELEGRAM_API_BASE_URL")
+    telegram_api_file_url: str | None = Field(default=None, alias="TELEGRAM_API_FILE_URL")
+    staff_ids_raw: str = Field(default="", alias="TEPAI_STAFF_IDS")
+    webhook_listen: str = Field(default="0.0.0.0", alias="TEPAI_WEBHOOK_LISTEN")
+    webhook_port: int = Field(default=8443, ge=1, le=65535, alias="TEPAI_WEBHOOK_PORT")
+    webhook_secret: str | None = Field(default=None, alias="TEPAI_WEBHOOK_SECRET")
+    flood_limit: int = Field(default=20, ge=1, le=1000, alias="TEPAI_FLOOD_LIMIT")
+
     @field_validator("embedding")
     @classmethod
     def _known_backend(cls, value: str) -> str:
@@ -59,7 +70,25 @@ class Settings(BaseSettings):
             "'sentence-transformers:<path or installed model>'"
         )
 
-    @field_validator("chroma_url", "llm_base_url", "llm_model", "llm_api_key", mode="before")
+    @field_validator("staff_ids_raw")
+    @classmethod
+    def _staff_ids(cls, value: str) -> str:
+        for part in value.replace("，", ",").split(","):
+            if part.strip() and not part.strip().lstrip("-").isdigit():
+                raise ValueError(f"not a Telegram id: {part.strip()!r} (comma-separated numbers)")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_charset(cls, value: str | None) -> str | None:
+        import re
+
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
+            raise ValueError("1-256 characters of A-Z a-z 0-9 _ -")
+        return value
+
+    @field_validator("chroma_url", "llm_base_url", "llm_model", "llm_api_key", "database_url",
+                     "telegram_bot_token", "telegram_api_file_url", "webhook_secret", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
@@ -72,6 +101,25 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value
+
+    @property
+    def staff_ids(self) -> frozenset[int]:
+        parts = self.staff_ids_raw.replace("，", ",").split(",")
+        return frozenset(int(p.strip()) for p in parts if p.strip())
+
+    @property
+    def file_base_url(self) -> str:
+        """Where PTB downloads files: derived from the API base URL unless set."""
+        if self.telegram_api_file_url:
+            return self.telegram_api_file_url
+        base = self.telegram_api_base_url
+        return base[: -len("bot")] + "file/bot" if base.endswith("/bot") else base.rstrip("/") + "/file/bot"
+
+    @property
+    def db_url(self) -> str:
+        from store.db import default_url
+
+        return self.database_url or default_url(self.data_dir)
 
     @property
     def index_dir(self) -> Path:

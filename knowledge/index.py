@@ -353,18 +353,19 @@ def _record(document: Document, chunks: list[Chunk], status: str) -> DocRecord:
 
 
 def expand_paths(paths: list[Path]) -> tuple[list[Path], list[Path]]:
-    """(supported files, unsupported files) under `paths`, sorted, hidden files ignored."""
+    """(supported files, everything else) under `paths`; hidden files in directories are ignored."""
     files: list[Path] = []
     unsupported: list[Path] = []
     for path in paths:
-        candidates = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        if path.is_dir():
+            candidates = sorted(
+                p for p in path.rglob("*")
+                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+        else:
+            candidates = [path]  # a missing file is reported when it is read
         for candidate in candidates:
-            if any(part.startswith(".") for part in candidate.relative_to(path).parts) if path.is_dir() else False:
-                continue
-            if candidate.suffix.lower() in SUPPORTED_SUFFIXES and (candidate.is_file() or not candidate.exists()):
-                files.append(candidate)
-            else:
-                unsupported.append(candidate)
+            (files if candidate.suffix.lower() in SUPPORTED_SUFFIXES else unsupported).append(candidate)
     return files, unsupported
 
 

@@ -58,3 +58,30 @@ def policy_kb(tmp_path_factory: pytest.TempPathFactory, use_embeddings):  # type
     base = make_kb(tmp_path_factory.mktemp("policy"), use_embeddings)
     base.index.update([BUNDLED_CORPUS])
     return base
+
+
+PG_ENV = "TEPAI_TEST_DATABASE_URL"
+
+
+def _reset_postgres(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    from store.db import sync_url
+
+    engine = create_engine(sync_url(url))
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The same tests on SQLite and, when TEPAI_TEST_DATABASE_URL is set, PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'tepai.db'}"
+    url = os.environ.get(PG_ENV)
+    if not url:
+        pytest.skip(f"{PG_ENV} not set (`.ci/run` sets it)")
+    _reset_postgres(url)
+    return url

@@ -1,0 +1,88 @@
+"""The store on SQLite and PostgreSQL: migrations, users, staff, answers, hand-offs."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import inspect
+
+from store import repositories as repo
+from store.db import Database, sync_url, upgrade
+
+
+@pytest.fixture
+async def db(database_url: str):  # type: ignore[no-untyped-def]
+    database = Database.open(database_url)
+    yield database
+    await database.close()
+
+
+async def test_migrations_create_the_schema_and_are_idempotent(database_url: str) -> None:
+    upgrade(database_url)
+    upgrade(database_url)  # a second start changes nothing
+    from sqlalchemy import create_engine
+
+    engine = create_engine(sync_url(database_url))
+    tables = set(inspect(engine).get_table_names())
+    engine.dispose()
+    assert {"users", "staff_grants", "qa_records", "handoffs", "handoff_forwards", "alembic_version"} <= tables
+
+
+async def test_first_contact_creates_a_user_and_later_ones_refresh_it(db: Database) -> None:
+    async with db.session() as session, session.begin():
+        user = await repo.touch_user(session, 1001, "王总", "wang", "zh-hans")
+        assert user.id and user.role == "enterprise" and user.reachable
+    async with db.session() as session, session.begin():
+        await repo.mark_unreachable(session, 1001)
+    async with db.session() as session, session.begin():
+        assert not (await repo.get_user(session, 1001)).reachable
+        again = await repo.touch_user(session, 1001, "王经理")
+        assert again.id == user.id and again.reachable and again.display_name == "王经理"
+        assert again.username == "wang" and again.last_seen >= user.first_seen
+
+
+async def test_staff_grants(db: Database) -> None:
+    async with db.session() as session, session.begin():
+        assert await repo.add_staff(session, 42, "科技局 张三")
+        assert not await repo.add_staff(session, 42)
+    async with db.session() as session, session.begin():
+        assert await repo.is_granted_staff(session, 42)
+        assert [g.telegram_id for g in await repo.list_staff(session)] == [42]
+        assert await repo.remove_staff(session, 42) and not await repo.remove_staff(session, 42)
+    async with db.session() as session:
+        assert not await repo.is_granted_staff(session, 42)
+
+
+async def test_feedback_is_stored_only_on_the_askers_own_answer(db: Database) -> None:
+    async with db.session() as session, session.begin():
+        owner = await repo.touch_user(session, 7, "企业甲")
+        await repo.touch_user(session, 8, "企业乙")
+        record = await repo.record_answer(session, owner, "补助？", True, 0.8, 0.7,
+                                          [{"doc": "方案", "section": "一、", "text": "条款", "score": 0.7}], True)
+    async with db.session() as session, session.begin():
+        assert await repo.set_feedback(session, record.id, 8, "down") is None
+        updated = await repo.set_feedback(session, record.id, 7, "down")
+        assert updated is not None and updated.feedback == "down"
+    async with db.session() as session:
+        stored = await repo.get_qa(session, record.id, 7)
+        assert stored.feedback == "down" and stored.citations[0]["text"] == "条款" and stored.draft
+
+
+async def test_handoff_is_found_from_the_forwarded_message_and_reused(db: Database) -> None:
+    async with db.session() as session, session.begin():
+        asker = await repo.touch_user(session, 7, "企业甲")
+        record = await repo.record_answer(session, asker, "公租房？", False, 0.1, 0.1, [], False)
+        handoff, created = await repo.open_handoff(session, asker, "公租房？", "unanswered", 0.1, record.id)
+        assert created
+        await repo.add_forward(session, handoff.id, staff_chat_id=900, message_id=55)
+        again, created_again = await repo.open_handoff(session, asker, "公租房？", "requested", 0.1, record.id)
+        assert not created_again and again.id == handoff.id and again.reason == "requested"
+    async with db.session() as session, session.begin():
+        found = await repo.handoff_for_message(session, 900, 55)
+        assert found is not None and found.user.telegram_id == 7
+        assert await repo.handoff_for_message(session, 900, 56) is None
+        assert await repo.count_handoffs(session) == 1
+        await repo.mark_replied(session, found, 900, "请拨打12345咨询。")
+    async with db.session() as session:
+        assert await repo.count_handoffs(session) == 0
+        replied = await repo.list_handoffs(session, status="replied")
+        assert replied[0].reply_text == "请拨打12345咨询。" and replied[0].user.display_name == "企业甲"
