@@ -39,7 +39,33 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="?", help="问题；省略且带 --json 时从标准输入逐行读取")
     ask.add_argument("--json", action="store_true", help="输出 JSON")
 
-    sub.add_parser("run", help="启动 tepai（目前：建立索引并打开问答提示符）")
+    run = sub.add_parser("run", help="启动机器人；未设置 TELEGRAM_BOT_TOKEN 时打开终端对话")
+    run.add_argument("--webhook", metavar="URL", help="用 webhook 代替长轮询（公网 HTTPS 地址）")
+
+    chat = sub.add_parser("chat", help="终端对话：同一套机器人，连接本地 Bot API 模拟器")
+    chat.add_argument("--as", dest="role", choices=["enterprise", "specialist", "staff"], default="enterprise")
+    chat.add_argument("--user", type=int, default=10001, help="模拟的 Telegram 用户 ID")
+    chat.add_argument("--name", default=None, help="显示名")
+
+    staff = sub.add_parser("staff", help="管理科技局工作人员")
+    staff_sub = staff.add_subparsers(dest="action", required=True)
+    for action in ("add", "remove"):
+        cmd = staff_sub.add_parser(action)
+        cmd.add_argument("telegram_id", type=int)
+        if action == "add":
+            cmd.add_argument("--note", default=None)
+    staff_sub.add_parser("list")
+
+    unanswered = sub.add_parser("unanswered", help="未答复/转人工问题")
+    unanswered_sub = unanswered.add_subparsers(dest="action", required=True)
+    export = unanswered_sub.add_parser("export")
+    export.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
+    export.add_argument("--output", type=Path, default=None)
+    export.add_argument("--all", action="store_true", help="包括已答复的")
+
+    db = sub.add_parser("db", help="数据库")
+    db_sub = db.add_subparsers(dest="action", required=True)
+    db_sub.add_parser("upgrade", help="应用数据库迁移")
     return parser
 
 
@@ -57,7 +83,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "ask":
             return cmd_ask(settings, args.question, args.json)
         if args.command == "run":
-            return cmd_run(settings)
+            return cmd_run(settings, args.webhook)
+        if args.command == "chat":
+            from bot.terminal import run_chat
+
+            return run_chat(settings, role=args.role, user_id=args.user, name=args.name)
+        if args.command == "staff":
+            return cmd_staff(settings, args.action, getattr(args, "telegram_id", None), getattr(args, "note", None))
+        if args.command == "unanswered":
+            return cmd_unanswered_export(settings, args.format, args.output, args.all)
+        if args.command == "db":
+            from store.db import upgrade
+
+            upgrade(settings.db_url)
+            print(texts.DB_UPGRADED)
+            return EXIT_OK
     except SettingsError as exc:  # e.g. an embedding model that is not available offline
         print(str(exc), file=sys.stderr)
         return EXIT_SETTINGS
@@ -184,25 +224,89 @@ def cmd_ask(settings: Settings, question: str | None, as_json: bool, stdin: Text
     return EXIT_OK
 
 
-def cmd_run(settings: Settings) -> int:
-    """Interactive question prompt over the bundled corpus (the bot issue replaces this)."""
-    answerer = _answerer(settings)
-    print(texts.PROMPT_WELCOME)
-    while True:
-        try:
-            line = input(texts.PROMPT)
-        except EOFError:
-            print()
-            break
-        if line.strip() in ("/quit", "/exit", "quit", "exit"):
-            break
-        if not line.strip():
-            continue
-        payload, _ = answer_payload(answerer, line)
-        print(payload["answer"])
-        print()
-    print(texts.BYE)
+def cmd_run(settings: Settings, webhook: str | None = None) -> int:
+    """The Telegram bot with a token (polling, or webhook); otherwise the terminal chat."""
+    if not settings.telegram_bot_token:
+        if webhook:
+            print(texts.WEBHOOK_NEEDS_TOKEN, file=sys.stderr)
+            return EXIT_SETTINGS
+        from bot.terminal import run_chat
+
+        print(texts.NO_TOKEN_CHAT, file=sys.stderr)
+        return run_chat(settings)
+    from telegram import Update
+
+    from bot.app import build_application
+
+    application = build_application(settings)
+    if webhook:
+        from urllib.parse import urlparse
+
+        application.run_webhook(
+            listen=settings.webhook_listen, port=settings.webhook_port,
+            url_path=urlparse(webhook).path.lstrip("/"), webhook_url=webhook,
+            secret_token=settings.webhook_secret, allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
     return EXIT_OK
+
+
+def _run_async(coro):  # type: ignore[no-untyped-def]
+    import asyncio
+
+    return asyncio.run(coro)
+
+
+def cmd_staff(settings: Settings, action: str, telegram_id: int | None, note: str | None) -> int:
+    from store import repositories as repo
+    from store.db import Database
+
+    async def work() -> int:
+        db = Database.open(settings.db_url)
+        try:
+            async with db.session() as session, session.begin():
+                if action == "add":
+                    added = await repo.add_staff(session, telegram_id, note)
+                    print((texts.STAFF_ADDED if added else texts.STAFF_EXISTS).format(id=telegram_id))
+                elif action == "remove":
+                    removed = await repo.remove_staff(session, telegram_id)
+                    print((texts.STAFF_REMOVED if removed else texts.STAFF_MISSING).format(id=telegram_id))
+                    if telegram_id in settings.staff_ids:
+                        print(texts.STAFF_IN_ENV.format(id=telegram_id))
+                else:
+                    grants = await repo.list_staff(session)
+                    for staff_id in sorted(settings.staff_ids):
+                        print(f"{staff_id}\tTEPAI_STAFF_IDS")
+                    for grant in grants:
+                        print(f"{grant.telegram_id}\t{grant.note or ''}")
+                    if not grants and not settings.staff_ids:
+                        print(texts.STAFF_NONE)
+            return EXIT_OK
+        finally:
+            await db.close()
+
+    return _run_async(work())
+
+
+def cmd_unanswered_export(settings: Settings, fmt: str, output: Path | None, include_all: bool) -> int:
+    from store import repositories as repo
+    from store.db import Database
+    from store.exports import HANDOFF_COLUMNS, handoff_rows, write_table
+
+    async def work() -> int:
+        db = Database.open(settings.db_url)
+        try:
+            async with db.session() as session:
+                items = await repo.list_handoffs(session, status=None if include_all else "open", limit=None)
+            path = output or Path(f"unanswered.{fmt}")
+            write_table(path, HANDOFF_COLUMNS, handoff_rows(items), fmt, sheet="未答复问题")
+            print(texts.EXPORTED.format(count=len(items), path=path))
+            return EXIT_OK
+        finally:
+            await db.close()
+
+    return _run_async(work())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -71,3 +71,114 @@ def render_answer(answer: Answer) -> str:
 
 def invalid_question(code: str, limit: int) -> str:
     return INVALID_QUESTION.get(code, INVALID_QUESTION["no_text"]).format(limit=limit)
+
+
+# -- Telegram bot ----------------------------------------------------------------------
+
+ROLE_NAMES = {"enterprise": "企业用户", "specialist": "科技特派员", "staff": "科技局工作人员"}
+
+WELCOME = {
+    "enterprise": (
+        "您好，{name}！我是科技特派员专项行动政策助手。\n\n"
+        "直接发送您的问题即可，例如：“入库的科技型中小企业能享受什么税收政策？”\n"
+        "我会引用政策原文作答；文件里没有的，我会如实告诉您，并可转给科技局工作人员。\n\n"
+        "发送 /help 查看全部功能。"
+    ),
+    "specialist": "您好，{name}老师！我是科技特派员专项行动助手。您可以直接提问政策问题，发送 /help 查看全部功能。",
+    "staff": "您好，{name}！您是科技局工作人员，可以管理政策文件、答复转人工问题。发送 /help 查看工作人员命令。",
+}
+SPECIALIST_ENTRY = "欢迎加入科技特派员专项行动！特派员在线登记即将开放，届时会在这里通知您。现在您可以直接向我提问政策问题。"
+
+HELP = {
+    "enterprise": (
+        "<b>可以这样用我</b>\n"
+        "• 直接发送政策问题，我会引用原文条款作答\n"
+        "• 答案下方可评价“有帮助/没帮助”，或点“转人工”由工作人员答复\n"
+        "• /cancel 退出当前操作\n"
+        "目前只支持文字消息。"
+    ),
+    "specialist": (
+        "<b>可以这样用我</b>\n"
+        "• 直接发送政策问题，我会引用原文条款作答\n"
+        "• /cancel 退出当前操作"
+    ),
+    "staff": (
+        "<b>工作人员命令</b>\n"
+        "• 发送政策文件（PDF、DOCX、TXT、MD、HTML）即可更新知识库\n"
+        "• /docs 查看政策文件及状态，可停用或恢复\n"
+        "• /unanswered 查看待答复的问题；直接<b>回复</b>转来的问题消息即可答复提问人\n"
+        "• 也可以直接提问，检验答案效果"
+    ),
+}
+COMMANDS = {
+    "enterprise": [("start", "开始"), ("help", "使用说明"), ("cancel", "退出当前操作")],
+    "specialist": [("start", "开始"), ("help", "使用说明"), ("cancel", "退出当前操作")],
+    "staff": [("start", "开始"), ("help", "工作人员命令"), ("docs", "政策文件管理"),
+              ("unanswered", "待答复问题"), ("cancel", "退出当前操作")],
+}
+CANCELLED = "已退出当前操作。有问题可以直接发给我。"
+NOTHING_TO_CANCEL = "当前没有进行中的操作。有问题可以直接发给我。"
+
+BUTTON_HELPFUL = "👍 有帮助"
+BUTTON_UNHELPFUL = "👎 没帮助"
+BUTTON_HANDOFF = "转人工"
+FEEDBACK_THANKS = "感谢反馈！"
+FEEDBACK_SORRY = "抱歉没能帮上忙。可以点“转人工”，由工作人员答复。"
+FEEDBACK_ALREADY = "已记录过您的反馈。"
+STALE_BUTTON = "这个按钮已失效，请重新提问。"
+NOT_YOUR_BUTTON = "这个按钮不是给您的。"
+
+HANDOFF_ACCEPTED = "已转给科技局工作人员，答复会发送到这里，请留意。"
+HANDOFF_ALREADY = "这个问题已经转给工作人员了，请耐心等待答复。"
+HANDOFF_NO_STAFF = "已记录您的问题，工作人员上线后会答复您。"
+UNANSWERED_LOGGED = "（已将问题记录并转给科技局工作人员，答复会发送到这里。）"
+HANDOFF_TO_STAFF = (
+    "🙋 <b>待答复 #{id}</b>（{reason}）\n"
+    "提问人：{name}（ID {telegram_id}）\n"
+    "问题：{question}\n"
+    "最佳匹配分：{score:.2f}\n\n"
+    "直接<b>回复本消息</b>即可答复提问人。"
+)
+HANDOFF_REASONS = {"unanswered": "文件未覆盖", "requested": "用户请求转人工"}
+STAFF_REPLY_TO_USER = "💬 <b>科技局工作人员答复</b>（关于：{question}）\n\n{reply}"
+STAFF_REPLY_SENT = "已将答复发送给提问人（#{id}）。"
+STAFF_REPLY_UNREACHABLE = "提问人已停用机器人，答复未能送达（#{id}）。"
+STAFF_REPLY_UNKNOWN = "没有找到对应的待答复问题。请直接“回复”转来的问题消息。"
+UNANSWERED_EMPTY = "目前没有待答复的问题。"
+UNANSWERED_HEADER = "<b>待答复问题（{count}）</b>"
+UNANSWERED_ITEM = "#{id} · {time} · {name}：{question}"
+
+STAFF_ONLY = "抱歉，这是科技局工作人员专用功能。"
+UNKNOWN_COMMAND = "没有这个命令。发送 /help 查看可用功能，或直接输入您的问题。"
+TEXT_ONLY = "抱歉，目前只能处理文字消息。请用文字描述您的问题。"
+FILE_NOT_FOR_YOU = "抱歉，目前只能处理文字消息；政策文件由科技局工作人员统一上传。"
+SLOW_DOWN = "您发送得太快了，请稍等一分钟再试。"
+INTERNAL_ERROR_CHAT = "抱歉，处理您的消息时出了点问题，请稍后再试。"
+
+DOC_RECEIVED = "📄 已收到《{name}》，正在建立索引…"
+DOC_PROGRESS = "📄 《{name}》：{stage}…"
+DOC_DONE = "✅ 《{name}》已更新知识库：新增 {added}，更新 {updated}，未变 {skipped}；现共 {chunks} 个条款片段。"
+DOC_FAILED = "❌ 《{name}》无法索引：{reason}"
+DOC_UNSUPPORTED = "❌ 不支持的文件类型。支持 PDF、DOCX、TXT、MD、HTML。"
+DOC_TOO_BIG = "❌ 文件过大（上限 20 MB）。"
+DOC_BUSY = "知识库正在更新，请稍后再发送。"
+DOCS_EMPTY = "知识库里还没有文件。"
+DOCS_HEADER = "<b>政策文件（{count}）</b>"
+DOCS_ITEM = "{n}. 《{title}》 — {status}{issuer}"
+DOC_STATUS = {"current": "现行", "draft": "征求意见稿", "retired": "已停用"}
+BUTTON_RETIRE = "停用 {n}"
+BUTTON_RESTORE = "恢复 {n}"
+DOC_RETIRED = "已停用《{title}》，今后不再引用。"
+DOC_RESTORED = "已恢复《{title}》。"
+
+# -- CLI ------------------------------------------------------------------------------
+DB_UPGRADED = "数据库已是最新版本。"
+WEBHOOK_NEEDS_TOKEN = "使用 --webhook 需要设置 TELEGRAM_BOT_TOKEN。"
+NO_TOKEN_CHAT = "未设置 TELEGRAM_BOT_TOKEN：打开终端对话（本地模拟 Telegram）。"
+STAFF_ADDED = "已添加工作人员 {id}。"
+STAFF_EXISTS = "{id} 已经是工作人员。"
+STAFF_REMOVED = "已移除工作人员 {id}。"
+STAFF_MISSING = "{id} 不在工作人员名单（数据库）中。"
+STAFF_IN_ENV = "注意：{id} 仍在 TEPAI_STAFF_IDS 环境变量中，请一并删除。"
+STAFF_NONE = "尚未设置工作人员。用 tepai staff add <Telegram ID> 添加，或设置 TEPAI_STAFF_IDS。"
+EXPORTED = "已导出 {count} 条记录到 {path}"

@@ -1,1 +1,17 @@
-"""Telegram handlers, one module per feature (filled by the bot issue)."""
+"""Telegram handlers, one module per feature; each reads the update, calls a service, formats the reply."""
+
+from __future__ import annotations
+
+from telegram.ext import Application
+
+
+def register_all(application: Application) -> None:
+    from handlers import common, docs, errors, handoff, media, qa, start
+
+    common.register(application)  # group -1: flood guard and user tracking
+    start.register(application)
+    docs.register(application)
+    handoff.register(application)  # staff replies before plain questions
+    media.register(application)
+    qa.register(application)
+    errors.register(application)

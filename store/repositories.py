@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -28,9 +29,14 @@ async def touch_user(
     if user is None:
         user = User(telegram_id=telegram_id, display_name=display_name[:200], username=username,
                     language=language, first_seen=now, last_seen=now)
-        async with session.begin_nested():
-            session.add(user)
-        return user
+        try:
+            async with session.begin_nested():
+                session.add(user)
+            return user
+        except IntegrityError:  # two first messages at once: the other update created the user
+            user = await get_user(session, telegram_id)
+            if user is None:
+                raise
     user.display_name = display_name[:200] or user.display_name
     user.username = username or user.username
     user.language = language or user.language

@@ -147,3 +147,37 @@ def test_another_process_sees_a_new_generation_without_restart(kb, tmp_path: Pat
     assert reader.index.snapshot() is None
     kb.index.update([write(tmp_path / "a.txt", "一、目标\n推进科技创新。")])
     assert [c.text for c in reader.index.snapshot().chunks] == ["推进科技创新。"]
+
+
+def test_kill_9_in_the_middle_of_indexing_loses_nothing(tmp_path: Path, use_embeddings) -> None:
+    """A real process killed with SIGKILL while embedding: the old index still answers."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    data = tmp_path / "data"
+    kb = make_kb(data, use_embeddings)
+    kb.index.update([policy_copy(tmp_path / "v1")])
+    before = kb.index.snapshot()
+    big = tmp_path / "big"
+    for n in range(40):  # enough text that embedding takes a while
+        write(big / f"doc{n:02d}.txt", "\n".join(f"{k + 1}. 第{n}号文件第{k}条：对企业研发投入给予补助，支持成果转化和人才培养。" for k in range(60)))
+    env = {**os.environ, "TEPAI_DATA_DIR": str(data)}
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "index", str(big)], env=env,
+                            cwd=Path(__file__).resolve().parents[2], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    chroma_files = lambda: sum(f.stat().st_size for f in (data / "chroma").rglob("*") if f.is_file())  # noqa: E731
+    start_size, deadline = chroma_files(), time.time() + 60
+    while chroma_files() == start_size and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    reader = make_kb(data, use_embeddings)
+    snap = reader.index.snapshot()
+    assert snap.generation == before.generation and len(snap.chunks) == len(before.chunks)
+    assert "加计扣除" in reader.retriever.search("研发费用加计扣除", 1)[0].chunk.text
+    report = reader.index.update([big])  # the next run completes and cleans up
+    assert report.added == 40 and report.failed == 0
+    live = {u for c in reader.index.snapshot().chunks for u in c.unit_ids()}
+    assert reader.index.vectors.ids() == live

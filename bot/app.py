@@ -1,0 +1,112 @@
+"""Wire settings, store, knowledge base and handlers into one PTB `Application`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+
+from bot import texts
+from bot.services import SERVICES_KEY, FloodGuard, Services, TepaiContext
+from bot.settings import Settings
+from handlers import register_all
+
+log = logging.getLogger(__name__)
+
+
+def open_services(settings: Settings) -> Services:
+    """Database (migrated), knowledge base (indexed on first run) and answerer."""
+    from knowledge.answers import Answerer
+    from knowledge.index import BUNDLED_CORPUS
+    from knowledge.service import open_knowledge
+    from store.db import Database
+
+    db = Database.open(settings.db_url)
+    kb = open_knowledge(settings)
+    if kb.index.snapshot() is None:
+        kb.index.update([BUNDLED_CORPUS])
+    kb.embeddings.embed_array(["预热"])  # load the model before the first user waits for it
+    generator = None
+    if settings.answer_mode == "generative":
+        from knowledge.generative import Generator
+
+        generator = Generator.from_settings(settings)
+    answerer = Answerer(kb.retriever, settings.min_confidence, generator=generator)
+    return Services(settings, db, kb, answerer, FloodGuard(settings.flood_limit))
+
+
+async def _post_init(application: Application) -> None:
+    services: Services = application.bot_data.get(SERVICES_KEY) or await asyncio.to_thread(
+        open_services, application.bot_data["settings"]
+    )
+    application.bot_data[SERVICES_KEY] = services
+    await publish_commands(application, services)
+
+
+async def publish_commands(application: Application, services: Services) -> None:
+    """Command menus per role: the default menu, and the staff menu in each staff chat."""
+    def menu(role: str) -> list[BotCommand]:
+        return [BotCommand(name, desc) for name, desc in texts.COMMANDS[role]]
+
+    try:
+        await application.bot.set_my_commands(menu("enterprise"), scope=BotCommandScopeDefault())
+        for chat_id in await services.staff_chat_ids():
+            await application.bot.set_my_commands(menu("staff"), scope=BotCommandScopeChat(chat_id))
+    except TelegramError as exc:  # a staff member who never opened the bot, for one
+        log.warning("could not publish command menus: %s", exc)
+
+
+async def _post_shutdown(application: Application) -> None:
+    services: Services | None = application.bot_data.get(SERVICES_KEY)
+    if services is not None and application.bot_data.get("owns_services", True):
+        await services.db.close()
+
+
+def build_application(settings: Settings, services: Services | None = None) -> Application:
+    """The bot. `services` may be passed in (tests share one knowledge base); else opened in post_init."""
+    if not settings.telegram_bot_token:
+        raise ValueError("TELEGRAM_BOT_TOKEN is required to build the Telegram application")
+    application = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token)
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.file_base_url)
+        .context_types(ContextTypes(context=TepaiContext))
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(16)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    application.bot_data["settings"] = settings
+    if services is not None:
+        application.bot_data[SERVICES_KEY] = services
+        application.bot_data["owns_services"] = False
+    register_all(application)
+    return application
+
+
+async def start_polling(application: Application, poll_interval: float = 0.0, timeout: int = 10) -> None:
+    """Start outside `run_polling` (terminal chat, tests, benchmarks), hooks included."""
+    await application.initialize()
+    if application.post_init:
+        await application.post_init(application)
+    await application.start()
+    await application.updater.start_polling(poll_interval=poll_interval, timeout=timeout,
+                                            allowed_updates=Update.ALL_TYPES)
+
+
+async def stop_polling(application: Application) -> None:
+    if application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    await application.shutdown()
+    if application.post_shutdown:
+        await application.post_shutdown(application)
+
+
+__all__ = ["build_application", "open_services", "start_polling", "stop_polling"]

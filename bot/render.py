@@ -1,0 +1,84 @@
+"""Telegram rendering: HTML with everything user- or document-derived escaped, and
+splitting of long replies at sentence ends within Telegram's 4,096 characters."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from bot import texts
+from knowledge.answers import Answer
+
+TELEGRAM_LIMIT = 4096
+
+
+def esc(value: object) -> str:
+    return html.escape(str(value), quote=False)
+
+
+def answer_html(answer: Answer) -> str:
+    if not answer.answered:
+        return esc(texts.NOT_COVERED)
+    lines: list[str] = []
+    if answer.generated:
+        lines += [esc(answer.generated.strip()), "", f"<b>{esc(texts.GENERATED_SOURCES)}</b>"]
+    else:
+        lines.append(esc(texts.ANSWER_LEAD))
+    for number, citation in enumerate(answer.citations, 1):
+        lines += ["", f"<b>[{number}] {esc(texts.source_line(citation))}</b>", f"<blockquote>{esc(citation.text)}</blockquote>"]
+    notes = texts.draft_notes(answer)
+    if notes:
+        lines += [""] + [f"<i>{esc(n)}</i>" for n in notes]
+    return "\n".join(lines)
+
+
+_BREAKS = ("\n\n", "\n", "。", "；", "！", "？", ". ", "，", " ")
+
+
+def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Pieces of at most `limit` characters, cut at paragraph or sentence ends.
+
+    Cuts never fall inside an HTML tag or entity; open tags are closed at the cut and
+    reopened in the next piece, so every piece parses on its own.
+    """
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        window = rest[: limit - 64]  # room to close and reopen tags
+        cut = -1
+        for mark in _BREAKS:
+            pos = window.rfind(mark)
+            if pos > limit // 3:
+                cut = pos + len(mark)
+                break
+        if cut <= 0:
+            cut = len(window)
+        cut = _outside_markup(rest, cut)
+        head, rest = rest[:cut], rest[cut:]
+        open_tags = _open_tags(head)
+        pieces.append(head + "".join(f"</{t}>" for t in reversed(open_tags)))
+        rest = "".join(f"<{t}>" for t in open_tags) + rest.lstrip("\n")
+    if rest.strip():
+        pieces.append(rest)
+    return pieces
+
+
+def _outside_markup(text: str, cut: int) -> int:
+    tag_start = text.rfind("<", 0, cut)
+    if tag_start > text.rfind(">", 0, cut):
+        cut = tag_start
+    amp = text.rfind("&", 0, cut)
+    if amp != -1 and ";" not in text[amp:cut]:
+        cut = amp
+    return cut
+
+
+def _open_tags(fragment: str) -> list[str]:
+    stack: list[str] = []
+    for closing, name in re.findall(r"<(/?)([a-z]+)[^>]*>", fragment):
+        if closing:
+            if stack and stack[-1] == name:
+                stack.pop()
+        else:
+            stack.append(name)
+    return stack

@@ -1,0 +1,75 @@
+"""The services handlers use, opened once per process and handed over through the context."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.settings import Settings
+from knowledge.answers import Answerer
+from knowledge.service import KnowledgeBase
+from store.db import Database
+from store import repositories as repo
+
+SERVICES_KEY = "tepai.services"
+
+
+class FloodGuard:
+    """More than `limit` messages a minute: told once to slow down, then ignored for a minute."""
+
+    def __init__(self, limit: int, window: float = 60.0, penalty: float = 60.0) -> None:
+        self.limit, self.window, self.penalty = limit, window, penalty
+        self._seen: dict[int, deque[float]] = defaultdict(deque)
+        self._muted_until: dict[int, float] = {}
+
+    def check(self, user_id: int, now: float | None = None) -> str:
+        """'ok', 'warn' (first message over the limit) or 'drop'."""
+        now = time.monotonic() if now is None else now
+        if self._muted_until.get(user_id, 0.0) > now:
+            return "drop"
+        seen = self._seen[user_id]
+        while seen and seen[0] <= now - self.window:
+            seen.popleft()
+        seen.append(now)
+        if len(seen) > self.limit:
+            self._muted_until[user_id] = now + self.penalty
+            seen.clear()
+            return "warn"
+        return "ok"
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    knowledge: KnowledgeBase
+    answerer: Answerer
+    flood: FloodGuard
+    index_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def is_staff(self, telegram_id: int) -> bool:
+        if telegram_id in self.settings.staff_ids:
+            return True
+        async with self.db.session() as session:
+            return await repo.is_granted_staff(session, telegram_id)
+
+    async def staff_chat_ids(self) -> list[int]:
+        async with self.db.session() as session:
+            granted = {g.telegram_id for g in await repo.list_staff(session)}
+        return sorted(self.settings.staff_ids | granted)
+
+
+class TepaiContext(CallbackContext[ExtBot, dict, dict, dict]):
+    """Handlers' context: `context.services` is typed, no casting of bot_data."""
+
+    @property
+    def services(self) -> Services:
+        return self.application.bot_data[SERVICES_KEY]
+
+
+def services_of(application: Application) -> Services:
+    return application.bot_data[SERVICES_KEY]

@@ -1,0 +1,100 @@
+"""Cross-cutting pieces: user tracking, the flood guard, staff checks, safe replies."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import Forbidden
+from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, TypeHandler
+
+from bot import texts
+from bot.render import split_message
+from bot.services import TepaiContext
+from store import repositories as repo
+from store.models import ROLE_STAFF
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Update, TepaiContext], Awaitable[object]]
+
+
+async def track_user(update: Update, context: TepaiContext) -> None:
+    """Record who is talking; stop updates from a user who floods the bot."""
+    user = update.effective_user
+    if user is None or user.is_bot:
+        return
+    if update.message is not None or update.callback_query is not None:
+        verdict = context.services.flood.check(user.id)
+        if verdict == "warn" and update.effective_chat is not None:
+            await context.bot.send_message(update.effective_chat.id, texts.SLOW_DOWN)
+        if verdict != "ok":
+            raise ApplicationHandlerStop
+    async with context.services.db.session() as session, session.begin():
+        await repo.touch_user(session, user.id, user.full_name or "", user.username, user.language_code)
+
+
+async def role_of(context: TepaiContext, telegram_id: int) -> str:
+    if await context.services.is_staff(telegram_id):
+        return ROLE_STAFF
+    async with context.services.db.session() as session:
+        user = await repo.get_user(session, telegram_id)
+    return user.role if user is not None else "enterprise"
+
+
+def staff_only(handler: Handler) -> Handler:
+    """Refuse the command to anyone who is not bureau staff."""
+
+    @functools.wraps(handler)
+    async def guarded(update: Update, context: TepaiContext) -> object:
+        user = update.effective_user
+        if user is None or not await context.services.is_staff(user.id):
+            if update.callback_query is not None:
+                await update.callback_query.answer(texts.STAFF_ONLY, show_alert=True)
+            elif update.effective_message is not None:
+                await update.effective_message.reply_text(texts.STAFF_ONLY)
+            return None
+        return await handler(update, context)
+
+    return guarded
+
+
+async def send_html(
+    context: TepaiContext, chat_id: int, text: str, reply_markup: InlineKeyboardMarkup | None = None,
+    reply_to: int | None = None,
+) -> list[Message]:
+    """Send `text` (HTML) split to Telegram's limit; buttons go on the last piece.
+
+    A chat whose user blocked the bot is marked unreachable instead of raising.
+    """
+    pieces = split_message(text)
+    sent: list[Message] = []
+    try:
+        for number, piece in enumerate(pieces):
+            last = number == len(pieces) - 1
+            sent.append(
+                await context.bot.send_message(
+                    chat_id, piece, parse_mode=ParseMode.HTML,
+                    reply_markup=reply_markup if last else None,
+                    reply_to_message_id=reply_to if number == 0 else None,
+                )
+            )
+    except Forbidden:
+        async with context.services.db.session() as session, session.begin():
+            await repo.mark_unreachable(session, chat_id)
+        raise
+    return sent
+
+
+async def stale_button(update: Update, context: TepaiContext) -> None:
+    """A forged, empty or outdated button."""
+    await update.callback_query.answer(texts.STALE_BUTTON, show_alert=True)
+
+
+def register(application: Application) -> None:
+    application.add_handler(TypeHandler(Update, track_user), group=-1)
+    # PTB hands a button with empty data to every pattern handler; catch it first.
+    application.add_handler(CallbackQueryHandler(stale_button, pattern=lambda data: not data))

@@ -1,0 +1,145 @@
+"""Staff keep the knowledge base current: upload policy files, list them, retire or restore."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot import texts
+from bot.render import esc
+from bot.services import TepaiContext
+from handlers.common import send_html, staff_only
+from knowledge.documents import STATUS_RETIRED
+from knowledge.index import IndexBusy
+from knowledge.readers import SUPPORTED_SUFFIXES
+
+MAX_UPLOAD = 20 * 1024 * 1024  # what a bot may download through the Bot API
+
+
+def safe_filename(name: str) -> str:
+    """A file name that cannot leave the uploads folder."""
+    base = Path(name.replace("\\", "/")).name
+    base = re.sub(r"[\x00-\x1f/:*?\"<>|]", "_", base).strip(" .") or "document"
+    return base[:120]
+
+
+async def receive_document(update: Update, context: TepaiContext) -> None:
+    """A file from staff is indexed; from anyone else it is politely refused."""
+    message = update.effective_message
+    document = message.document
+    if not await context.services.is_staff(update.effective_user.id):
+        await message.reply_text(texts.FILE_NOT_FOR_YOU)
+        return
+    name = safe_filename(document.file_name or "document")
+    if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
+        await message.reply_text(texts.DOC_UNSUPPORTED)
+        return
+    if (document.file_size or 0) > MAX_UPLOAD:
+        await message.reply_text(texts.DOC_TOO_BIG)
+        return
+    services = context.services
+    status = await message.reply_text(texts.DOC_RECEIVED.format(name=name))
+    uploads = services.settings.data_dir / "uploads"
+    uploads.mkdir(parents=True, exist_ok=True)
+    target = uploads / name
+    partial = uploads / f".{name}.part"
+    file = await document.get_file()
+    await file.download_to_drive(partial)
+    partial.replace(target)  # a half-downloaded file is never indexed
+
+    loop = asyncio.get_running_loop()
+    last_stage: list[str] = []
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage == "embedding" and "embedding" not in last_stage:
+            last_stage.append("embedding")
+            asyncio.run_coroutine_threadsafe(
+                _edit(status, texts.DOC_PROGRESS.format(name=name, stage="正在计算向量")), loop)
+
+    try:
+        async with services.index_lock:
+            report = await asyncio.to_thread(services.knowledge.index.update, [target], False, progress)
+    except IndexBusy:
+        await _edit(status, texts.DOC_BUSY)
+        return
+    failed = [f for f in report.files if f.outcome == "failed"]
+    if failed:
+        await _edit(status, texts.DOC_FAILED.format(name=name, reason=failed[0].reason))
+        return
+    await _edit(status, texts.DOC_DONE.format(name=name, added=report.added, updated=report.updated,
+                                              skipped=report.skipped, chunks=report.chunks))
+
+
+async def _edit(message, text: str) -> None:  # type: ignore[no-untyped-def]
+    try:
+        await message.edit_text(text)
+    except BadRequest:  # "message is not modified" and friends
+        pass
+
+
+def _doc_keyboard(docs) -> InlineKeyboardMarkup | None:  # type: ignore[no-untyped-def]
+    buttons = []
+    for n, doc in enumerate(docs, 1):
+        if doc.status == STATUS_RETIRED:
+            buttons.append(InlineKeyboardButton(texts.BUTTON_RESTORE.format(n=n), callback_data=f"doc:c:{doc.sha256[:16]}"))
+        else:
+            buttons.append(InlineKeyboardButton(texts.BUTTON_RETIRE.format(n=n), callback_data=f"doc:r:{doc.sha256[:16]}"))
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def _docs_text(docs) -> str:  # type: ignore[no-untyped-def]
+    lines = [texts.DOCS_HEADER.format(count=len(docs))]
+    for n, doc in enumerate(docs, 1):
+        issuer = f"，{esc(doc.issuer)}" if doc.issuer else ""
+        lines.append(texts.DOCS_ITEM.format(n=n, title=esc(doc.title), status=texts.DOC_STATUS[doc.status], issuer=issuer))
+    return "\n".join(lines)
+
+
+@staff_only
+async def list_docs(update: Update, context: TepaiContext) -> None:
+    """Every document with its status, and buttons to retire or restore."""
+    docs = context.services.knowledge.index.documents()[:30]
+    if not docs:
+        await update.effective_message.reply_text(texts.DOCS_EMPTY)
+        return
+    await send_html(context, update.effective_chat.id, _docs_text(docs), _doc_keyboard(docs))
+
+
+@staff_only
+async def change_status(update: Update, context: TepaiContext) -> None:
+    """Retire (never cited again) or restore a document."""
+    query = update.callback_query
+    _, action, digest = (query.data or "").split(":", 2)
+    index = context.services.knowledge.index
+    doc = next((d for d in index.documents() if d.sha256.startswith(digest)), None) if len(digest) == 16 else None
+    if doc is None or action not in ("r", "c"):
+        await query.answer(texts.STALE_BUTTON, show_alert=True)
+        return
+    if action == "r":
+        status = STATUS_RETIRED
+    else:
+        status = "draft" if any(m in doc.title for m in ("征求意见", "草案", "讨论稿", "送审稿")) else "current"
+    try:
+        async with context.services.index_lock:
+            await asyncio.to_thread(index.set_status, doc.key, status)
+    except IndexBusy:
+        await query.answer(texts.DOC_BUSY, show_alert=True)
+        return
+    await query.answer(texts.DOC_RETIRED.format(title=doc.title) if action == "r" else texts.DOC_RESTORED.format(title=doc.title))
+    docs = index.documents()[:30]
+    try:
+        await query.edit_message_text(_docs_text(docs), parse_mode="HTML", reply_markup=_doc_keyboard(docs))
+    except BadRequest:
+        pass
+
+
+def register(application: Application) -> None:
+    application.add_handler(CommandHandler("docs", list_docs))
+    application.add_handler(CallbackQueryHandler(change_status, pattern=r"^doc:"))
+    application.add_handler(MessageHandler(filters.Document.ALL, receive_document))

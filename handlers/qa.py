@@ -1,0 +1,120 @@
+"""Policy questions: any text outside a dialogue is answered from the knowledge base."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatAction
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+
+from bot import texts
+from bot.render import answer_html, esc
+from bot.services import TepaiContext
+from handlers.common import send_html, stale_button
+from handlers.handoff import forward_to_staff
+from knowledge.answers import MAX_QUESTION_CHARS, InvalidQuestion
+from store import repositories as repo
+
+log = logging.getLogger(__name__)
+FEEDBACK = {"u": "up", "d": "down"}
+
+
+def answer_buttons(qa_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton(texts.BUTTON_HELPFUL, callback_data=f"fb:u:{qa_id}"),
+        InlineKeyboardButton(texts.BUTTON_UNHELPFUL, callback_data=f"fb:d:{qa_id}"),
+        InlineKeyboardButton(texts.BUTTON_HANDOFF, callback_data=f"ho:{qa_id}"),
+    ]])
+
+
+async def answer_question(update: Update, context: TepaiContext) -> None:
+    """Answer with quoted clauses (or decline), store it, and hand unanswered ones to staff."""
+    message = update.effective_message
+    tg_user = update.effective_user
+    services = context.services
+    try:
+        await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
+    except Exception:  # a typing indicator is never worth failing the answer
+        pass
+    try:
+        answer = await asyncio.to_thread(services.answerer.answer, message.text or "")
+    except InvalidQuestion as exc:
+        await message.reply_text(texts.invalid_question(exc.code, MAX_QUESTION_CHARS))
+        return
+    citations = [{"doc": c.doc, "section": c.section, "text": c.text, "score": c.score} for c in answer.citations]
+    async with services.db.session() as session, session.begin():
+        user = await repo.touch_user(session, tg_user.id, tg_user.full_name or "")
+        record = await repo.record_answer(session, user, answer.question, answer.answered, answer.confidence,
+                                          answer.best_score, citations, answer.draft)
+        handoff = None
+        if not answer.answered:
+            handoff, _ = await repo.open_handoff(session, user, answer.question, "unanswered",
+                                                 answer.best_score, record.id)
+    body = answer_html(answer)
+    if handoff is not None:
+        staff = await services.staff_chat_ids()
+        if staff:
+            body += "\n\n" + esc(texts.UNANSWERED_LOGGED)
+        await send_html(context, message.chat_id, body, reply_to=message.message_id)
+        await forward_to_staff(context, handoff.id)
+        return
+    await send_html(context, message.chat_id, body, answer_buttons(record.id), reply_to=message.message_id)
+
+
+async def feedback(update: Update, context: TepaiContext) -> None:
+    """👍 / 👎 on an answer: stored once per answer, only by the asker."""
+    query = update.callback_query
+    _, kind, raw_id = (query.data or "").split(":", 2)
+    if kind not in FEEDBACK or not raw_id.isdigit():
+        await query.answer(texts.STALE_BUTTON, show_alert=True)
+        return
+    async with context.services.db.session() as session, session.begin():
+        record = await repo.get_qa(session, int(raw_id), query.from_user.id)
+        if record is None:
+            await query.answer(texts.NOT_YOUR_BUTTON, show_alert=True)
+            return
+        already = record.feedback == FEEDBACK[kind]
+        await repo.set_feedback(session, record.id, query.from_user.id, FEEDBACK[kind])
+    if already:
+        await query.answer(texts.FEEDBACK_ALREADY)
+    else:
+        await query.answer(texts.FEEDBACK_THANKS if kind == "u" else texts.FEEDBACK_SORRY,
+                           show_alert=kind == "d")
+
+
+async def request_handoff(update: Update, context: TepaiContext) -> None:
+    """转人工 on an answer: log it and forward to staff (once)."""
+    query = update.callback_query
+    raw_id = (query.data or "").split(":", 1)[1]
+    if not raw_id.isdigit():
+        await query.answer(texts.STALE_BUTTON, show_alert=True)
+        return
+    async with context.services.db.session() as session, session.begin():
+        record = await repo.get_qa(session, int(raw_id), query.from_user.id)
+        if record is None:
+            await query.answer(texts.NOT_YOUR_BUTTON, show_alert=True)
+            return
+        user = await repo.get_user(session, query.from_user.id)
+        handoff, created = await repo.open_handoff(session, user, record.question, "requested",
+                                                   record.best_score, record.id)
+    if not created:
+        await query.answer(texts.HANDOFF_ALREADY, show_alert=True)
+        return
+    delivered = await forward_to_staff(context, handoff.id)
+    await query.answer(texts.HANDOFF_ACCEPTED if delivered else texts.HANDOFF_NO_STAFF, show_alert=True)
+
+
+async def unknown_command(update: Update, context: TepaiContext) -> None:
+    """A command no feature handles (or one this user may not see)."""
+    await update.effective_message.reply_text(texts.UNKNOWN_COMMAND)
+
+
+def register(application: Application) -> None:
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, answer_question))
+    application.add_handler(CallbackQueryHandler(feedback, pattern=r"^fb:"))
+    application.add_handler(CallbackQueryHandler(request_handoff, pattern=r"^ho:"))
+    # Registered last in the default group: only buttons no feature claimed reach it.
+    application.add_handler(CallbackQueryHandler(stale_button))
+    application.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, unknown_command))

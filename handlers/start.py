@@ -1,0 +1,68 @@
+"""/start (with deep-link payloads), /help per role, /cancel."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import logging
+
+from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram.error import TelegramError
+from telegram.ext import Application, CommandHandler
+
+from bot import texts
+from bot.render import esc
+from bot.services import TepaiContext
+from handlers.common import role_of
+
+log = logging.getLogger(__name__)
+
+# Deep-link payloads (`t.me/<bot>?start=<payload>`) → handler. Features register theirs here.
+PayloadHandler = Callable[[Update, TepaiContext], Awaitable[None]]
+PAYLOADS: dict[str, PayloadHandler] = {}
+
+
+async def _specialist_entry(update: Update, context: TepaiContext) -> None:
+    await update.effective_message.reply_text(texts.SPECIALIST_ENTRY)
+
+
+PAYLOADS.setdefault("specialist", _specialist_entry)
+
+
+async def start(update: Update, context: TepaiContext) -> None:
+    """Greet by role, or route a deep-link payload."""
+    payload = (context.args or [""])[0].strip().lower()
+    if payload in PAYLOADS:
+        await PAYLOADS[payload](update, context)
+        return
+    user = update.effective_user
+    role = await role_of(context, user.id)
+    if role != "enterprise":  # the default menu already is the enterprise one
+        await set_menu(context, user.id, role)
+    await update.effective_message.reply_html(texts.WELCOME[role].format(name=esc(user.first_name or "")))
+
+
+async def set_menu(context: TepaiContext, chat_id: int, role: str) -> None:
+    """This chat's command menu for the user's role."""
+    commands = [BotCommand(name, desc) for name, desc in texts.COMMANDS[role]]
+    try:
+        await context.bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
+    except TelegramError as exc:
+        log.warning("could not set the menu of chat %s: %s", chat_id, exc)
+
+
+async def help_command(update: Update, context: TepaiContext) -> None:
+    """What this user can do."""
+    role = await role_of(context, update.effective_user.id)
+    await update.effective_message.reply_html(texts.HELP[role])
+
+
+async def cancel(update: Update, context: TepaiContext) -> None:
+    """Leave any dialogue; features with dialogues register their own /cancel first."""
+    await update.effective_message.reply_text(texts.NOTHING_TO_CANCEL)
+
+
+def register(application: Application) -> None:
+    application.add_handler(CommandHandler("start", start))
+    application.add_handler(CommandHandler("help", help_command))
+    application.add_handler(CommandHandler("cancel", cancel))
