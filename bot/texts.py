@@ -182,3 +182,13 @@ STAFF_MISSING = "{id} 不在工作人员名单（数据库）中。"
 STAFF_IN_ENV = "注意：{id} 仍在 TEPAI_STAFF_IDS 环境变量中，请一并删除。"
 STAFF_NONE = "尚未设置工作人员。用 tepai staff add <Telegram ID> 添加，或设置 TEPAI_STAFF_IDS。"
 EXPORTED = "已导出 {count} 条记录到 {path}"
+
+# -- terminal chat ----------------------------------------------------------------------
+CHAT_STARTING = "正在启动 tepai（本地模拟 Telegram，首次运行会建立政策知识库）…"
+CHAT_HELP = (
+    "已作为{role}（用户 {user}）连接。直接输入消息；输入数字选择按钮；"
+    "“@消息号 文本”回复某条消息；“/file 路径”发送文件；/quit 退出。"
+)
+CHAT_DEFAULT_NAMES = {"enterprise": "企业用户", "specialist": "特派员", "staff": "工作人员"}
+CHAT_NO_SUCH_CHOICE = "没有这个选项（可选 1–{count}）。"
+CHAT_FILE_UNREADABLE = "无法读取文件 {path}：{reason}"

@@ -54,11 +54,9 @@ async def answer_question(update: Update, context: TepaiContext) -> None:
                                                  answer.best_score, record.id)
     body = answer_html(answer)
     if handoff is not None:
-        staff = await services.staff_chat_ids()
-        if staff:
-            body += "\n\n" + esc(texts.UNANSWERED_LOGGED)
+        delivered = await forward_to_staff(context, handoff.id)
+        body += "\n\n" + esc(texts.UNANSWERED_LOGGED if delivered else texts.HANDOFF_NO_STAFF)
         await send_html(context, message.chat_id, body, reply_to=message.message_id)
-        await forward_to_staff(context, handoff.id)
         return
     await send_html(context, message.chat_id, body, answer_buttons(record.id), reply_to=message.message_id)
 

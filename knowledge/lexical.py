@@ -38,6 +38,9 @@ _jieba_lock = threading.Lock()
 _jieba_ready = False
 
 
+logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+
 def _jieba():  # type: ignore[no-untyped-def]
     global _jieba_ready
     import jieba

@@ -36,7 +36,7 @@ def write_table(path: Path, columns: Sequence[str], rows: list[list[object]], fm
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(columns)
-        writer.writerows(rows)
+        writer.writerows([[_excel_safe(v) for v in row] for row in rows])
         tmp.write_text(buffer.getvalue(), encoding="utf-8-sig")  # BOM: Excel opens Chinese correctly
     elif fmt == "xlsx":
         from openpyxl import Workbook

@@ -78,3 +78,47 @@ def test_index_reports_bad_files_by_name(tmp_path: Path) -> None:
     assert done.returncode == 0
     assert "empty.md" in done.stderr and "文件为空" in done.stderr
     assert "新增 1" in done.stdout and "失败 1" in done.stdout
+
+
+def test_staff_and_database_commands(tmp_path: Path) -> None:
+    env = {"TEPAI_DATA_DIR": str(tmp_path / "data"), "TEPAI_STAFF_IDS": "77"}
+    assert tepai("db", "upgrade", env=env).returncode == 0
+    assert "已添加" in tepai("staff", "add", "42", "--note", "成果转化处", env=env).stdout
+    assert "已经是" in tepai("staff", "add", "42", env=env).stdout
+    listing = tepai("staff", "list", env=env).stdout
+    assert "42\t成果转化处" in listing and "77\tTEPAI_STAFF_IDS" in listing
+    removed = tepai("staff", "remove", "77", env=env).stdout
+    assert "不在工作人员名单" in removed and "TEPAI_STAFF_IDS" in removed
+    bad = tepai("staff", "add", "not-a-number", env=env)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_unanswered_export_opens_as_a_spreadsheet(tmp_path: Path) -> None:
+    import asyncio
+
+    from openpyxl import load_workbook
+
+    from store import repositories as repo
+    from store.db import Database, default_url
+
+    url = default_url(tmp_path / "data")
+
+    async def seed() -> None:
+        db = Database.open(url)
+        async with db.session() as session, session.begin():
+            user = await repo.touch_user(session, 5, "企业甲")
+            await repo.open_handoff(session, user, "=HYPERLINK(\"x\") 公租房怎么申请？", "unanswered", 0.12, None)
+        await db.close()
+
+    asyncio.run(seed())
+    out = tmp_path / "未答复.xlsx"
+    done = tepai("unanswered", "export", "--format", "xlsx", "--output", str(out),
+                 env={"TEPAI_DATA_DIR": str(tmp_path / "data")})
+    assert done.returncode == 0 and "1 条" in done.stdout
+    rows = list(load_workbook(out).active.values)
+    assert rows[0][:5] == ("编号", "提问时间", "提问人", "Telegram ID", "问题")
+    assert rows[1][2] == "企业甲" and rows[1][4].startswith("'=")  # no formula injection
+    csv_out = tmp_path / "u.csv"
+    assert tepai("unanswered", "export", "--format", "csv", "--output", str(csv_out),
+                 env={"TEPAI_DATA_DIR": str(tmp_path / "data")}).returncode == 0
+    assert "公租房" in csv_out.read_text(encoding="utf-8-sig")

@@ -1,0 +1,165 @@
+"""`tepai chat`: the same bot and handlers, talking to the local Bot API emulator in-process.
+
+Bot messages are printed as plain text; inline buttons become numbered choices picked by
+typing the number. `@<消息号> 文本` replies to a message (staff answering a hand-off),
+`/file PATH` sends a document, `/quit` leaves. Piped input works too: each line waits
+until the bot has answered the previous one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from bot import texts
+from bot.settings import Settings
+
+PROMPT = "你> "
+_REPLY = re.compile(r"^@(\d+)\s+(.+)$", re.S)
+
+
+class Screen:
+    """Prints new and edited bot messages for one chat, and remembers the latest buttons."""
+
+    def __init__(self, emu, chat_id: int, out: TextIO) -> None:  # type: ignore[no-untyped-def]
+        self.emu, self.chat_id, self.out = emu, chat_id, out
+        self.seen: dict[int, int] = {}  # message id -> edits printed
+        self.alerts = 0
+        self.choices: list[tuple[int, str]] = []  # (message id, callback data)
+
+    def refresh(self) -> int:
+        """Print what changed; the number of things printed."""
+        printed = 0
+        for message in self.emu.messages(self.chat_id, include_deleted=False):
+            if self.seen.get(message.message_id) == message.edits:
+                continue
+            edited = message.message_id in self.seen
+            self.seen[message.message_id] = message.edits
+            self._print_message(message, edited)
+            printed += 1
+        answers = [a for a in self.emu.answered_callbacks if a.user_id == self.chat_id]
+        for answer in answers[self.alerts:]:
+            if answer.text:
+                self.out.write(f"  （提示）{answer.text}\n")
+                printed += 1
+        self.alerts = len(answers)
+        self.out.flush()
+        return printed
+
+    def _print_message(self, message, edited: bool) -> None:  # type: ignore[no-untyped-def]
+        head = f"tepai [#{message.message_id}{' 已编辑' if edited else ''}]"
+        body = message.plain_text or message.text or ""
+        if message.document is not None:
+            body = f"{body}\n📎 文件：{message.document.filename}（{len(message.document.data or b'')} 字节）".strip()
+        self.out.write(f"\n{head}\n{body}\n")
+        buttons = [(text, data) for text, data in message.buttons if data]
+        if buttons:
+            self.choices = [(message.message_id, data) for _, data in buttons]
+            labels = "  ".join(f"[{n}] {text}" for n, (text, _) in enumerate(buttons, 1))
+            self.out.write(f"  {labels}\n")
+
+
+async def _settle(emu, screen: Screen, before_messages: int, before_alerts: int, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
+    """Wait for the bot's reaction to one input, then for it to go quiet."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        changed = len(emu.messages(screen.chat_id)) > before_messages or len(emu.answered_callbacks) > before_alerts
+        if changed:
+            break
+        await asyncio.sleep(0.05)
+    try:
+        await emu.wait_until_idle(quiet=0.3, timeout=timeout)
+    except TimeoutError:
+        pass
+    screen.refresh()
+
+
+async def chat(settings: Settings, role: str = "enterprise", user_id: int = 10001, name: str | None = None,
+               stdin: TextIO | None = None, out: TextIO | None = None) -> int:
+    from bot.app import build_application, open_services, start_polling, stop_polling
+    from bot.emulator import BotApiEmulator
+    from store import repositories as repo
+
+    stdin, out = stdin or sys.stdin, out or sys.stdout
+    name = name or texts.CHAT_DEFAULT_NAMES.get(role, "用户")
+    emu = BotApiEmulator()
+    await emu.start()
+    staff = settings.staff_ids_raw + (f",{user_id}" if role == "staff" else "")
+    chat_settings = settings.model_copy(update={
+        "telegram_bot_token": emu.token, "telegram_api_base_url": emu.base_url,
+        "telegram_api_file_url": emu.base_file_url, "staff_ids_raw": staff.strip(","),
+    })
+    out.write(texts.CHAT_STARTING + "\n")
+    out.flush()
+    services = await asyncio.to_thread(open_services, chat_settings)
+    if role == "specialist":
+        async with services.db.session() as session, session.begin():
+            await repo.touch_user(session, user_id, name)
+            await repo.set_role(session, user_id, "specialist")
+    application = build_application(chat_settings, services)
+    await start_polling(application, timeout=1)
+    screen = Screen(emu, user_id, out)
+    out.write(texts.CHAT_HELP.format(role=texts.ROLE_NAMES[role], user=user_id) + "\n")
+    try:
+        emu.user_sends_text(user_id, "/start", first_name=name)
+        await _settle(emu, screen, 0, len(emu.answered_callbacks))
+        while True:
+            out.write(PROMPT)
+            out.flush()
+            line = await asyncio.to_thread(stdin.readline)
+            if not line:
+                out.write("\n")
+                break
+            line = line.rstrip("\n")
+            if line.strip() in ("/quit", "/exit"):
+                break
+            before = (len(emu.messages(user_id)), len(emu.answered_callbacks))
+            if not _act(emu, screen, user_id, line, out):
+                continue
+            await _settle(emu, screen, *before)
+    finally:
+        await stop_polling(application)
+        await services.db.close()
+        await emu.stop()
+    out.write(texts.BYE + "\n")
+    return 0
+
+
+def _act(emu, screen: Screen, user_id: int, line: str, out: TextIO) -> bool:  # type: ignore[no-untyped-def]
+    """Turn one typed line into what a Telegram user would do. False if nothing was sent."""
+    stripped = line.strip()
+    if stripped.isdigit() and screen.choices:
+        number = int(stripped)
+        if not 1 <= number <= len(screen.choices):
+            out.write(texts.CHAT_NO_SUCH_CHOICE.format(count=len(screen.choices)) + "\n")
+            return False
+        message_id, data = screen.choices[number - 1]
+        emu.user_presses_button(user_id, message_id, data, force=True)
+        return True
+    if stripped.startswith("/file "):
+        path = Path(stripped[6:].strip()).expanduser()
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            out.write(texts.CHAT_FILE_UNREADABLE.format(path=path, reason=exc.strerror or exc) + "\n")
+            return False
+        emu.user_sends_document(user_id, path.name, data)
+        return True
+    reply = _REPLY.match(stripped)
+    if reply:
+        emu.user_sends_text(user_id, reply.group(2), reply_to_message_id=int(reply.group(1)))
+        return True
+    emu.user_sends_text(user_id, line)
+    return True
+
+
+def run_chat(settings: Settings, role: str = "enterprise", user_id: int = 10001, name: str | None = None) -> int:
+    try:
+        return asyncio.run(chat(settings, role, user_id, name))
+    except KeyboardInterrupt:
+        print("\n" + texts.BYE)
+        return 0
