@@ -89,6 +89,17 @@ def build_application(settings: Settings, services: Services | None = None) -> A
     return application
 
 
+def webhook_options(settings: Settings, url: str) -> dict:
+    """PTB webhook-server arguments for a public `url` (the path is taken from it)."""
+    from urllib.parse import urlparse
+
+    return {
+        "listen": settings.webhook_listen, "port": settings.webhook_port,
+        "url_path": urlparse(url).path.lstrip("/"), "webhook_url": url,
+        "secret_token": settings.webhook_secret, "allowed_updates": Update.ALL_TYPES,
+    }
+
+
 async def start_polling(application: Application, poll_interval: float = 0.0, timeout: int = 10) -> None:
     """Start outside `run_polling` (terminal chat, tests, benchmarks), hooks included."""
     await application.initialize()

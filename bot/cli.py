@@ -236,17 +236,14 @@ def cmd_run(settings: Settings, webhook: str | None = None) -> int:
         return run_chat(settings)
     from telegram import Update
 
-    from bot.app import build_application
+    from bot.app import build_application, webhook_options
 
     application = build_application(settings)
     if webhook:
-        from urllib.parse import urlparse
-
-        application.run_webhook(
-            listen=settings.webhook_listen, port=settings.webhook_port,
-            url_path=urlparse(webhook).path.lstrip("/"), webhook_url=webhook,
-            secret_token=settings.webhook_secret, allowed_updates=Update.ALL_TYPES,
-        )
+        if not settings.webhook_secret:
+            print(texts.WEBHOOK_NEEDS_SECRET, file=sys.stderr)
+            return EXIT_SETTINGS
+        application.run_webhook(**webhook_options(settings, webhook))
     else:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
     return EXIT_OK

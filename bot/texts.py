@@ -174,6 +174,7 @@ DOC_RESTORED = "已恢复《{title}》。"
 # -- CLI ------------------------------------------------------------------------------
 DB_UPGRADED = "数据库已是最新版本。"
 WEBHOOK_NEEDS_TOKEN = "使用 --webhook 需要设置 TELEGRAM_BOT_TOKEN。"
+WEBHOOK_NEEDS_SECRET = "使用 --webhook 需要设置 TEPAI_WEBHOOK_SECRET（Telegram 每次推送都会带上它，用来拒绝伪造的请求）。"
 NO_TOKEN_CHAT = "未设置 TELEGRAM_BOT_TOKEN：打开终端对话（本地模拟 Telegram）。"
 STAFF_ADDED = "已添加工作人员 {id}。"
 STAFF_EXISTS = "{id} 已经是工作人员。"

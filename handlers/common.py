@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import Forbidden
-from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, TypeHandler
+from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, ChatMemberHandler, TypeHandler
 
 from bot import texts
 from bot.render import split_message
@@ -33,6 +33,8 @@ async def track_user(update: Update, context: TepaiContext) -> None:
             await context.bot.send_message(update.effective_chat.id, texts.SLOW_DOWN)
         if verdict != "ok":
             raise ApplicationHandlerStop
+    if update.my_chat_member is not None:
+        return  # membership_changed decides reachability
     async with context.services.db.session() as session, session.begin():
         await repo.touch_user(session, user.id, user.full_name or "", user.username, user.language_code)
 
@@ -89,6 +91,18 @@ async def send_html(
     return sent
 
 
+async def membership_changed(update: Update, context: TepaiContext) -> None:
+    """A user blocked the bot (kicked) or came back: keep `reachable` current."""
+    change = update.my_chat_member
+    if change is None or change.chat.type != "private":
+        return
+    async with context.services.db.session() as session, session.begin():
+        if change.new_chat_member.status in ("kicked", "left"):
+            await repo.mark_unreachable(session, change.from_user.id)
+        else:
+            await repo.touch_user(session, change.from_user.id, change.from_user.full_name or "")
+
+
 async def stale_button(update: Update, context: TepaiContext) -> None:
     """A forged, empty or outdated button."""
     await update.callback_query.answer(texts.STALE_BUTTON, show_alert=True)
@@ -98,3 +112,4 @@ def register(application: Application) -> None:
     application.add_handler(TypeHandler(Update, track_user), group=-1)
     # PTB hands a button with empty data to every pattern handler; catch it first.
     application.add_handler(CallbackQueryHandler(stale_button, pattern=lambda data: not data))
+    application.add_handler(ChatMemberHandler(membership_changed, ChatMemberHandler.MY_CHAT_MEMBER))

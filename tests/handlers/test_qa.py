@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot import texts
@@ -117,3 +119,31 @@ async def test_a_restart_in_the_middle_loses_nothing(bot: Bot) -> None:
     await bot.say(STAFF, "请联系市科技局成果转化处。", reply_to_message_id=forwarded.message_id)
     relayed = await bot.emu.wait_for_message(OWNER, "科技局工作人员答复", after=owner_before)
     assert "成果转化处" in relayed.plain_text
+
+
+async def test_a_user_who_blocks_the_bot_is_marked_unreachable_until_they_return(bot: Bot) -> None:
+    await bot.say(OWNER, "/start")
+    bot.emu.user_blocks_bot(OWNER)
+    for _ in range(100):
+        async with bot.services.db.session() as session:
+            if not (await repo.get_user(session, OWNER)).reachable:
+                break
+        await asyncio.sleep(0.05)
+    async with bot.services.db.session() as session:
+        assert not (await repo.get_user(session, OWNER)).reachable
+    await bot.say(OWNER, "/start")  # sending again unblocks, like the client's Restart button
+    async with bot.services.db.session() as session:
+        assert (await repo.get_user(session, OWNER)).reachable
+
+
+async def test_an_answer_that_cannot_be_delivered_marks_the_user_unreachable(bot: Bot) -> None:
+    await bot.say(OWNER, "/start")
+    bot.emu.inject(method="sendMessage", chat_id=OWNER, error=403, times=5)
+    bot.emu.user_sends_text(OWNER, "技术合同登记后怎么给补助？")
+    for _ in range(100):
+        async with bot.services.db.session() as session:
+            if not (await repo.get_user(session, OWNER)).reachable:
+                break
+        await asyncio.sleep(0.05)
+    async with bot.services.db.session() as session:
+        assert not (await repo.get_user(session, OWNER)).reachable
