@@ -20,11 +20,8 @@ INVALID_QUESTION = {
     "too_long": "问题太长了（上限 {limit} 字），请精简后再问，一次问一个问题效果最好。",
     "no_text": "没有识别到文字内容，请用文字描述您想咨询的政策问题。",
 }
-NO_INDEX = "政策知识库尚未建立，请先运行 tepai index。"
 INDEX_BUSY = "另一个进程正在更新知识库，请稍后再试。"
 INTERNAL_ERROR = "抱歉，处理时出现内部错误，已记录，请稍后再试。"
-PROMPT_WELCOME = "tepai 政策问答（输入问题后回车；输入 /quit 或按 Ctrl-D 退出）"
-PROMPT = "问> "
 BYE = "再见！"
 INDEXING_BUNDLED = "正在建立政策知识库（首次运行）…"
 
@@ -116,7 +113,6 @@ COMMANDS = {
     "staff": [("start", "开始"), ("help", "工作人员命令"), ("docs", "政策文件管理"),
               ("unanswered", "待答复问题"), ("cancel", "退出当前操作")],
 }
-CANCELLED = "已退出当前操作。有问题可以直接发给我。"
 NOTHING_TO_CANCEL = "当前没有进行中的操作。有问题可以直接发给我。"
 
 BUTTON_HELPFUL = "👍 有帮助"
@@ -143,7 +139,6 @@ HANDOFF_REASONS = {"unanswered": "文件未覆盖", "requested": "用户请求�
 STAFF_REPLY_TO_USER = "💬 <b>科技局工作人员答复</b>（关于：{question}）\n\n{reply}"
 STAFF_REPLY_SENT = "已将答复发送给提问人（#{id}）。"
 STAFF_REPLY_UNREACHABLE = "提问人已停用机器人，答复未能送达（#{id}）。"
-STAFF_REPLY_UNKNOWN = "没有找到对应的待答复问题。请直接“回复”转来的问题消息。"
 UNANSWERED_EMPTY = "目前没有待答复的问题。"
 UNANSWERED_HEADER = "<b>待答复问题（{count}）</b>"
 UNANSWERED_ITEM = "#{id} · {time} · {name}：{question}"

@@ -45,7 +45,7 @@ async def answer_question(update: Update, context: TepaiContext) -> None:
         return
     citations = [{"doc": c.doc, "section": c.section, "text": c.text, "score": c.score} for c in answer.citations]
     async with services.db.session() as session, session.begin():
-        user = await repo.touch_user(session, tg_user.id, tg_user.full_name or "")
+        user = await repo.get_user(session, tg_user.id) or await repo.touch_user(session, tg_user.id, tg_user.full_name or "")
         record = await repo.record_answer(session, user, answer.question, answer.answered, answer.confidence,
                                           answer.best_score, citations, answer.draft)
         handoff = None
