@@ -63,6 +63,19 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--output", type=Path, default=None)
     export.add_argument("--all", action="store_true", help="包括已答复的")
 
+    campaign = sub.add_parser("campaign", help="年度需求调查：开启、关闭、查看")
+    campaign_sub = campaign.add_subparsers(dest="action", required=True)
+    for action in ("open", "close"):
+        campaign_sub.add_parser(action).add_argument("year", type=int)
+    campaign_sub.add_parser("list")
+
+    survey_cmd = sub.add_parser("survey", help="需求调查")
+    survey_sub = survey_cmd.add_subparsers(dest="action", required=True)
+    survey_export = survey_sub.add_parser("export", help="导出（每家企业一行，中文表头）")
+    survey_export.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
+    survey_export.add_argument("--campaign", type=int, required=True, metavar="YEAR")
+    survey_export.add_argument("--output", type=Path, default=None)
+
     db = sub.add_parser("db", help="数据库")
     db_sub = db.add_subparsers(dest="action", required=True)
     db_sub.add_parser("upgrade", help="应用数据库迁移")
@@ -92,6 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_staff(settings, args.action, getattr(args, "telegram_id", None), getattr(args, "note", None))
         if args.command == "unanswered":
             return cmd_unanswered_export(settings, args.format, args.output, args.all)
+        if args.command == "campaign":
+            return cmd_campaign(settings, args.action, getattr(args, "year", None))
+        if args.command == "survey":
+            return cmd_survey_export(settings, args.format, args.campaign, args.output)
         if args.command == "db":
             from store.db import upgrade
 
@@ -299,6 +316,54 @@ def cmd_unanswered_export(settings: Settings, fmt: str, output: Path | None, inc
             path = output or Path(f"unanswered.{fmt}")
             write_table(path, HANDOFF_COLUMNS, handoff_rows(items), fmt, sheet="未答复问题")
             print(texts.EXPORTED.format(count=len(items), path=path))
+            return EXIT_OK
+        finally:
+            await db.close()
+
+    return _run_async(work())
+
+
+def cmd_campaign(settings: Settings, action: str, year: int | None) -> int:
+    from store import survey
+    from store.db import Database
+
+    if year is not None and not 2000 <= year <= 2100:
+        print(texts.CAMPAIGN_BAD, file=sys.stderr)
+        return EXIT_INPUT
+
+    async def work() -> int:
+        db = Database.open(settings.db_url)
+        try:
+            async with db.session() as session, session.begin():
+                if action == "list":
+                    items = await survey.campaigns(session)
+                    for item in items:
+                        print(texts.CAMPAIGN_LINE.format(year=item.year, status=texts.CAMPAIGN_STATES[item.status]))
+                    if not items:
+                        print(texts.CAMPAIGN_NONE)
+                    return EXIT_OK
+                await survey.set_campaign(session, year, "open" if action == "open" else "closed")
+            print((texts.CAMPAIGN_OPENED if action == "open" else texts.CAMPAIGN_CLOSED).format(year=year))
+            return EXIT_OK
+        finally:
+            await db.close()
+
+    return _run_async(work())
+
+
+def cmd_survey_export(settings: Settings, fmt: str, year: int, output: Path | None) -> int:
+    from store import survey
+    from store.db import Database
+    from store.exports import write_table
+
+    async def work() -> int:
+        db = Database.open(settings.db_url)
+        try:
+            async with db.session() as session:
+                submissions = await survey.current_submissions(session, year)
+            path = output or Path(f"survey-{year}.{fmt}")
+            write_table(path, survey.EXPORT_COLUMNS, survey.export_rows(submissions), fmt, sheet=f"{year}需求调查")
+            print(texts.EXPORTED.format(count=len(submissions), path=path))
             return EXIT_OK
         finally:
             await db.close()

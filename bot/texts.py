@@ -91,6 +91,7 @@ HELP = {
         "<b>可以这样用我</b>\n"
         "• 直接发送政策问题，我会引用原文条款作答\n"
         "• 答案下方可评价“有帮助/没帮助”，或点“转人工”由工作人员答复\n"
+        "• /survey 填写年度需求调查（随时可 /cancel 暂停，已填内容自动保存）\n"
         "• /cancel 退出当前操作\n"
         "目前只支持文字消息。"
     ),
@@ -104,14 +105,17 @@ HELP = {
         "• 发送政策文件（PDF、DOCX、TXT、MD、HTML）即可更新知识库\n"
         "• /docs 查看政策文件及状态，可停用或恢复\n"
         "• /unanswered 查看待答复的问题；直接<b>回复</b>转来的问题消息即可答复提问人\n"
+        "• /campaign open 2026 开启年度需求调查，/campaign close 2026 关闭\n"
+        "• /survey_stats 需求调查统计；/export [年份] [csv] 导出需求调查\n"
         "• 也可以直接提问，检验答案效果"
     ),
 }
 COMMANDS = {
-    "enterprise": [("start", "开始"), ("help", "使用说明"), ("cancel", "退出当前操作")],
+    "enterprise": [("start", "开始"), ("survey", "填写需求调查"), ("help", "使用说明"), ("cancel", "退出当前操作")],
     "specialist": [("start", "开始"), ("help", "使用说明"), ("cancel", "退出当前操作")],
     "staff": [("start", "开始"), ("help", "工作人员命令"), ("docs", "政策文件管理"),
-              ("unanswered", "待答复问题"), ("cancel", "退出当前操作")],
+              ("unanswered", "待答复问题"), ("campaign", "需求调查开关"), ("survey_stats", "需求调查统计"),
+              ("export", "导出需求调查"), ("cancel", "退出当前操作")],
 }
 NOTHING_TO_CANCEL = "当前没有进行中的操作。有问题可以直接发给我。"
 
@@ -188,3 +192,71 @@ CHAT_HELP = (
 CHAT_DEFAULT_NAMES = {"enterprise": "企业用户", "specialist": "特派员", "staff": "工作人员"}
 CHAT_NO_SUCH_CHOICE = "没有这个选项（可选 1–{count}）。"
 CHAT_FILE_UNREADABLE = "无法读取文件 {path}：{reason}"
+
+# -- demand survey (需求摸底调查) -------------------------------------------------------------
+DISTRICTS = ["历下区", "市中区", "槐荫区", "天桥区", "历城区", "长清区", "章丘区", "济阳区", "莱芜区", "钢城区",
+             "平阴县", "商河县", "济南高新区", "济南新旧动能转换起步区", "南部山区"]
+FIELDS = ["电子信息", "生物与新医药", "航空航天", "新材料", "高技术服务", "新能源与节能", "资源与环境",
+          "先进制造与自动化", "现代农业"]
+DIRECTIONS = ["关键技术研发攻关", "成果转移转化（中试基地、检测验证平台）", "人才引进培养",
+              "企业梯次培育（科技型中小企业入库、高企认定）"]
+REGISTERED = {"yes": "是", "no": "否", "applying": "正在申请"}
+OTHER = "其他"
+SURVEY_QUESTIONS = {
+    "name": "1/11 请输入<b>企业名称</b>（2–60 字）：",
+    "credit_code": "2/11 请输入<b>统一社会信用代码</b>（18 位，见营业执照）：",
+    "credit_confirm": "信用代码 {code} 已登记为「{name}」。确认您代表该企业填写吗？",
+    "district": "3/11 请选择企业<b>所在区县（功能区）</b>：",
+    "district_other": "请输入所在区县（功能区）名称：",
+    "registered": "4/11 企业是否已<b>入库科技型中小企业</b>？",
+    "registry_no": "请输入<b>入库编号</b>（可选，没有请发送“跳过”）：",
+    "field": "5/11 请选择企业的<b>产业领域</b>：",
+    "field_other": "请输入产业领域名称：",
+    "product": "6/11 请输入企业的<b>主导产品</b>（2–200 字）：",
+    "directions": "7/11 请选择<b>需求方向</b>（可多选，选好后点“完成”）：\n已选：{chosen}",
+    "directions_other": "请输入其他需求方向：",
+    "description": "8/11 请描述<b>具体需求</b>：遇到了什么问题、已经尝试过什么（20–1000 字）。",
+    "expected": "9/11 对<b>期望的科技特派员</b>有什么要求？如单位类型、学科方向（可选，没有请发送“跳过”）：",
+    "contact": "10/11 请输入<b>联系人</b>姓名：",
+    "phone": "10/11 请输入联系人<b>手机号</b>（11 位）：",
+    "consent": ("11/11 是否<b>同意</b>将本需求提供给匹配的科技特派员？\n"
+                "同意后，匹配成功的特派员可看到您的需求；联系电话只在您接受对接后提供。不同意将无法为您匹配特派员。"),
+}
+SURVEY_LABELS = {
+    "name": "企业名称", "credit_code": "统一社会信用代码", "district": "所在区县（功能区）",
+    "registered": "是否已入库科技型中小企业", "registry_no": "入库编号", "field": "产业领域",
+    "product": "主导产品", "directions": "需求方向", "description": "需求描述", "expected": "期望的特派员",
+    "contact": "联系人", "phone": "手机", "consent": "同意提供给匹配的特派员",
+}
+SURVEY_NO_CAMPAIGN = "今年的需求摸底调查尚未开始，开始后会通知您。您可以随时直接提问政策问题。"
+SURVEY_STARTED = "📋 开始{year}年度企业科技特派员需求摸底调查，共 11 项，几分钟即可完成。每一项都会自动保存，随时可以 /cancel 暂停，发送 /survey 继续。"
+SURVEY_RESUMED = "📋 继续填写{year}年度需求调查（已保存的回答不会丢失）。"
+SURVEY_RESUBMIT = "📋 您的企业已提交过{year}年度需求调查。重新填写并确认后将更新为最新版本（旧版本会保留）。"
+SURVEY_PAUSED = "已暂停需求调查，填写内容已保存。发送 /survey 可从中断处继续。"
+SURVEY_REVIEW_HEADER = "<b>请核对您的需求调查</b>（点击下方按钮修改某一项，确认无误后提交）："
+SURVEY_CONFIRM = "✅ 确认提交"
+SURVEY_EDIT = "修改：{label}"
+SURVEY_SUBMITTED = "✅ 已提交{year}年度需求调查（第 {version} 版）。感谢配合！我们会据此为您匹配科技特派员。"
+SURVEY_SUBMITTED_NO_CONSENT = "✅ 已提交{year}年度需求调查（第 {version} 版）。您未同意提供需求给特派员，因此暂不匹配；如需匹配，可发送 /survey 修改。"
+SURVEY_DONE_BUTTON = "完成"
+SURVEY_YES = "是"
+SURVEY_NO = "否"
+SURVEY_AGREE = "同意"
+SURVEY_DISAGREE = "不同意"
+SURVEY_NEED_DIRECTION = "请至少选择一个需求方向。"
+SURVEY_BUTTONS_ONLY = "请点击上面的按钮选择。"
+SURVEY_STALE = "这一步已经过去了，请按最新的提示继续。"
+SURVEY_LINK_DECLINED = "好的。请重新输入您企业的统一社会信用代码："
+SURVEY_REMINDER = "📋 您的{year}年度需求调查还没有填完，发送 /survey 即可从中断处继续（已填内容都已保存）。"
+SURVEY_START_BUTTON = "📋 填写需求调查"
+CAMPAIGN_OPENED = "已开启{year}年度需求调查。"
+CAMPAIGN_CLOSED = "已关闭{year}年度需求调查。"
+CAMPAIGN_STATUS = "<b>需求调查</b>\n{lines}\n\n用法：/campaign open 年份 · /campaign close 年份"
+CAMPAIGN_LINE = "{year} 年：{status}"
+CAMPAIGN_NONE = "还没有需求调查。用法：/campaign open 2026"
+CAMPAIGN_BAD = "用法：/campaign open 年份 或 /campaign close 年份（如 /campaign open 2026）"
+CAMPAIGN_STATES = {"open": "进行中", "closed": "已关闭"}
+STATS_HEADER = "<b>{year}年度需求调查统计</b>\n已提交企业：{submitted}　填写中：{drafts}　完成率：{rate}"
+STATS_SECTION = "\n<b>{title}</b>\n{lines}"
+EXPORT_CAPTION = "{year}年度需求调查导出（{count} 家企业）"
+EXPORT_EMPTY = "{year}年度还没有提交的需求调查。"

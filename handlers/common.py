@@ -27,7 +27,7 @@ async def track_user(update: Update, context: TepaiContext) -> None:
     user = update.effective_user
     if user is None or user.is_bot:
         return
-    if update.message is not None or update.callback_query is not None:
+    if update.message is not None:  # button presses are not messages: a survey needs many
         verdict = context.services.flood.check(user.id)
         if verdict == "warn" and update.effective_chat is not None:
             await context.bot.send_message(update.effective_chat.id, texts.SLOW_DOWN)

@@ -48,17 +48,17 @@ async def staff_reply(update: Update, context: TepaiContext) -> None:
 
     Any other reply is an ordinary question.
     """
-    from handlers.qa import answer_question
+    from handlers.qa import on_text
 
     message = update.effective_message
     target = message.reply_to_message
     if target is None or not await context.services.is_staff(update.effective_user.id):
-        await answer_question(update, context)
+        await on_text(update, context)
         return
     async with context.services.db.session() as session:
         handoff = await repo.handoff_for_message(session, message.chat_id, target.message_id)
     if handoff is None:
-        await answer_question(update, context)
+        await on_text(update, context)
         return
     reply = (message.text or "").strip()
     body = texts.STAFF_REPLY_TO_USER.format(question=esc(handoff.question[:80]), reply=esc(reply))

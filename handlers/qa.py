@@ -29,6 +29,15 @@ def answer_buttons(qa_id: int) -> InlineKeyboardMarkup:
     ]])
 
 
+async def on_text(update: Update, context: TepaiContext) -> None:
+    """Text outside a dialogue is a policy question; inside the survey it is an answer."""
+    from handlers.survey import in_survey
+
+    if await in_survey(update, context):
+        return
+    await answer_question(update, context)
+
+
 async def answer_question(update: Update, context: TepaiContext) -> None:
     """Answer with quoted clauses (or decline), store it, and hand unanswered ones to staff."""
     message = update.effective_message
@@ -110,7 +119,7 @@ async def unknown_command(update: Update, context: TepaiContext) -> None:
 
 
 def register(application: Application) -> None:
-    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, answer_question))
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, on_text))
     application.add_handler(CallbackQueryHandler(feedback, pattern=r"^fb:"))
     application.add_handler(CallbackQueryHandler(request_handoff, pattern=r"^ho:"))
     # Registered last in the default group: only buttons no feature claimed reach it.

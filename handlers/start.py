@@ -39,7 +39,16 @@ async def start(update: Update, context: TepaiContext) -> None:
     role = await role_of(context, user.id)
     if role != "enterprise":  # the default menu already is the enterprise one
         await set_menu(context, user.id, role)
-    await update.effective_message.reply_html(texts.WELCOME[role].format(name=esc(user.first_name or "")))
+    markup = None
+    if role == "enterprise":
+        from handlers.survey import start_button
+        from store.survey import open_campaign
+
+        async with context.services.db.session() as session:
+            if await open_campaign(session) is not None:
+                markup = start_button()
+    await update.effective_message.reply_html(texts.WELCOME[role].format(name=esc(user.first_name or "")),
+                                              reply_markup=markup)
 
 
 async def set_menu(context: TepaiContext, chat_id: int, role: str) -> None:
@@ -57,8 +66,16 @@ async def help_command(update: Update, context: TepaiContext) -> None:
     await update.effective_message.reply_html(texts.HELP[role])
 
 
+# Dialogues register how to leave them: each returns True if it handled /cancel.
+CancelHook = Callable[[Update, TepaiContext], Awaitable[bool]]
+CANCEL_HOOKS: list[CancelHook] = []
+
+
 async def cancel(update: Update, context: TepaiContext) -> None:
-    """Leave any dialogue; features with dialogues register their own /cancel first."""
+    """Leave whatever dialogue is running (its answers are kept)."""
+    for hook in CANCEL_HOOKS:
+        if await hook(update, context):
+            return
     await update.effective_message.reply_text(texts.NOTHING_TO_CANCEL)
 
 

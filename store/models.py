@@ -115,3 +115,85 @@ class HandoffForward(Base):
 
     def __repr__(self) -> str:
         return f"HandoffForward(handoff_id={self.handoff_id}, chat={self.staff_chat_id}, msg={self.message_id})"
+
+
+class Campaign(Base):
+    """A yearly demand survey (需求摸底调查); staff open and close it."""
+
+    __tablename__ = "campaigns"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    status: Mapped[str] = mapped_column(String(8), default="open")  # open | closed
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"Campaign(year={self.year}, status={self.status!r})"
+
+
+class Enterprise(Base):
+    """One enterprise per unified social credit code; several Telegram users may speak for it."""
+
+    __tablename__ = "enterprises"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    credit_code: Mapped[str] = mapped_column(String(18), unique=True, index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    district: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"Enterprise(id={self.id}, credit_code={self.credit_code!r})"
+
+
+class EnterpriseMember(Base):
+    __tablename__ = "enterprise_members"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    linked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"EnterpriseMember(user_id={self.user_id}, enterprise_id={self.enterprise_id})"
+
+
+class SurveyDraft(Base):
+    """A user's survey in progress: every answer is committed as it is given."""
+
+    __tablename__ = "survey_drafts"
+    __table_args__ = (UniqueConstraint("user_id", "campaign_year"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    campaign_year: Mapped[int] = mapped_column(ForeignKey("campaigns.year"))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    step: Mapped[str] = mapped_column(String(32))  # the field being asked, "review", or "done"
+    editing: Mapped[bool] = mapped_column(Boolean, default=False)  # came from the review step
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # in the dialogue (not /cancel-ed)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    reminded_at: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"SurveyDraft(user_id={self.user_id}, year={self.campaign_year}, step={self.step!r})"
+
+
+class Submission(Base):
+    """A confirmed survey. Resubmitting adds a version; the latest is current."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (UniqueConstraint("enterprise_id", "campaign_year", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    campaign_year: Mapped[int] = mapped_column(ForeignKey("campaigns.year"), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    current: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    submitted_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    consent_at: Mapped[datetime | None]
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    enterprise: Mapped[Enterprise] = relationship(lazy="raise")
+
+    def __repr__(self) -> str:
+        return f"Submission(enterprise_id={self.enterprise_id}, year={self.campaign_year}, v{self.version})"

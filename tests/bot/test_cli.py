@@ -122,3 +122,45 @@ def test_unanswered_export_opens_as_a_spreadsheet(tmp_path: Path) -> None:
     assert tepai("unanswered", "export", "--format", "csv", "--output", str(csv_out),
                  env={"TEPAI_DATA_DIR": str(tmp_path / "data")}).returncode == 0
     assert "公租房" in csv_out.read_text(encoding="utf-8-sig")
+
+
+def test_campaign_and_survey_export_from_the_command_line(tmp_path: Path) -> None:
+    import asyncio
+
+    from openpyxl import load_workbook
+
+    from store import repositories as repo
+    from store import survey
+    from store.db import Database, default_url
+    from store.models import Enterprise, Submission
+
+    env = {"TEPAI_DATA_DIR": str(tmp_path / "data")}
+    assert "已开启2026" in tepai("campaign", "open", "2026", env=env).stdout
+    assert "2026 年：进行中" in tepai("campaign", "list", env=env).stdout
+    assert tepai("campaign", "open", "99", env=env).returncode == 2
+
+    async def seed() -> None:
+        db = Database.open(default_url(tmp_path / "data"))
+        async with db.session() as session, session.begin():
+            user = await repo.touch_user(session, 5, "王总")
+            for n, name in enumerate(("甲公司", "乙公司")):
+                ent = Enterprise(credit_code=f"91370100MA3C5QXX{n}{n}", name=name, district="历下区")
+                session.add(ent)
+                await session.flush()
+                for version in (1, 2):  # an earlier version is kept but not exported
+                    session.add(Submission(enterprise_id=ent.id, campaign_year=2026, version=version,
+                                           current=version == 2, submitted_by=user.id,
+                                           answers={"name": name, "credit_code": ent.credit_code, "phone": "13905311234",
+                                                    "directions": ["人才引进培养"], "consent": True}))
+        async with db.session() as session:
+            assert len(await survey.current_submissions(session, 2026)) == 2
+        await db.close()
+
+    asyncio.run(seed())
+    out = tmp_path / "survey.xlsx"
+    done = tepai("survey", "export", "--format", "xlsx", "--campaign", "2026", "--output", str(out), env=env)
+    assert done.returncode == 0 and "2 条" in done.stdout
+    rows = list(load_workbook(out).active.values)
+    assert rows[0][0] == "企业名称" and [r[0] for r in rows[1:]] == ["甲公司", "乙公司"]
+    assert rows[1][7] == "人才引进培养" and rows[1][14] == 2
+    assert "已关闭2026" in tepai("campaign", "close", "2026", env=env).stdout

@@ -56,7 +56,8 @@ def bot_settings(emu: BotApiEmulator, data_dir: Path, database_url: str, **extra
     return load_settings({
         "TEPAI_DATA_DIR": str(data_dir), "DATABASE_URL": database_url,
         "TELEGRAM_BOT_TOKEN": emu.token, "TELEGRAM_API_BASE_URL": emu.base_url,
-        "TELEGRAM_API_FILE_URL": emu.base_file_url, "TEPAI_STAFF_IDS": str(STAFF), **extra,
+        "TELEGRAM_API_FILE_URL": emu.base_file_url, "TEPAI_STAFF_IDS": str(STAFF),
+        "TEPAI_FLOOD_LIMIT": "200", **extra,
     })
 
 

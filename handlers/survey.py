@@ -1,0 +1,188 @@
+"""The demand survey in Telegram (/survey), campaigns (/campaign), statistics and exports."""
+
+from __future__ import annotations
+
+import io
+import logging
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot import texts
+from bot.render import esc
+from bot.services import TepaiContext, services_of
+from handlers.common import send_html, staff_only
+from store import repositories as repo
+from store import survey
+from store.exports import write_table
+
+log = logging.getLogger(__name__)
+REMINDER_INTERVAL = timedelta(minutes=10)
+
+
+def keyboard(prompt: survey.Prompt) -> InlineKeyboardMarkup | None:
+    if not prompt.buttons:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data) for label, data in row]
+                                 for row in prompt.buttons])
+
+
+async def _user(session, update: Update):  # type: ignore[no-untyped-def]
+    tg = update.effective_user
+    return await repo.get_user(session, tg.id) or await repo.touch_user(session, tg.id, tg.full_name or "")
+
+
+async def survey_command(update: Update, context: TepaiContext) -> None:
+    """Start, resume or revise this year's survey."""
+    async with context.services.db.session() as session, session.begin():
+        prompt = await survey.start(session, await _user(session, update))
+    await send_html(context, update.effective_chat.id, prompt.text, keyboard(prompt))
+
+
+async def in_survey(update: Update, context: TepaiContext) -> bool:
+    """True (and handled) if this text answers an active survey question."""
+    async with context.services.db.session() as session, session.begin():
+        user = await _user(session, update)
+        if await survey.active_draft(session, user) is None:
+            return False
+        prompt = await survey.on_text(session, user, update.effective_message.text or "")
+    await send_html(context, update.effective_chat.id, prompt.text, keyboard(prompt))
+    return True
+
+
+async def survey_button(update: Update, context: TepaiContext) -> None:
+    """A survey button: answers commit at once; the message becomes the next question."""
+    query = update.callback_query
+    async with context.services.db.session() as session, session.begin():
+        user = await _user(session, update)
+        if query.data == "sv:start":
+            prompt = await survey.start(session, user)
+        else:
+            prompt = await survey.on_button(session, user, query.data or "")
+    if prompt is None:
+        await query.answer(texts.SURVEY_STALE, show_alert=True)
+        return
+    await query.answer()
+    try:
+        await query.edit_message_reply_markup(None)  # the old question's buttons are spent
+    except TelegramError:
+        pass
+    await send_html(context, update.effective_chat.id, prompt.text, keyboard(prompt))
+
+
+async def pause_survey(update: Update, context: TepaiContext) -> bool:
+    """/cancel inside the survey keeps every answer."""
+    async with context.services.db.session() as session, session.begin():
+        paused = await survey.pause(session, await _user(session, update))
+    if paused:
+        await update.effective_message.reply_text(texts.SURVEY_PAUSED)
+    return paused
+
+
+@staff_only
+async def campaign_command(update: Update, context: TepaiContext) -> None:
+    """/campaign, /campaign open 2026, /campaign close 2026."""
+    args = context.args or []
+    async with context.services.db.session() as session, session.begin():
+        if not args:
+            items = await survey.campaigns(session)
+            if not items:
+                await update.effective_message.reply_text(texts.CAMPAIGN_NONE)
+                return
+            lines = "\n".join(texts.CAMPAIGN_LINE.format(year=c.year, status=texts.CAMPAIGN_STATES[c.status]) for c in items)
+            await update.effective_message.reply_html(texts.CAMPAIGN_STATUS.format(lines=lines))
+            return
+        if len(args) != 2 or args[0] not in ("open", "close") or not _is_year(args[1]):
+            await update.effective_message.reply_text(texts.CAMPAIGN_BAD)
+            return
+        year = int(args[1])
+        await survey.set_campaign(session, year, "open" if args[0] == "open" else "closed")
+    done = texts.CAMPAIGN_OPENED if args[0] == "open" else texts.CAMPAIGN_CLOSED
+    await update.effective_message.reply_text(done.format(year=year))
+
+
+def _is_year(raw: str) -> bool:
+    return raw.isdigit() and 2000 <= int(raw) <= 2100
+
+
+async def _year(context: TepaiContext, args: list[str]) -> int | None:
+    if args and _is_year(args[0]):
+        return int(args[0])
+    async with context.services.db.session() as session:
+        campaign = await survey.open_campaign(session) or next(iter(await survey.campaigns(session)), None)
+    return campaign.year if campaign else None
+
+
+@staff_only
+async def stats_command(update: Update, context: TepaiContext) -> None:
+    """Counts by district, field and direction; completion rate."""
+    year = await _year(context, context.args or [])
+    if year is None:
+        await update.effective_message.reply_text(texts.CAMPAIGN_NONE)
+        return
+    async with context.services.db.session() as session:
+        stats = await survey.statistics(session, year)
+    rate = "—" if stats["completion_rate"] is None else f"{stats['completion_rate']:.0%}"
+    parts = [texts.STATS_HEADER.format(year=year, submitted=stats["submitted"], drafts=stats["in_progress"], rate=rate)]
+    for title, key in (("按区县", "by_district"), ("按产业领域", "by_field"), ("按需求方向", "by_direction")):
+        lines = "\n".join(f"{esc(name)}：{count}" for name, count in stats[key].items()) or "—"
+        parts.append(texts.STATS_SECTION.format(title=title, lines=lines))
+    await send_html(context, update.effective_chat.id, "".join(parts))
+
+
+@staff_only
+async def export_command(update: Update, context: TepaiContext) -> None:
+    """/export [年份] [csv]: the campaign's submissions as a document, one row per enterprise."""
+    args = context.args or []
+    fmt = "csv" if "csv" in args else "xlsx"
+    year = await _year(context, [a for a in args if a != "csv"])
+    if year is None:
+        await update.effective_message.reply_text(texts.CAMPAIGN_NONE)
+        return
+    async with context.services.db.session() as session:
+        submissions = await survey.current_submissions(session, year)
+    if not submissions:
+        await update.effective_message.reply_text(texts.EXPORT_EMPTY.format(year=year))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_table(Path(tmp) / f"需求调查-{year}.{fmt}", survey.EXPORT_COLUMNS, survey.export_rows(submissions),
+                           fmt, sheet=f"{year}需求调查")
+        data = path.read_bytes()
+    await context.bot.send_document(update.effective_chat.id, io.BytesIO(data), filename=f"需求调查-{year}.{fmt}",
+                                    caption=texts.EXPORT_CAPTION.format(year=year, count=len(submissions)))
+
+
+async def remind_idle_drafts(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Once per idle draft: a day without progress gets one reminder."""
+    services = services_of(context.application)
+    async with services.db.session() as session, session.begin():
+        pending = await survey.drafts_to_remind(session)
+        for draft, user in pending:
+            try:
+                await context.bot.send_message(user.telegram_id, texts.SURVEY_REMINDER.format(year=draft.campaign_year))
+            except TelegramError as exc:
+                log.info("survey reminder to %s failed: %s", user.telegram_id, exc)
+            draft.reminded_at = survey.utcnow()
+
+
+def start_button() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(texts.SURVEY_START_BUTTON, callback_data="sv:start")]])
+
+
+def register(application: Application) -> None:
+    from handlers.start import CANCEL_HOOKS
+
+    if pause_survey not in CANCEL_HOOKS:
+        CANCEL_HOOKS.append(pause_survey)
+    application.add_handler(CommandHandler("survey", survey_command))
+    application.add_handler(CommandHandler("campaign", campaign_command))
+    application.add_handler(CommandHandler("survey_stats", stats_command))
+    application.add_handler(CommandHandler("export", export_command))
+    application.add_handler(CallbackQueryHandler(survey_button, pattern=r"^sv:"))
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(remind_idle_drafts, interval=REMINDER_INTERVAL, first=60,
+                                            name="survey-reminders")
