@@ -26,7 +26,7 @@ class Screen:
 
     def __init__(self, emu, chat_id: int, out: TextIO) -> None:  # type: ignore[no-untyped-def]
         self.emu, self.chat_id, self.out = emu, chat_id, out
-        self.seen: dict[int, int] = {}  # message id -> edits printed
+        self.seen: dict[int, tuple[str | None, str]] = {}  # message id -> (text, buttons) printed
         self.alerts = 0
         self.choices: list[tuple[int, str]] = []  # (message id, callback data)
 
@@ -34,11 +34,17 @@ class Screen:
         """Print what changed; the number of things printed."""
         printed = 0
         for message in self.emu.messages(self.chat_id, include_deleted=False):
-            if self.seen.get(message.message_id) == message.edits:
+            state = (message.plain_text, str(message.reply_markup))
+            if self.seen.get(message.message_id) == state:
                 continue
-            edited = message.message_id in self.seen
-            self.seen[message.message_id] = message.edits
-            self._print_message(message, edited)
+            previous = self.seen.get(message.message_id)
+            self.seen[message.message_id] = state
+            if previous is not None and previous[0] == state[0]:
+                # Only the buttons changed (spent after a press): nothing new to read.
+                if not message.buttons and self.choices and self.choices[0][0] == message.message_id:
+                    self.choices = []
+                continue
+            self._print_message(message, previous is not None)
             printed += 1
         answers = [a for a in self.emu.answered_callbacks if a.user_id == self.chat_id]
         for answer in answers[self.alerts:]:
@@ -56,8 +62,9 @@ class Screen:
             body = f"{body}\n📎 文件：{message.document.filename}（{len(message.document.data or b'')} 字节）".strip()
         self.out.write(f"\n{head}\n{body}\n")
         buttons = [(text, data) for text, data in message.buttons if data]
+        # Numbers pick buttons of the latest message only; otherwise they are text (a phone number).
+        self.choices = [(message.message_id, data) for _, data in buttons]
         if buttons:
-            self.choices = [(message.message_id, data) for _, data in buttons]
             labels = "  ".join(f"[{n}] {text}" for n, (text, _) in enumerate(buttons, 1))
             self.out.write(f"  {labels}\n")
 
@@ -132,7 +139,7 @@ async def chat(settings: Settings, role: str = "enterprise", user_id: int = 1000
 def _act(emu, screen: Screen, user_id: int, line: str, out: TextIO) -> bool:  # type: ignore[no-untyped-def]
     """Turn one typed line into what a Telegram user would do. False if nothing was sent."""
     stripped = line.strip()
-    if stripped.isdigit() and screen.choices:
+    if stripped.isdigit() and len(stripped) <= 2 and screen.choices:
         number = int(stripped)
         if not 1 <= number <= len(screen.choices):
             out.write(texts.CHAT_NO_SUCH_CHOICE.format(count=len(screen.choices)) + "\n")

@@ -39,3 +39,23 @@ async def test_staff_in_the_terminal_sees_staff_commands_and_can_upload(tmp_path
 async def test_end_of_input_closes_the_chat_cleanly(tmp_path) -> None:  # type: ignore[no-untyped-def]
     transcript = await run([], tmp_path, role="specialist")
     assert "科技特派员" in transcript and "再见" in transcript
+
+
+async def test_owner_completes_the_survey_in_the_terminal(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from store import survey
+    from store.db import Database, default_url
+    from store.validators import credit_code_check_char
+
+    db = Database.open(default_url(tmp_path / "data"))
+    async with db.session() as session, session.begin():
+        await survey.set_campaign(session, 2026, "open")
+    await db.close()
+    code = "91370100MA3C5QXX1" + credit_code_check_char("91370100MA3C5QXX1")
+    transcript = await run([
+        "/survey", "济南智造科技有限公司", code, "1", "2", "1", "工业传感器",
+        "1", "6", "传感器在高温环境下漂移严重，试过更换封装材料但效果不明显。", "跳过", "王经理", "13905311234",
+        "1", "1", "/quit",
+    ], tmp_path)
+    assert "请核对您的需求调查" in transcript
+    assert "电子信息" in transcript and "历下区" in transcript
+    assert "已提交2026年度需求调查（第 1 版）" in transcript

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 
 import pytest
@@ -182,3 +183,29 @@ async def test_survey_staff_actions_are_refused_to_others_and_no_campaign_is_exp
         assert (await bot.say(OWNER, command)).plain_text == texts.STAFF_ONLY, command
     assert texts.SURVEY_NO_CAMPAIGN == (await bot.say(OWNER, "/survey")).plain_text
     assert texts.CAMPAIGN_BAD == (await bot.say(STAFF, "/campaign open next-year")).plain_text
+
+
+async def test_the_reminder_job_messages_idle_owners(bot: Bot) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update as sql_update
+
+    from handlers.survey import remind_idle_drafts
+    from store.models import SurveyDraft, utcnow
+
+    await open_campaign(bot)
+    await bot.say(OWNER, "/survey")
+    await bot.say(OWNER, "济南智造科技有限公司")
+    async with bot.services.db.session() as session, session.begin():
+        await session.execute(sql_update(SurveyDraft).values(updated_at=utcnow() - timedelta(hours=30)))
+
+    from types import SimpleNamespace
+
+    job_context = SimpleNamespace(application=bot.app, bot=bot.app.bot)  # what JobQueue hands the callback
+    after = len(bot.emu.messages(OWNER))
+    await remind_idle_drafts(job_context)
+    reminder = await bot.emu.wait_for_message(OWNER, after=after)
+    assert "还没有填完" in reminder.plain_text
+    await remind_idle_drafts(job_context)  # only once
+    await asyncio.sleep(0.3)
+    assert len(bot.emu.messages(OWNER)) == after + 1
