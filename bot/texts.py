@@ -260,3 +260,61 @@ STATS_HEADER = "<b>{year}年度需求调查统计</b>\n已提交企业：{submit
 STATS_SECTION = "\n<b>{title}</b>\n{lines}"
 EXPORT_CAPTION = "{year}年度需求调查导出（{count} 家企业）"
 EXPORT_EMPTY = "{year}年度还没有提交的需求调查。"
+
+# -- survey field validation messages ----
+# Formatted by store/validators.py; each placeholder is filled by exactly one .format() call.
+# How offending characters are shown (「x」、「y」等; invisible ones as U+XXXX).
+VALID_SHOWN_CHAR = "「{char}」"
+VALID_SHOWN_CODEPOINT = "「U+{code:04X}」"
+VALID_SHOWN_SEPARATOR = "、"
+VALID_SHOWN_MORE = "等"
+# 统一社会信用代码
+VALID_CREDIT_EMPTY = "请输入 18 位统一社会信用代码（在营业执照上）。"
+VALID_CREDIT_LETTER_HINT = "「{char}」多半应为数字 {digit}"
+VALID_CREDIT_LETTER_HINT_SEPARATOR = "，"
+VALID_CREDIT_LETTER_HINTS = "（{hints}）"
+VALID_CREDIT_ILLEGAL = (
+    "信用代码中有不能使用的字符：{chars}。信用代码只由数字和大写字母组成，"
+    "且不使用字母 I、O、Z、S、V{hint}，请核对后重新输入。"
+)
+VALID_CREDIT_SEPARATORS_NOTE = "（不计空格和短横线）"
+VALID_CREDIT_LENGTH = "信用代码应为 18 位，您输入了 {count} 位{note}，请核对后重新输入。"
+VALID_CREDIT_OLD_REGISTRATION_NUMBER = "15 位的是旧版工商注册号，请改填营业执照上的 18 位统一社会信用代码。"
+VALID_CREDIT_OLD_ORGANIZATION_CODE = "9 位的是旧版组织机构代码，请改填营业执照上的 18 位统一社会信用代码。"
+VALID_CREDIT_AUTHORITY = (
+    "信用代码第 1 位是登记管理部门代码，应为数字 1–9 或字母 A、N、Y，"
+    "您输入的是「{char}」，请核对后重新输入（企业通常以 91 开头）。"
+)
+VALID_CREDIT_REGION = "信用代码第 3–8 位是登记机关行政区划码，应为 6 位数字，您输入的是「{region}」，请核对后重新输入。"
+VALID_CREDIT_CHECK = (
+    "信用代码第18位校验码应为 {expected}（按前 17 位计算），您输入的是 {typed}。"
+    "多半是某一位抄错了，不一定是最后一位，请逐位核对整个代码后重新输入。"
+)
+# 手机号
+VALID_PHONE_EMPTY = "请输入 11 位手机号。"
+VALID_PHONE_NOT_MAINLAND = "目前只支持中国大陆手机号（+86），请填写 11 位大陆手机号。"
+VALID_PHONE_ILLEGAL = (
+    "手机号只能包含数字（可带 +86 前缀，可用空格或短横线分隔），"
+    "您输入的内容中有 {chars}，请核对后重新输入。"
+)
+VALID_PHONE_LANDLINE_NOTE = "如果这是固定电话，请改填手机号。"
+VALID_PHONE_PREFIX_NOTE = "（不含 +86 国际区号）"
+VALID_PHONE_LENGTH = "手机号应为 11 位数字，您输入了 {count} 位{note}，请核对后重新输入。{landline}"
+VALID_PHONE_PATTERN = "手机号应以 1 开头、第 2 位为 3–9，「{number}」不是有效的大陆手机号，请核对后重新输入。{landline}"
+# 企业名称
+VALID_NAME_CONTROL_CHARS = "企业名称中含有不可见的控制字符（{chars}），请删除后重新输入，建议直接手动输入企业全称。"
+VALID_NAME_EMPTY = "请输入企业全称（{min_len}–{max_len} 个字，与营业执照一致）。"
+VALID_NAME_NO_LETTERS = "企业名称需要包含汉字或字母，请填写营业执照上的企业全称。"
+VALID_NAME_TOO_SHORT = "企业名称至少 {min_len} 个字（现在 {count} 个字），请填写营业执照上的企业全称。"
+VALID_NAME_TOO_LONG = "企业名称最多 {max_len} 个字（现在 {count} 个字），请核对是否多输入了其他内容。"
+# free text; VALID_TEXT_SHORT_HINTS: advice added when an answer is too short, by field label
+VALID_TEXT_SHORT_HINTS = {"需求描述": "遇到什么问题、已经尝试过什么"}
+VALID_TEXT_SHORT_ADVICE = "请再具体一些：{advice}。"
+VALID_TEXT_SHORT_NO_ADVICE = "请补充完整。"
+VALID_TEXT_TOO_SHORT = "{field}至少 {min_len} 字（现在 {count} 字），{tail}"
+VALID_TEXT_TOO_LONG = "{field}最多 {max_len} 字（现在 {count} 字），请精简。"
+# 入库编号; VALID_REGISTRY_SKIP_NOTE ends every registry message
+VALID_REGISTRY_SKIP_NOTE = "；如果还没有入库编号，请回复“无”。"
+VALID_REGISTRY_ILLEGAL = "入库编号只能包含字母、数字和短横线，您输入的内容中有 {chars}，请核对后重新输入{skip}"
+VALID_REGISTRY_LENGTH = "入库编号应为 {min_len}–{max_len} 位（现在 {count} 位，不计空格），请核对后重新输入{skip}"
+VALID_REGISTRY_NO_DIGIT = "入库编号应包含数字（形如 202437010500001234），请核对后重新输入{skip}"

@@ -45,6 +45,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from bot import texts
+
 __all__ = [
     "CREDIT_CODE_CHARSET",
     "ValidationError",
@@ -72,7 +74,7 @@ _BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u20
 _HSPACE_RUN = re.compile(r"[^\S\n]+")  # whitespace other than newline
 
 # Extra advice appended when a free-text answer is too short, by field label.
-_SHORT_HINTS = {"需求描述": "遇到什么问题、已经尝试过什么"}
+_SHORT_HINTS = texts.VALID_TEXT_SHORT_HINTS
 
 
 class ValidationError(ValueError):
@@ -95,9 +97,10 @@ def _show(chars: str | list[str], limit: int = 5) -> str:
     parts = []
     for ch in seen[:limit]:
         printable = ch.isprintable() and not ch.isspace()
-        parts.append(f"「{ch}」" if printable else f"「U+{ord(ch):04X}」")
-    more = "等" if len(seen) > limit else ""
-    return "、".join(parts) + more
+        parts.append(texts.VALID_SHOWN_CHAR.format(char=ch) if printable
+                     else texts.VALID_SHOWN_CODEPOINT.format(code=ord(ch)))
+    more = texts.VALID_SHOWN_MORE if len(seen) > limit else ""
+    return texts.VALID_SHOWN_SEPARATOR.join(parts) + more
 
 
 def _identifier(text: str | None) -> tuple[str, bool]:
@@ -132,44 +135,35 @@ def unified_credit_code(text: str | None) -> str:
     code, had_separators = _identifier(text)
     code = code.upper()
     if not code:
-        raise ValidationError("请输入 18 位统一社会信用代码（在营业执照上）。")
+        raise ValidationError(texts.VALID_CREDIT_EMPTY)
 
     illegal = [ch for ch in code if ch not in _CHAR_VALUE]
     if illegal:
-        hints = [f"「{ch}」多半应为数字 {digit}" for ch, digit in _UNUSED_LETTERS_HINT.items() if ch in illegal]
-        hint = f"（{'，'.join(hints)}）" if hints else ""
-        raise ValidationError(
-            f"信用代码中有不能使用的字符：{_show(illegal)}。信用代码只由数字和大写字母组成，"
-            f"且不使用字母 I、O、Z、S、V{hint}，请核对后重新输入。"
-        )
+        hints = [texts.VALID_CREDIT_LETTER_HINT.format(char=ch, digit=digit)
+                 for ch, digit in _UNUSED_LETTERS_HINT.items() if ch in illegal]
+        hint = texts.VALID_CREDIT_LETTER_HINTS.format(
+            hints=texts.VALID_CREDIT_LETTER_HINT_SEPARATOR.join(hints)) if hints else ""
+        raise ValidationError(texts.VALID_CREDIT_ILLEGAL.format(chars=_show(illegal), hint=hint))
 
     if len(code) != 18:
-        note = "（不计空格和短横线）" if had_separators else ""
-        message = f"信用代码应为 18 位，您输入了 {len(code)} 位{note}，请核对后重新输入。"
+        note = texts.VALID_CREDIT_SEPARATORS_NOTE if had_separators else ""
+        message = texts.VALID_CREDIT_LENGTH.format(count=len(code), note=note)
         if len(code) == 15 and code.isdigit():
-            message += "15 位的是旧版工商注册号，请改填营业执照上的 18 位统一社会信用代码。"
+            message += texts.VALID_CREDIT_OLD_REGISTRATION_NUMBER
         elif len(code) == 9:
-            message += "9 位的是旧版组织机构代码，请改填营业执照上的 18 位统一社会信用代码。"
+            message += texts.VALID_CREDIT_OLD_ORGANIZATION_CODE
         raise ValidationError(message)
 
     if code[0] not in _REGISTRATION_AUTHORITIES:
-        raise ValidationError(
-            f"信用代码第 1 位是登记管理部门代码，应为数字 1–9 或字母 A、N、Y，"
-            f"您输入的是「{code[0]}」，请核对后重新输入（企业通常以 91 开头）。"
-        )
+        raise ValidationError(texts.VALID_CREDIT_AUTHORITY.format(char=code[0]))
 
     region = code[2:8]
     if not region.isdigit():
-        raise ValidationError(
-            f"信用代码第 3–8 位是登记机关行政区划码，应为 6 位数字，您输入的是「{region}」，请核对后重新输入。"
-        )
+        raise ValidationError(texts.VALID_CREDIT_REGION.format(region=region))
 
     expected = credit_code_check_char(code[:17])
     if code[17] != expected:
-        raise ValidationError(
-            f"信用代码第18位校验码应为 {expected}（按前 17 位计算），您输入的是 {code[17]}。"
-            f"多半是某一位抄错了，不一定是最后一位，请逐位核对整个代码后重新输入。"
-        )
+        raise ValidationError(texts.VALID_CREDIT_CHECK.format(expected=expected, typed=code[17]))
     return code
 
 
@@ -181,12 +175,12 @@ def mobile_phone(text: str | None) -> str:
     raw = unicodedata.normalize("NFKC", text or "").strip()
     number = "".join(ch for ch in raw if not (ch.isspace() or ch in _DASHES or ch in "()" or ch in _INVISIBLE))
     if not number:
-        raise ValidationError("请输入 11 位手机号。")
+        raise ValidationError(texts.VALID_PHONE_EMPTY)
 
     prefix_removed = False
     if number.startswith("+"):
         if not number.startswith("+86"):
-            raise ValidationError("目前只支持中国大陆手机号（+86），请填写 11 位大陆手机号。")
+            raise ValidationError(texts.VALID_PHONE_NOT_MAINLAND)
         number, prefix_removed = number[3:], True
     elif number.startswith("0086"):
         number, prefix_removed = number[4:], True
@@ -195,20 +189,15 @@ def mobile_phone(text: str | None) -> str:
 
     illegal = [ch for ch in number if not ("0" <= ch <= "9")]
     if illegal:
-        raise ValidationError(
-            f"手机号只能包含数字（可带 +86 前缀，可用空格或短横线分隔），"
-            f"您输入的内容中有 {_show(illegal)}，请核对后重新输入。"
-        )
+        raise ValidationError(texts.VALID_PHONE_ILLEGAL.format(chars=_show(illegal)))
 
-    landline = "如果这是固定电话，请改填手机号。" if number.startswith("0") else ""
+    landline = texts.VALID_PHONE_LANDLINE_NOTE if number.startswith("0") else ""
     if len(number) != 11:
-        note = "（不含 +86 国际区号）" if prefix_removed else ""
-        raise ValidationError(f"手机号应为 11 位数字，您输入了 {len(number)} 位{note}，请核对后重新输入。{landline}")
+        note = texts.VALID_PHONE_PREFIX_NOTE if prefix_removed else ""
+        raise ValidationError(texts.VALID_PHONE_LENGTH.format(count=len(number), note=note, landline=landline))
 
     if number[0] != "1" or number[1] not in "3456789":
-        raise ValidationError(
-            f"手机号应以 1 开头、第 2 位为 3–9，「{number}」不是有效的大陆手机号，请核对后重新输入。{landline}"
-        )
+        raise ValidationError(texts.VALID_PHONE_PATTERN.format(number=number, landline=landline))
     return number
 
 
@@ -223,9 +212,7 @@ def enterprise_name(text: str | None) -> str:
     bad = [ch for ch in raw
            if ch in _BIDI_CONTROLS or (unicodedata.category(ch) == "Cc" and not ch.isspace())]
     if bad:
-        raise ValidationError(
-            f"企业名称中含有不可见的控制字符（{_show(bad)}），请删除后重新输入，建议直接手动输入企业全称。"
-        )
+        raise ValidationError(texts.VALID_NAME_CONTROL_CHARS.format(chars=_show(bad)))
 
     name = unicodedata.normalize("NFKC", raw)
     name = "".join(ch for ch in name if ch not in _INVISIBLE)
@@ -238,17 +225,13 @@ def enterprise_name(text: str | None) -> str:
     )
 
     if not name:
-        raise ValidationError(f"请输入企业全称（{_NAME_MIN}–{_NAME_MAX} 个字，与营业执照一致）。")
+        raise ValidationError(texts.VALID_NAME_EMPTY.format(min_len=_NAME_MIN, max_len=_NAME_MAX))
     if not any(unicodedata.category(ch).startswith("L") for ch in name):
-        raise ValidationError("企业名称需要包含汉字或字母，请填写营业执照上的企业全称。")
+        raise ValidationError(texts.VALID_NAME_NO_LETTERS)
     if len(name) < _NAME_MIN:
-        raise ValidationError(
-            f"企业名称至少 {_NAME_MIN} 个字（现在 {len(name)} 个字），请填写营业执照上的企业全称。"
-        )
+        raise ValidationError(texts.VALID_NAME_TOO_SHORT.format(min_len=_NAME_MIN, count=len(name)))
     if len(name) > _NAME_MAX:
-        raise ValidationError(
-            f"企业名称最多 {_NAME_MAX} 个字（现在 {len(name)} 个字），请核对是否多输入了其他内容。"
-        )
+        raise ValidationError(texts.VALID_NAME_TOO_LONG.format(max_len=_NAME_MAX, count=len(name)))
     return name
 
 
@@ -284,10 +267,10 @@ def bounded_text(text: str | None, *, field: str, min_len: int, max_len: int, hi
     count = len(value)
     if count < min_len:
         advice = hint if hint is not None else _SHORT_HINTS.get(field, "")
-        tail = f"请再具体一些：{advice}。" if advice else "请补充完整。"
-        raise ValidationError(f"{field}至少 {min_len} 字（现在 {count} 字），{tail}")
+        tail = texts.VALID_TEXT_SHORT_ADVICE.format(advice=advice) if advice else texts.VALID_TEXT_SHORT_NO_ADVICE
+        raise ValidationError(texts.VALID_TEXT_TOO_SHORT.format(field=field, min_len=min_len, count=count, tail=tail))
     if count > max_len:
-        raise ValidationError(f"{field}最多 {max_len} 字（现在 {count} 字），请精简。")
+        raise ValidationError(texts.VALID_TEXT_TOO_LONG.format(field=field, max_len=max_len, count=count))
     return value
 
 
@@ -313,16 +296,13 @@ def registry_number(text: str | None) -> str | None:
     number = "".join("-" if ch in _DASHES else ch for ch in raw if not (ch.isspace() or ch in _INVISIBLE))
     if not number:
         return None
-    skip = "；如果还没有入库编号，请回复“无”。"
+    skip = texts.VALID_REGISTRY_SKIP_NOTE
     illegal = [ch for ch in number if ch not in _REGISTRY_CHARS]
     if illegal:
-        raise ValidationError(
-            f"入库编号只能包含字母、数字和短横线，您输入的内容中有 {_show(illegal)}，请核对后重新输入{skip}"
-        )
+        raise ValidationError(texts.VALID_REGISTRY_ILLEGAL.format(chars=_show(illegal), skip=skip))
     if not _REGISTRY_MIN <= len(number) <= _REGISTRY_MAX:
-        raise ValidationError(
-            f"入库编号应为 {_REGISTRY_MIN}–{_REGISTRY_MAX} 位（现在 {len(number)} 位，不计空格），请核对后重新输入{skip}"
-        )
+        raise ValidationError(texts.VALID_REGISTRY_LENGTH.format(
+            min_len=_REGISTRY_MIN, max_len=_REGISTRY_MAX, count=len(number), skip=skip))
     if not any(ch.isdigit() for ch in number):
-        raise ValidationError(f"入库编号应包含数字（形如 202437010500001234），请核对后重新输入{skip}")
+        raise ValidationError(texts.VALID_REGISTRY_NO_DIGIT.format(skip=skip))
     return number
