@@ -76,6 +76,15 @@ def _parser() -> argparse.ArgumentParser:
     survey_export.add_argument("--campaign", type=int, required=True, metavar="YEAR")
     survey_export.add_argument("--output", type=Path, default=None)
 
+    specialists = sub.add_parser("specialists", help="科技特派员库")
+    specialists_sub = specialists.add_subparsers(dest="action", required=True)
+    specialists_sub.add_parser("import", help="导入 CSV / XLSX / JSONL（按 id 新增或更新）").add_argument("file", type=Path)
+
+    match = sub.add_parser("match", help="为需求推荐特派员")
+    match.add_argument("--json", action="store_true", required=True, help="JSON 输入输出（每行一个需求）")
+    match.add_argument("--top", type=int, default=10)
+    match.add_argument("--text", default=None, help="一条自由文本需求")
+
     db = sub.add_parser("db", help="数据库")
     db_sub = db.add_subparsers(dest="action", required=True)
     db_sub.add_parser("upgrade", help="应用数据库迁移")
@@ -109,6 +118,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_campaign(settings, args.action, getattr(args, "year", None))
         if args.command == "survey":
             return cmd_survey_export(settings, args.format, args.campaign, args.output)
+        if args.command == "specialists":
+            return cmd_specialists_import(settings, args.file)
+        if args.command == "match":
+            return cmd_match(settings, args.top, args.text)
         if args.command == "db":
             from store.db import upgrade
 
@@ -369,6 +382,78 @@ def cmd_survey_export(settings: Settings, fmt: str, year: int, output: Path | No
             await db.close()
 
     return _run_async(work())
+
+
+def _match_index(settings: Settings):  # type: ignore[no-untyped-def]
+    from knowledge.embeddings import make_embeddings
+    from knowledge.matching import MatchIndex
+    from knowledge.vectors import open_client
+
+    return MatchIndex.open(make_embeddings(settings.embedding), open_client(settings.chroma_dir, settings.chroma_url),
+                           settings.embedding)
+
+
+def cmd_specialists_import(settings: Settings, path: Path) -> int:
+    from store.db import Database
+    from store.specialists import UnreadableFile, import_file, sync_index
+
+    bar, progress = _progress_bar(True)
+
+    async def work() -> int:
+        db = Database.open(settings.db_url)
+        try:
+            async with db.session() as session, session.begin():
+                report, touched = await import_file(session, path, progress=lambda n: progress("导入", n, n))
+                # Vectors first, then commit: a failure leaves neither half-written.
+                sync_index(_match_index(settings), touched)
+        except UnreadableFile as exc:
+            print(f"{path}：{exc}", file=sys.stderr)
+            return EXIT_INPUT
+        finally:
+            await db.close()
+            if bar is not None:
+                bar.close()
+        for line, reason in report.errors:
+            print(texts.IMPORT_ERROR_LINE.format(line=line, reason=reason), file=sys.stderr)
+        print(texts.IMPORT_SUMMARY.format(added=report.added, updated=report.updated, errors=len(report.errors)))
+        return EXIT_OK
+
+    return _run_async(work())
+
+
+def cmd_match(settings: Settings, top: int, text: str | None, stdin: TextIO | None = None) -> int:
+    """Stable contract: one JSON line per demand, `{"matches": [{"id", "name", "score", "reason"}]}`."""
+    from knowledge.matching import Demand
+
+    index = _match_index(settings)
+    if index.count() == 0:
+        print(texts.MATCH_NO_SPECIALISTS, file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    top = max(1, min(top, 100))
+
+    def emit(demand: Demand) -> None:
+        matches = index.match(demand, top)
+        payload = {"matches": [{"id": m.id, "name": m.name, "score": m.score, "reason": texts.match_reason(m)}
+                               for m in matches]}
+        print(json.dumps(payload, ensure_ascii=False), flush=True)
+
+    if text is not None:
+        emit(Demand(description=text))
+        return EXIT_OK
+    code = EXIT_OK
+    for line in stdin or sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            if not isinstance(data, dict):
+                raise ValueError("not an object")
+        except ValueError as exc:
+            print(json.dumps({"matches": [], "error": f"invalid demand: {exc}"}, ensure_ascii=False), flush=True)
+            code = EXIT_INPUT
+            continue
+        emit(Demand.from_mapping(data))
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -318,3 +318,28 @@ VALID_REGISTRY_SKIP_NOTE = "；如果还没有入库编号，请回复“无”�
 VALID_REGISTRY_ILLEGAL = "入库编号只能包含字母、数字和短横线，您输入的内容中有 {chars}，请核对后重新输入{skip}"
 VALID_REGISTRY_LENGTH = "入库编号应为 {min_len}–{max_len} 位（现在 {count} 位，不计空格），请核对后重新输入{skip}"
 VALID_REGISTRY_NO_DIGIT = "入库编号应包含数字（形如 202437010500001234），请核对后重新输入{skip}"
+
+# -- specialists ----------------------------------------------------------------------------
+IMPORT_BAD_JSON = "不是有效的 JSON（{reason}）"
+IMPORT_NOT_OBJECT = "每行应为一个 JSON 对象"
+IMPORT_UNSUPPORTED = "不支持的文件类型 {suffix}（支持 .csv .xlsx .jsonl）"
+IMPORT_UNREADABLE = "文件无法读取（{reason}）"
+IMPORT_MISSING = "缺少必填列 {column}"
+IMPORT_TOO_LONG = "{column} 超过 {limit} 字"
+IMPORT_BAD_CAPACITY = "可服务企业数应为 1–50 的整数（现在是 {value!r}）"
+IMPORT_BAD_TELEGRAM = "telegram_id 应为数字（现在是 {value!r}）"
+IMPORT_DUPLICATE = "编号 {id} 在文件中重复出现"
+IMPORT_SUMMARY = "导入完成：新增 {added}，更新 {updated}，有问题的行 {errors}。"
+IMPORT_ERROR_LINE = "  第 {line} 行：{reason}"
+MATCH_REASON_FIELD = "产业领域一致（{field}）"
+MATCH_REASON_ITEM = "专长“{item}”与需求相符"
+MATCH_NO_SPECIALISTS = "特派员库为空，请先导入：tepai specialists import FILE"
+
+
+def match_reason(match) -> str:  # type: ignore[no-untyped-def]
+    """Why a specialist is suggested, in one short Chinese sentence."""
+    parts = []
+    if match.shared_field:
+        parts.append(MATCH_REASON_FIELD.format(field=match.shared_field))
+    parts.append(MATCH_REASON_ITEM.format(item=match.matched_item))
+    return "；".join(parts)

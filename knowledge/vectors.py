@@ -71,6 +71,23 @@ class VectorStore:
         distances = result["distances"][0] if result["distances"] else [1.0] * len(ids)
         return [(i, 1.0 - float(d)) for i, d in zip(ids, distances)]
 
+    def query_with_metadata(self, vector: np.ndarray, k: int) -> list[tuple[float, dict]]:
+        """(cosine similarity, metadata) best first."""
+        count = self._collection.count()
+        if not count:
+            return []
+        result = self._collection.query(
+            query_embeddings=np.asarray(vector, dtype=np.float32).reshape(1, -1),
+            n_results=min(k, count), include=["distances", "metadatas"],
+        )
+        return [(1.0 - float(d), dict(m)) for d, m in zip(result["distances"][0], result["metadatas"][0])]
+
+    def delete_where(self, where: dict) -> None:
+        self._collection.delete(where=where)
+
+    def count_where(self, where: dict) -> int:
+        return len(self._collection.get(where=where, include=[])["ids"])
+
     def ids(self) -> set[str]:
         return set(self._collection.get(include=[])["ids"])
 

@@ -197,3 +197,30 @@ class Submission(Base):
 
     def __repr__(self) -> str:
         return f"Submission(enterprise_id={self.enterprise_id}, year={self.campaign_year}, v{self.version})"
+
+
+class Specialist(Base):
+    """A 科技特派员 candidate: imported by staff, registered by dialogue, or nominated."""
+
+    __tablename__ = "specialists"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
+    institution: Mapped[str] = mapped_column(String(120))
+    institution_type: Mapped[str | None] = mapped_column(String(16))
+    title: Mapped[str | None] = mapped_column(String(40))
+    field: Mapped[str] = mapped_column(String(40))
+    expertise: Mapped[str] = mapped_column(Text)
+    achievements: Mapped[str | None] = mapped_column(Text)
+    capacity: Mapped[int] = mapped_column(Integer, default=1)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    districts: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending | active | rejected
+    source: Mapped[str] = mapped_column(String(16), default="import")  # import | registration | nomination
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"Specialist(id={self.id}, external_id={self.external_id!r}, status={self.status!r})"

@@ -164,3 +164,23 @@ def test_campaign_and_survey_export_from_the_command_line(tmp_path: Path) -> Non
     assert rows[0][0] == "企业名称" and [r[0] for r in rows[1:]] == ["甲公司", "乙公司"]
     assert rows[1][7] == "人才引进培养" and rows[1][14] == 2
     assert "已关闭2026" in tepai("campaign", "close", "2026", env=env).stdout
+
+
+def test_match_cli_contract(tmp_path: Path) -> None:
+    env = {"TEPAI_DATA_DIR": str(tmp_path / "data")}
+    empty = tepai("match", "--json", "--text", "酸奶", env=env)
+    assert empty.returncode == 4 and "导入" in empty.stderr
+    pool = Path(__file__).resolve().parents[3] / "shared" / "eval" / "specialists_dev.jsonl"
+    imported = tepai("specialists", "import", str(pool), env=env)
+    assert imported.returncode == 0 and "新增 20" in imported.stdout
+    demands = ('{"field": "现代农业", "product": "酸奶", "direction": "技术攻关", "description": "酸奶放几天就变酸"}\n'
+               'not json\n{"description": "元器件外观检测想用机器自动识别缺陷"}\n')
+    done = tepai("match", "--json", "--top", "3", stdin=demands, env=env)
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert done.returncode == 2 and len(lines) == 3 and "error" in lines[1]
+    first = lines[0]["matches"]
+    assert len(first) == 3 and set(first[0]) == {"id", "name", "score", "reason"}
+    assert first[0]["id"] == "P02" and first[0]["score"] >= first[1]["score"] and "现代农业" in first[0]["reason"]
+    assert lines[2]["matches"][0]["id"] == "P03"
+    text = json.loads(tepai("match", "--json", "--text", "仓库小车自动搬运经常堵车", env=env).stdout)
+    assert text["matches"][0]["id"] == "P09" and len(text["matches"]) == 10
