@@ -11,6 +11,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.settings import Settings
 from knowledge.answers import Answerer
+from knowledge.matching import MatchIndex
 from knowledge.service import KnowledgeBase
 from store.db import Database
 from store import repositories as repo
@@ -50,6 +51,14 @@ class Services:
     answerer: Answerer
     flood: FloodGuard
     index_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _matcher: MatchIndex | None = None
+
+    @property
+    def matcher(self) -> MatchIndex:
+        """Specialist vectors, in the same Chroma as the policy index."""
+        if self._matcher is None:
+            self._matcher = MatchIndex.open(self.knowledge.embeddings, self.knowledge.client, self.settings.embedding)
+        return self._matcher
 
     async def is_staff(self, telegram_id: int) -> bool:
         if telegram_id in self.settings.staff_ids:

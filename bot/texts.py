@@ -84,7 +84,6 @@ WELCOME = {
     "specialist": "您好，{name}老师！我是科技特派员专项行动助手。您可以直接提问政策问题，发送 /help 查看全部功能。",
     "staff": "您好，{name}！您是科技局工作人员，可以管理政策文件、答复转人工问题。发送 /help 查看工作人员命令。",
 }
-SPECIALIST_ENTRY = "欢迎加入科技特派员专项行动！特派员在线登记即将开放，届时会在这里通知您。现在您可以直接向我提问政策问题。"
 
 HELP = {
     "enterprise": (
@@ -107,15 +106,16 @@ HELP = {
         "• /unanswered 查看待答复的问题；直接<b>回复</b>转来的问题消息即可答复提问人\n"
         "• /campaign open 2026 开启年度需求调查，/campaign close 2026 关闭\n"
         "• /survey_stats 需求调查统计；/export [年份] [csv] 导出需求调查\n"
+        "• /approve 审核特派员登记\n"
         "• 也可以直接提问，检验答案效果"
     ),
 }
 COMMANDS = {
     "enterprise": [("start", "开始"), ("survey", "填写需求调查"), ("help", "使用说明"), ("cancel", "退出当前操作")],
-    "specialist": [("start", "开始"), ("help", "使用说明"), ("cancel", "退出当前操作")],
+    "specialist": [("start", "开始"), ("register", "特派员登记"), ("help", "使用说明"), ("cancel", "退出当前操作")],
     "staff": [("start", "开始"), ("help", "工作人员命令"), ("docs", "政策文件管理"),
               ("unanswered", "待答复问题"), ("campaign", "需求调查开关"), ("survey_stats", "需求调查统计"),
-              ("export", "导出需求调查"), ("cancel", "退出当前操作")],
+              ("export", "导出需求调查"), ("approve", "审核特派员登记"), ("cancel", "退出当前操作")],
 }
 NOTHING_TO_CANCEL = "当前没有进行中的操作。有问题可以直接发给我。"
 
@@ -343,3 +343,43 @@ def match_reason(match) -> str:  # type: ignore[no-untyped-def]
         parts.append(MATCH_REASON_FIELD.format(field=match.shared_field))
     parts.append(MATCH_REASON_ITEM.format(item=match.matched_item))
     return "；".join(parts)
+
+# -- specialist registration ------------------------------------------------------------------
+INSTITUTION_TYPES = ["高等院校", "科研院所", "新型研发机构", "企业", "其他"]
+CAPACITY_OPTIONS = ["1", "2", "3", "5"]
+REG_QUESTIONS = {
+    "name": "1/10 请输入您的<b>姓名</b>：",
+    "institution": "2/10 请输入<b>工作单位</b>（如：山东大学机械工程学院）：",
+    "institution_type": "3/10 请选择<b>单位类型</b>：",
+    "title": "4/10 请输入<b>职称</b>（如：教授、研究员、高级工程师）：",
+    "field": "5/10 请选择您的<b>产业领域</b>：",
+    "field_other": "请输入产业领域名称：",
+    "expertise": "6/10 请介绍您的<b>研究方向与专长</b>（用顿号分隔，如：增材制造、拓扑优化设计）：",
+    "achievements": "7/10 <b>代表性成果</b>（可选，没有请发送“跳过”）：",
+    "capacity": "8/10 您最多可以同时服务<b>几家企业</b>？",
+    "districts": "9/10 <b>意向服务区县</b>（可选，用顿号分隔，如：历下区、章丘区；不限请发送“跳过”）：",
+    "phone": "10/10 请输入您的<b>手机号</b>（只在对接成功后提供给企业）：",
+}
+REG_LABELS = {"name": "姓名", "institution": "单位", "institution_type": "单位类型", "title": "职称",
+              "field": "产业领域", "expertise": "研究方向与专长", "achievements": "代表性成果",
+              "capacity": "可服务企业数", "districts": "意向服务区县", "phone": "手机"}
+REG_STARTED = "👩‍🔬 欢迎报名科技特派员！共 10 项，每项自动保存，可随时 /cancel 暂停、再次点击报名链接或发送 /register 继续。"
+REG_RESUMED = "👩‍🔬 继续填写特派员登记（已填内容已保存）。"
+REG_REVIEW_HEADER = "<b>请核对您的登记信息</b>（点击按钮修改，确认无误后提交审核）："
+REG_CONFIRM = "✅ 提交审核"
+REG_SUBMITTED = "✅ 已提交，科技局审核通过后会通知您。"
+REG_PAUSED = "已暂停特派员登记，内容已保存。发送 /register 继续。"
+REG_ALREADY = "您已登记为科技特派员（状态：{status}）。"
+REG_STATUS = {"pending": "待审核", "active": "已通过", "rejected": "未通过"}
+REG_BAD_DISTRICT = "没有这个区县：{names}。可选：{choices}。"
+REG_TO_STAFF = ("🆕 <b>新的特派员登记</b>（#{id}）\n{name}，{institution}（{institution_type}），{title}\n"
+                "产业领域：{field}\n专长：{expertise}\n可服务企业数：{capacity}")
+APPROVE_BUTTON = "✅ 通过 #{id}"
+REJECT_BUTTON = "✖️ 不通过 #{id}"
+APPROVED_STAFF = "已通过 #{id} {name}，已加入特派员库。"
+REJECTED_STAFF = "已标记 #{id} {name} 为未通过。"
+APPROVED_SPECIALIST = "🎉 您的科技特派员登记已通过审核，已加入特派员库。有匹配的企业需求时会第一时间通知您。"
+REJECTED_SPECIALIST = "您的科技特派员登记暂未通过审核，如有疑问请联系科技局。"
+PENDING_NONE = "没有待审核的特派员登记。"
+PENDING_HEADER = "<b>待审核的特派员登记（{count}）</b>"
+ALREADY_DECIDED = "这条登记已经处理过了（{status}）。"

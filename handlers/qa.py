@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
@@ -29,12 +30,16 @@ def answer_buttons(qa_id: int) -> InlineKeyboardMarkup:
     ]])
 
 
-async def on_text(update: Update, context: TepaiContext) -> None:
-    """Text outside a dialogue is a policy question; inside the survey it is an answer."""
-    from handlers.survey import in_survey
+# Dialogues (survey, registration…) claim text first: each returns True if it handled it.
+TextHook = Callable[[Update, TepaiContext], Awaitable[bool]]
+TEXT_DIALOGUES: list[TextHook] = []
 
-    if await in_survey(update, context):
-        return
+
+async def on_text(update: Update, context: TepaiContext) -> None:
+    """Text inside a dialogue answers it; anything else is a policy question."""
+    for dialogue in TEXT_DIALOGUES:
+        if await dialogue(update, context):
+            return
     await answer_question(update, context)
 
 

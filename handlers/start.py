@@ -22,13 +22,6 @@ PayloadHandler = Callable[[Update, TepaiContext], Awaitable[None]]
 PAYLOADS: dict[str, PayloadHandler] = {}
 
 
-async def _specialist_entry(update: Update, context: TepaiContext) -> None:
-    await update.effective_message.reply_text(texts.SPECIALIST_ENTRY)
-
-
-PAYLOADS.setdefault("specialist", _specialist_entry)
-
-
 async def start(update: Update, context: TepaiContext) -> None:
     """Greet by role, or route a deep-link payload."""
     payload = (context.args or [""])[0].strip().lower()

@@ -174,10 +174,13 @@ def start_button() -> InlineKeyboardMarkup:
 
 
 def register(application: Application) -> None:
+    from handlers.qa import TEXT_DIALOGUES
     from handlers.start import CANCEL_HOOKS
 
     if pause_survey not in CANCEL_HOOKS:
         CANCEL_HOOKS.append(pause_survey)
+    if in_survey not in TEXT_DIALOGUES:
+        TEXT_DIALOGUES.append(in_survey)
     application.add_handler(CommandHandler("survey", survey_command))
     application.add_handler(CommandHandler("campaign", campaign_command))
     application.add_handler(CommandHandler("survey_stats", stats_command))

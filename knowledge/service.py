@@ -17,10 +17,11 @@ class KnowledgeBase:
     embeddings: BaseEmbeddings
     index: KnowledgeIndex
     retriever: Retriever
+    client: object = None  # the Chroma client, shared with the specialist match index
 
 
 def open_knowledge(settings: Settings, embeddings: BaseEmbeddings | None = None, mode: Mode = "hybrid") -> KnowledgeBase:
     embeddings = embeddings or make_embeddings(settings.embedding)
     client = open_client(settings.chroma_dir, settings.chroma_url)
     index = KnowledgeIndex(settings.index_dir, embeddings, settings.embedding, client)
-    return KnowledgeBase(settings, embeddings, index, Retriever(index, mode))
+    return KnowledgeBase(settings, embeddings, index, Retriever(index, mode), client)

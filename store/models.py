@@ -224,3 +224,19 @@ class Specialist(Base):
 
     def __repr__(self) -> str:
         return f"Specialist(id={self.id}, external_id={self.external_id!r}, status={self.status!r})"
+
+
+class RegistrationDraft(Base):
+    """A specialist's registration in progress (one per Telegram user), committed per answer."""
+
+    __tablename__ = "registration_drafts"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    step: Mapped[str] = mapped_column(String(32))
+    editing: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"RegistrationDraft(user_id={self.user_id}, step={self.step!r})"

@@ -103,4 +103,4 @@ async def test_help_differs_by_role(bot: Bot) -> None:
     enterprise_help = (await bot.say(OWNER, "/help")).plain_text
     assert "政策问题" in enterprise_help and "/docs" not in enterprise_help
     assert "没有这个命令" in (await bot.say(OWNER, "/frobnicate")).plain_text
-    assert "登记" in (await bot.say(OWNER, "/start specialist")).plain_text
+    assert "报名科技特派员" in (await bot.say(OWNER, "/start specialist")).plain_text
