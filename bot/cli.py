@@ -85,6 +85,12 @@ def _parser() -> argparse.ArgumentParser:
     match.add_argument("--top", type=int, default=10)
     match.add_argument("--text", default=None, help="一条自由文本需求")
 
+    assign_cmd = sub.add_parser("assign", help="为一个年度的全部需求提出特派员分配方案")
+    assign_cmd.add_argument("--campaign", type=int, required=True, metavar="YEAR")
+    assign_cmd.add_argument("--min-affinity", type=float, default=None)
+    assign_cmd.add_argument("--alternates", type=int, default=3)
+    assign_cmd.add_argument("--json", action="store_true")
+
     db = sub.add_parser("db", help="数据库")
     db_sub = db.add_subparsers(dest="action", required=True)
     db_sub.add_parser("upgrade", help="应用数据库迁移")
@@ -122,6 +128,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_specialists_import(settings, args.file)
         if args.command == "match":
             return cmd_match(settings, args.top, args.text)
+        if args.command == "assign":
+            return cmd_assign(settings, args.campaign, args.min_affinity, args.alternates, args.json)
         if args.command == "db":
             from store.db import upgrade
 
@@ -454,6 +462,44 @@ def cmd_match(settings: Settings, top: int, text: str | None, stdin: TextIO | No
             continue
         emit(Demand.from_mapping(data))
     return code
+
+
+def cmd_assign(settings: Settings, year: int, min_affinity: float | None, alternates: int, as_json: bool) -> int:
+    from store.assignments import DEFAULT_MIN_AFFINITY, propose
+    from store.db import Database
+
+    async def work() -> int:
+        db = Database.open(settings.db_url)
+        try:
+            async with db.session() as session:
+                proposal = await propose(session, _match_index(settings), year,
+                                         DEFAULT_MIN_AFFINITY if min_affinity is None else min_affinity,
+                                         max(0, alternates))
+        finally:
+            await db.close()
+        result = proposal.assignment
+        if as_json:
+            print(json.dumps({
+                "campaign": year, "served": result.served, "total_affinity": round(result.total_affinity, 4),
+                "pairs": [{"demand": p.demand_id, "enterprise": proposal.demand_names.get(p.demand_id),
+                           "specialist": p.specialist_id, "affinity": round(p.affinity, 4), "alternates": p.alternates}
+                          for p in result.pairs],
+                "manual_review": [{"demand": d, "reason": result.reasons.get(d)} for d in result.manual_review],
+            }, ensure_ascii=False))
+            return EXIT_OK
+        total = result.served + len(result.manual_review)
+        print(texts.ASSIGN_SUMMARY.format(year=year, served=result.served, total=total,
+                                          affinity=result.total_affinity, manual=len(result.manual_review)))
+        for pair in result.lowest(5):
+            print(texts.ASSIGN_LOW_PAIR.format(enterprise=proposal.demand_names.get(pair.demand_id, pair.demand_id),
+                                               specialist=proposal.specialist_names.get(pair.specialist_id, pair.specialist_id),
+                                               affinity=pair.affinity))
+        for demand in result.manual_review:
+            print(texts.ASSIGN_MANUAL.format(enterprise=proposal.demand_names.get(demand, demand),
+                                             reason=texts.ASSIGN_REASONS.get(result.reasons.get(demand, ""), "")))
+        return EXIT_OK
+
+    return _run_async(work())
 
 
 if __name__ == "__main__":  # pragma: no cover

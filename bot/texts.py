@@ -383,3 +383,7 @@ REJECTED_SPECIALIST = "您的科技特派员登记暂未通过审核，如有疑
 PENDING_NONE = "没有待审核的特派员登记。"
 PENDING_HEADER = "<b>待审核的特派员登记（{count}）</b>"
 ALREADY_DECIDED = "这条登记已经处理过了（{status}）。"
+ASSIGN_SUMMARY = "{year}年度分配方案：{total} 个需求中匹配 {served} 个，总匹配度 {affinity:.2f}；需人工处理 {manual} 个。"
+ASSIGN_LOW_PAIR = "  匹配度较低：{enterprise} ← {specialist}（{affinity:.2f}）"
+ASSIGN_MANUAL = "  需人工处理：{enterprise}（{reason}）"
+ASSIGN_REASONS = {"no_candidate": "没有匹配度达标的特派员", "capacity": "合适的特派员名额已满"}

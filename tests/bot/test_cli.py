@@ -184,3 +184,49 @@ def test_match_cli_contract(tmp_path: Path) -> None:
     assert lines[2]["matches"][0]["id"] == "P03"
     text = json.loads(tepai("match", "--json", "--text", "仓库小车自动搬运经常堵车", env=env).stdout)
     assert text["matches"][0]["id"] == "P09" and len(text["matches"]) == 10
+
+
+def test_assign_proposes_pairs_for_consenting_enterprises(tmp_path: Path) -> None:
+    import asyncio
+
+    from store import repositories as repo
+    from store import survey
+    from store.db import Database, default_url
+    from store.models import Enterprise, Submission
+
+    env = {"TEPAI_DATA_DIR": str(tmp_path / "data")}
+    pool = Path(__file__).resolve().parents[3] / "shared" / "eval" / "specialists_dev.jsonl"
+    assert tepai("specialists", "import", str(pool), env=env).returncode == 0
+    demands = [
+        ("甲乳业", "现代农业", "酸奶", "酸奶放几天就变酸，想延长货架期，优化发酵菌种。", True),
+        ("乙精工", "智能制造与高端装备", "减速机", "减速机用一段时间齿轮就磨损、噪音大。", True),
+        ("丙科技", "新一代信息技术", "元器件", "元器件外观检测全靠人看，想上机器自动识别缺陷。", False),
+    ]
+
+    async def seed() -> None:
+        db = Database.open(default_url(tmp_path / "data"))
+        async with db.session() as session, session.begin():
+            await survey.set_campaign(session, 2026, "open")
+            user = await repo.touch_user(session, 5, "王总")
+            for n, (name, field, product, description, consent) in enumerate(demands):
+                ent = Enterprise(credit_code=f"CODE{n}", name=name)
+                session.add(ent)
+                await session.flush()
+                session.add(Submission(enterprise_id=ent.id, campaign_year=2026, version=1, current=True,
+                                       submitted_by=user.id, answers={
+                                           "name": name, "credit_code": f"CODE{n}", "field": field, "product": product,
+                                           "directions": ["关键技术研发攻关"], "description": description,
+                                           "consent": consent}))
+        await db.close()
+
+    asyncio.run(seed())
+    done = tepai("assign", "--campaign", "2026", "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    proposal = json.loads(done.stdout)
+    pairs = {p["enterprise"]: p["specialist"] for p in proposal["pairs"]}
+    assert pairs == {"甲乳业": "P02", "乙精工": "P20"}  # 丙 did not consent
+    assert all(1 <= len(p["alternates"]) <= 3 and p["specialist"] not in p["alternates"] for p in proposal["pairs"])
+    strict = json.loads(tepai("assign", "--campaign", "2026", "--json", "--min-affinity", "0.99", env=env).stdout)
+    assert strict["served"] == 0 and {m["reason"] for m in strict["manual_review"]} == {"no_candidate"}
+    readable = tepai("assign", "--campaign", "2026", env=env).stdout
+    assert "匹配 2 个" in readable
