@@ -106,7 +106,7 @@ HELP = {
         "• /unanswered 查看待答复的问题；直接<b>回复</b>转来的问题消息即可答复提问人\n"
         "• /campaign open 2026 开启年度需求调查，/campaign close 2026 关闭\n"
         "• /survey_stats 需求调查统计；/export [年份] [csv] 导出需求调查\n"
-        "• /approve 审核特派员登记\n"
+        "• /approve 审核特派员登记；/match 信用代码 查看某企业的前 10 位推荐特派员\n"
         "• 也可以直接提问，检验答案效果"
     ),
 }
@@ -115,7 +115,7 @@ COMMANDS = {
     "specialist": [("start", "开始"), ("register", "特派员登记"), ("help", "使用说明"), ("cancel", "退出当前操作")],
     "staff": [("start", "开始"), ("help", "工作人员命令"), ("docs", "政策文件管理"),
               ("unanswered", "待答复问题"), ("campaign", "需求调查开关"), ("survey_stats", "需求调查统计"),
-              ("export", "导出需求调查"), ("approve", "审核特派员登记"), ("cancel", "退出当前操作")],
+              ("export", "导出需求调查"), ("approve", "审核特派员登记"), ("match", "查看推荐特派员"), ("cancel", "退出当前操作")],
 }
 NOTHING_TO_CANCEL = "当前没有进行中的操作。有问题可以直接发给我。"
 
@@ -387,3 +387,13 @@ ASSIGN_SUMMARY = "{year}年度分配方案：{total} 个需求中匹配 {served}
 ASSIGN_LOW_PAIR = "  匹配度较低：{enterprise} ← {specialist}（{affinity:.2f}）"
 ASSIGN_MANUAL = "  需人工处理：{enterprise}（{reason}）"
 ASSIGN_REASONS = {"no_candidate": "没有匹配度达标的特派员", "capacity": "合适的特派员名额已满"}
+SUGGEST_HEADER = "🤝 <b>根据您的需求，推荐以下科技特派员</b>（点击按钮即可请求对接，工作人员会尽快联系安排）："
+SUGGEST_ITEM = "{n}. <b>{name}</b>，{institution}{title}\n   专长：{expertise}\n   推荐理由：{reason}"
+SUGGEST_NONE = "暂时没有合适的特派员，科技局会在征集选聘后为您匹配。"
+SUGGEST_BUTTON = "请求对接：{name}"
+REQUEST_SENT = "已提交对接请求，工作人员会尽快联系安排。"
+REQUEST_ALREADY = "您已经请求过这位特派员了。"
+REQUEST_TO_STAFF = "🤝 <b>对接请求</b>：{enterprise} 希望对接特派员 {specialist}（{year}年度需求调查）。"
+STAFF_MATCH_HEADER = "<b>{enterprise} 的前 {count} 位推荐特派员</b>"
+STAFF_MATCH_USAGE = "用法：/match 统一社会信用代码（查看该企业需求的前 10 位推荐特派员）"
+STAFF_MATCH_UNKNOWN = "没有找到该信用代码在当前年度提交的需求。"

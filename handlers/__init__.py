@@ -6,13 +6,14 @@ from telegram.ext import Application
 
 
 def register_all(application: Application) -> None:
-    from handlers import common, docs, errors, handoff, media, qa, specialists, start, survey
+    from handlers import common, docs, errors, handoff, matching, media, qa, specialists, start, survey
 
     common.register(application)  # group -1: flood guard and user tracking
     start.register(application)
     docs.register(application)
     survey.register(application)
     specialists.register(application)
+    matching.register(application)
     handoff.register(application)  # staff replies before plain questions
     media.register(application)
     qa.register(application)

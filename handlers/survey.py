@@ -72,6 +72,19 @@ async def survey_button(update: Update, context: TepaiContext) -> None:
     except TelegramError:
         pass
     await send_html(context, update.effective_chat.id, prompt.text, keyboard(prompt))
+    if prompt.finished and query.data == "sv:confirm":
+        await _suggest_after_submission(update, context)
+
+
+async def _suggest_after_submission(update: Update, context: TepaiContext) -> None:
+    """With consent, the owner sees their top 3 specialists right away."""
+    from handlers.matching import suggest
+
+    async with context.services.db.session() as session:
+        user = await _user(session, update)
+        submission = await survey.latest_submission_by(session, user)
+    if submission is not None and submission.answers.get("consent"):
+        await suggest(context, update.effective_chat.id, submission.answers)
 
 
 async def pause_survey(update: Update, context: TepaiContext) -> bool:

@@ -240,3 +240,20 @@ class RegistrationDraft(Base):
 
     def __repr__(self) -> str:
         return f"RegistrationDraft(user_id={self.user_id}, step={self.step!r})"
+
+
+class MatchRequest(Base):
+    """An enterprise asking for one of its suggested specialists (staff follow up)."""
+
+    __tablename__ = "match_requests"
+    __table_args__ = (UniqueConstraint("enterprise_id", "campaign_year", "specialist_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    campaign_year: Mapped[int] = mapped_column(ForeignKey("campaigns.year"))
+    specialist_key: Mapped[str] = mapped_column(String(64))  # the match index id (external id or S<id>)
+    requested_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"MatchRequest(enterprise_id={self.enterprise_id}, specialist={self.specialist_key!r})"

@@ -336,6 +336,11 @@ async def _submit(session: AsyncSession, user: User, draft: SurveyDraft) -> Prom
     return Prompt(done.format(year=draft.campaign_year, version=version), finished=True)
 
 
+async def latest_submission_by(session: AsyncSession, user: User) -> Submission | None:
+    return await session.scalar(select(Submission).where(Submission.submitted_by == user.id)
+                                .order_by(Submission.submitted_at.desc(), Submission.id.desc()))
+
+
 # -- staff: statistics, export, reminders -------------------------------------------------------
 
 
