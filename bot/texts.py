@@ -107,6 +107,7 @@ HELP = {
         "• /campaign open 2026 开启年度需求调查，/campaign close 2026 关闭\n"
         "• /survey_stats 需求调查统计；/export [年份] [csv] 导出需求调查\n"
         "• /approve 审核特派员登记；/match 信用代码 查看某企业的前 10 位推荐特派员\n"
+        "• /assign 为本年度全部需求提出分配方案，核对后批准并通知特派员\n"
         "• 也可以直接提问，检验答案效果"
     ),
 }
@@ -115,7 +116,7 @@ COMMANDS = {
     "specialist": [("start", "开始"), ("register", "特派员登记"), ("help", "使用说明"), ("cancel", "退出当前操作")],
     "staff": [("start", "开始"), ("help", "工作人员命令"), ("docs", "政策文件管理"),
               ("unanswered", "待答复问题"), ("campaign", "需求调查开关"), ("survey_stats", "需求调查统计"),
-              ("export", "导出需求调查"), ("approve", "审核特派员登记"), ("match", "查看推荐特派员"), ("cancel", "退出当前操作")],
+              ("export", "导出需求调查"), ("approve", "审核特派员登记"), ("match", "查看推荐特派员"), ("assign", "分配特派员"), ("cancel", "退出当前操作")],
 }
 NOTHING_TO_CANCEL = "当前没有进行中的操作。有问题可以直接发给我。"
 
@@ -397,3 +398,32 @@ REQUEST_TO_STAFF = "🤝 <b>对接请求</b>：{enterprise} 希望对接特派�
 STAFF_MATCH_HEADER = "<b>{enterprise} 的前 {count} 位推荐特派员</b>"
 STAFF_MATCH_USAGE = "用法：/match 统一社会信用代码（查看该企业需求的前 10 位推荐特派员）"
 STAFF_MATCH_UNKNOWN = "没有找到该信用代码在当前年度提交的需求。"
+
+# -- assignment, proposals and projects -------------------------------------------------------
+ASSIGN_NO_CAMPAIGN = "没有进行中的需求调查年度。"
+ASSIGN_PROPOSAL = ("<b>{year}年度分配方案（待批准）</b>\n可分配需求 {total} 个，匹配 {served} 个，总匹配度 {affinity:.2f}，"
+                   "需人工处理 {manual} 个。")
+ASSIGN_LOWEST = "\n<b>匹配度最低的几对</b>\n{lines}"
+ASSIGN_MANUAL_LIST = "\n<b>需人工处理</b>\n{lines}"
+ASSIGN_APPROVE_BUTTON = "✅ 批准并通知特派员"
+ASSIGN_APPROVED = "已批准：通知了 {sent} 位特派员{missing}。"
+ASSIGN_MISSING = "；{count} 位未绑定 Telegram 或无法送达，需线下联系"
+ASSIGN_NOTHING = "没有待批准的分配方案，请先 /assign。"
+PROPOSAL_TO_SPECIALIST = ("🤝 <b>新的对接邀请</b>（1 名特派员 + 1 家企业 + 1 个合作项目）\n"
+                          "企业：{enterprise}（{district}）\n产业领域：{field}\n主导产品：{product}\n"
+                          "需求方向：{directions}\n需求描述：{description}\n\n"
+                          "接受后双方会收到彼此的联系方式，并建立合作项目。请在 72 小时内答复。")
+PROPOSAL_ACCEPT = "接受"
+PROPOSAL_DECLINE = "婉拒"
+ACCEPTED_SPECIALIST = ("✅ 已接受。企业联系人：{contact}，手机 {phone}（{enterprise}）。\n"
+                       "合作项目“{project}”已建立，祝合作顺利！")
+ACCEPTED_ENTERPRISE = ("🎉 科技特派员 <b>{name}</b>（{institution}{title}）已接受与贵企业对接！\n"
+                       "联系方式：手机 {phone}。合作项目“{project}”已建立。")
+DECLINED_SPECIALIST = "已婉拒，感谢答复。"
+PROPOSAL_ALREADY = "这条邀请已经答复过了（{status}）。"
+PROPOSAL_NOT_YOURS = "这条邀请不是发给您的。"
+PROPOSAL_STATUS = {"accepted": "已接受", "declined": "已婉拒", "expired": "已超时", "proposed": "待答复"}
+STAFF_DECLINED = "ℹ️ {specialist} 婉拒了 {enterprise}。{next}"
+STAFF_EXPIRED = "ℹ️ {specialist} 72 小时内未答复 {enterprise}。{next}"
+STAFF_NEXT = "已自动邀请下一位候选：{name}。"
+STAFF_NO_NEXT = "没有可用的候选特派员了，请人工处理。"

@@ -6,7 +6,7 @@ from telegram.ext import Application
 
 
 def register_all(application: Application) -> None:
-    from handlers import common, docs, errors, handoff, matching, media, qa, specialists, start, survey
+    from handlers import common, docs, engagements, errors, handoff, matching, media, qa, specialists, start, survey
 
     common.register(application)  # group -1: flood guard and user tracking
     start.register(application)
@@ -14,6 +14,7 @@ def register_all(application: Application) -> None:
     survey.register(application)
     specialists.register(application)
     matching.register(application)
+    engagements.register(application)
     handoff.register(application)  # staff replies before plain questions
     media.register(application)
     qa.register(application)

@@ -49,15 +49,21 @@ def _listing(matches: list[Match]) -> str:
     )
 
 
+async def _active_matches(context: TepaiContext, answers: dict, top: int) -> tuple[list[Match], dict[str, int]]:
+    """The best `top` specialists who are active in the database (the index may lag behind it)."""
+    matches = await asyncio.to_thread(context.services.matcher.match, demand_of(answers), top * 2)
+    ids = await _db_ids(context, matches)
+    return [m for m in matches if m.id in ids][:top], ids
+
+
 async def suggest(context: TepaiContext, chat_id: int, answers: dict) -> None:
     """The enterprise's top 3 — name, institution, title, expertise; never a phone."""
-    matches = await asyncio.to_thread(context.services.matcher.match, demand_of(answers), SUGGESTIONS)
+    matches, ids = await _active_matches(context, answers, SUGGESTIONS)
     if not matches:
         await send_html(context, chat_id, esc(texts.SUGGEST_NONE))
         return
-    ids = await _db_ids(context, matches)
     buttons = [[InlineKeyboardButton(texts.SUGGEST_BUTTON.format(name=m.name), callback_data=f"mq:{ids[m.id]}")]
-               for m in matches if m.id in ids]
+               for m in matches]
     await send_html(context, chat_id, texts.SUGGEST_HEADER + "\n\n" + _listing(matches),
                     InlineKeyboardMarkup(buttons) if buttons else None)
 
@@ -120,7 +126,7 @@ async def staff_match(update: Update, context: TepaiContext) -> None:
     if submission is None:
         await update.effective_message.reply_text(texts.STAFF_MATCH_UNKNOWN)
         return
-    matches = await asyncio.to_thread(context.services.matcher.match, demand_of(submission.answers), STAFF_TOP)
+    matches, _ = await _active_matches(context, submission.answers, STAFF_TOP)
     header = texts.STAFF_MATCH_HEADER.format(enterprise=esc(submission.answers.get("name", code)), count=len(matches))
     await send_html(context, update.effective_chat.id, header + "\n\n" + (_listing(matches) or esc(texts.SUGGEST_NONE)))
 

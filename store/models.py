@@ -257,3 +257,55 @@ class MatchRequest(Base):
 
     def __repr__(self) -> str:
         return f"MatchRequest(enterprise_id={self.enterprise_id}, specialist={self.specialist_key!r})"
+
+
+class Engagement(Base):
+    """One proposed pair (1 specialist + 1 enterprise) in a campaign, through to its answer."""
+
+    __tablename__ = "engagements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_year: Mapped[int] = mapped_column(ForeignKey("campaigns.year"), index=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    specialist_id: Mapped[int] = mapped_column(ForeignKey("specialists.id"), index=True)
+    affinity: Mapped[float] = mapped_column(Float, default=0.0)
+    alternates: Mapped[list[Any]] = mapped_column(JSON, default=list)  # specialist ids, best first
+    # draft (in a proposal) | proposed (sent, waiting) | accepted | declined | expired | superseded
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    proposed_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"Engagement(id={self.id}, enterprise={self.enterprise_id}, specialist={self.specialist_id}, {self.status})"
+
+
+class BlockedPair(Base):
+    """A specialist who declined an enterprise, or a conflict staff entered: never proposed again."""
+
+    __tablename__ = "blocked_pairs"
+
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), primary_key=True)
+    specialist_id: Mapped[int] = mapped_column(ForeignKey("specialists.id"), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(16))  # declined | expired | conflict
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"BlockedPair({self.enterprise_id}, {self.specialist_id}, {self.reason!r})"
+
+
+class Project(Base):
+    """The "1" cooperation project of 1+1+1, created when a specialist accepts."""
+
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagements.id"), unique=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    specialist_id: Mapped[int] = mapped_column(ForeignKey("specialists.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    start_date: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+
+    def __repr__(self) -> str:
+        return f"Project(id={self.id}, title={self.title!r}, status={self.status!r})"

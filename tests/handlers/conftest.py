@@ -62,7 +62,15 @@ def bot_settings(emu: BotApiEmulator, data_dir: Path, database_url: str, **extra
 
 
 def make_services(settings, kb) -> Services:  # type: ignore[no-untyped-def]
-    return Services(settings, Database.open(settings.db_url), kb, Answerer(kb.retriever), FloodGuard(settings.flood_limit))
+    from knowledge.matching import MatchIndex
+    from knowledge.vectors import open_client
+
+    services = Services(settings, Database.open(settings.db_url), kb, Answerer(kb.retriever),
+                        FloodGuard(settings.flood_limit))
+    # The policy index is shared between tests; each test's specialist pool is its own.
+    services._matcher = MatchIndex.open(kb.embeddings, open_client(settings.data_dir / "pool-chroma", None),
+                                        settings.embedding)
+    return services
 
 
 @pytest.fixture

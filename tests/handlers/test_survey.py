@@ -70,6 +70,7 @@ async def test_owner_completes_the_survey_edits_at_review_and_staff_export_it(bo
     assert "请核对" in back.plain_text and "高速电主轴" in back.plain_text
     done = await choose(bot, OWNER, texts.SURVEY_CONFIRM)
     assert "已提交2026年度需求调查（第 1 版）" in done.plain_text
+    assert texts.SUGGEST_NONE in (await bot.emu.wait_for_message(OWNER, texts.SUGGEST_NONE, after=0)).plain_text
 
     # After the survey, text is a policy question again.
     assert "高等院校" in (await bot.say(OWNER, "特派员征集选聘公告面向哪些单位发布？")).plain_text

@@ -1,0 +1,126 @@
+"""From an approved assignment to projects: proposals, answers, alternates, expiry (72 h)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store.assignments import Proposal
+from store.models import BlockedPair, Engagement, Enterprise, Project, Specialist, Submission, utcnow
+
+ANSWER_WINDOW = timedelta(hours=72)
+OPEN = ("proposed", "accepted")
+
+
+async def key_to_id(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(select(Specialist.id, Specialist.external_id))
+    return {(ext or f"S{sid}"): sid for sid, ext in rows.all()}
+
+
+async def save_drafts(session: AsyncSession, year: int, proposal: Proposal) -> list[Engagement]:
+    """Replace the campaign's unapproved proposal with this one."""
+    await session.execute(delete(Engagement).where(Engagement.campaign_year == year, Engagement.status == "draft"))
+    ids = await key_to_id(session)
+    drafts = []
+    for pair in proposal.assignment.pairs:
+        enterprise_id = proposal.demand_enterprise[pair.demand_id]
+        drafts.append(Engagement(campaign_year=year, enterprise_id=enterprise_id, specialist_id=ids[pair.specialist_id],
+                                 affinity=pair.affinity, alternates=[ids[a] for a in pair.alternates if a in ids],
+                                 status="draft"))
+    session.add_all(drafts)
+    await session.flush()
+    return drafts
+
+
+async def approve_drafts(session: AsyncSession, year: int) -> list[Engagement]:
+    drafts = (await session.scalars(select(Engagement).where(Engagement.campaign_year == year,
+                                                             Engagement.status == "draft"))).all()
+    for engagement in drafts:
+        engagement.status, engagement.proposed_at = "proposed", utcnow()
+    return list(drafts)
+
+
+async def busy_enterprises(session: AsyncSession, year: int) -> set[int]:
+    """Enterprises already served or waiting for an answer this campaign."""
+    rows = await session.scalars(select(Engagement.enterprise_id).where(Engagement.campaign_year == year,
+                                                                        Engagement.status.in_(OPEN)))
+    return set(rows.all())
+
+
+async def blocked_keys(session: AsyncSession) -> set[tuple[int, int]]:
+    return {(e, s) for e, s in (await session.execute(select(BlockedPair.enterprise_id, BlockedPair.specialist_id))).all()}
+
+
+async def load_used(session: AsyncSession, year: int, specialist_id: int) -> int:
+    return int(await session.scalar(select(func.count()).select_from(Engagement).where(
+        Engagement.campaign_year == year, Engagement.specialist_id == specialist_id, Engagement.status.in_(OPEN))) or 0)
+
+
+async def _next_alternate(session: AsyncSession, engagement: Engagement) -> Engagement | None:
+    """Propose the next usable alternate for the same enterprise (not blocked, capacity left)."""
+    blocked = await blocked_keys(session)
+    for specialist_id in engagement.alternates:
+        specialist = await session.get(Specialist, specialist_id)
+        if specialist is None or specialist.status != "active" or (engagement.enterprise_id, specialist_id) in blocked:
+            continue
+        if await load_used(session, engagement.campaign_year, specialist_id) >= specialist.capacity:
+            continue
+        rest = [a for a in engagement.alternates if a != specialist_id]
+        successor = Engagement(campaign_year=engagement.campaign_year, enterprise_id=engagement.enterprise_id,
+                               specialist_id=specialist_id, affinity=0.0, alternates=rest, status="proposed",
+                               proposed_at=utcnow())
+        session.add(successor)
+        await session.flush()
+        return successor
+    return None
+
+
+async def answer(session: AsyncSession, engagement_id: int, telegram_id: int, accept: bool,
+                 ) -> tuple[str, Engagement | None, Engagement | None, Project | None]:
+    """(outcome, engagement, successor, project). Only the addressed specialist may answer, once."""
+    engagement = await session.get(Engagement, engagement_id)
+    if engagement is None or engagement.status == "draft":
+        return "stale", None, None, None
+    specialist = await session.get(Specialist, engagement.specialist_id)
+    if specialist is None or specialist.telegram_id != telegram_id:
+        return "not_yours", None, None, None
+    if engagement.status != "proposed":
+        return "already", engagement, None, None
+    engagement.decided_at = utcnow()
+    if accept:
+        engagement.status = "accepted"
+        submission = await current_submission(session, engagement)
+        product = (submission.answers.get("product") if submission else "") or ""
+        enterprise = await session.get(Enterprise, engagement.enterprise_id)
+        project = Project(engagement_id=engagement.id, enterprise_id=engagement.enterprise_id,
+                          specialist_id=specialist.id, title=f"{enterprise.name} × {specialist.name}：{product}"[:200])
+        session.add(project)
+        await session.flush()
+        return "accepted", engagement, None, project
+    engagement.status = "declined"
+    session.add(BlockedPair(enterprise_id=engagement.enterprise_id, specialist_id=specialist.id, reason="declined"))
+    await session.flush()
+    return "declined", engagement, await _next_alternate(session, engagement), None
+
+
+async def expire_overdue(session: AsyncSession, window: timedelta = ANSWER_WINDOW) -> list[tuple[Engagement, Engagement | None]]:
+    """Proposals unanswered for `window`: expired, the next alternate proposed."""
+    cutoff = utcnow() - window
+    overdue = (await session.scalars(select(Engagement).where(Engagement.status == "proposed",
+                                                              Engagement.proposed_at < cutoff))).all()
+    results = []
+    for engagement in overdue:
+        engagement.status, engagement.decided_at = "expired", utcnow()
+        session.add(BlockedPair(enterprise_id=engagement.enterprise_id, specialist_id=engagement.specialist_id,
+                                reason="expired"))
+        await session.flush()
+        results.append((engagement, await _next_alternate(session, engagement)))
+    return results
+
+
+async def current_submission(session: AsyncSession, engagement: Engagement) -> Submission | None:
+    return await session.scalar(select(Submission).where(
+        Submission.enterprise_id == engagement.enterprise_id, Submission.campaign_year == engagement.campaign_year,
+        Submission.current))

@@ -1,0 +1,115 @@
+"""1+1+1: staff assign, a specialist declines, the next one accepts, a project exists."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+from sqlalchemy import select, update
+
+from bot import texts
+from store.models import BlockedPair, Engagement, Project
+from store.specialists import import_file, sync_index
+from tests.handlers.conftest import OTHER, OWNER, STAFF, Bot
+from tests.handlers.test_survey import choose, fill_until_review, open_campaign
+
+X, Y = 3001, 3002
+POOL = [
+    {"id": "X1", "name": "谢军", "institution": "济南大学机械工程学院", "title": "教授", "field": "先进制造与自动化",
+     "expertise": "机床主轴热变形控制、精密轴承润滑", "phone": "13700000001", "telegram_id": X},
+    {"id": "Y1", "name": "周强", "institution": "山东省科学院", "title": "研究员", "field": "先进制造与自动化",
+     "expertise": "数控机床精度补偿、主轴温升测量", "phone": "13700000002", "telegram_id": Y},
+]
+
+
+async def setup(bot: Bot, tmp_path: Path) -> None:
+    source = tmp_path / "pool.jsonl"
+    source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in POOL), encoding="utf-8")
+    async with bot.services.db.session() as session, session.begin():
+        _, touched = await import_file(session, source)
+        sync_index(bot.services.matcher, touched)
+    for user in (X, Y):
+        await bot.say(user, "/start")
+    await open_campaign(bot)
+    await bot.say(OWNER, "/survey")
+    await fill_until_review(bot)
+    await choose(bot, OWNER, texts.SURVEY_CONFIRM)
+
+
+async def invitation(bot: Bot, user: int, after: int):  # type: ignore[no-untyped-def]
+    return await bot.emu.wait_for_message(user, "新的对接邀请", after=after)
+
+
+async def test_assign_approve_decline_next_alternate_accepts_and_a_project_exists(bot: Bot, tmp_path: Path) -> None:
+    await setup(bot, tmp_path)
+    counts = {u: len(bot.emu.messages(u)) for u in (X, Y, OWNER, STAFF)}
+    proposal = await bot.say(STAFF, "/assign")
+    assert "匹配 1 个" in proposal.plain_text
+    assert (await bot.say(OWNER, "/assign")).plain_text == texts.STAFF_ONLY
+    await bot.press(STAFF, proposal, texts.ASSIGN_APPROVE_BUTTON)
+
+    first_user = None
+    for user in (X, Y):
+        try:
+            first = await invitation(bot, user, counts[user])
+            first_user = user
+            break
+        except TimeoutError:
+            continue
+    assert first_user is not None
+    second_user = Y if first_user == X else X
+    assert "济南智造科技有限公司" in first.plain_text and "13905311234" not in first.plain_text
+
+    # Only the addressed specialist may answer; a forged tap from the enterprise is refused.
+    data = next(d for t, d in first.buttons if t == texts.PROPOSAL_DECLINE)
+    accept_data = next(d for t, d in first.buttons if t == texts.PROPOSAL_ACCEPT)
+    own = await bot.say(OTHER, "/help")
+    forged = bot.emu.user_presses_button(OTHER, own.message_id, data, force=True)
+    assert (await bot.emu.wait_for_callback_answer(forged["callback_query"]["id"])).text == texts.PROPOSAL_NOT_YOURS
+
+    staff_before = len(bot.emu.messages(STAFF))
+    await bot.press(first_user, first, texts.PROPOSAL_DECLINE)
+    assert "婉拒" in (await bot.emu.wait_for_message(STAFF, "婉拒", after=staff_before)).plain_text
+    second = await invitation(bot, second_user, counts[second_user])
+    replay = bot.emu.user_presses_button(first_user, first.message_id, accept_data, force=True)  # a second tap
+    assert "已经答复过" in (await bot.emu.wait_for_callback_answer(replay["callback_query"]["id"])).text
+
+    owner_before = len(bot.emu.messages(OWNER))
+    await bot.press(second_user, second, texts.PROPOSAL_ACCEPT)
+    to_specialist = await bot.emu.wait_for_message(second_user, "已接受")
+    assert "13905311234" in to_specialist.plain_text and "王经理" in to_specialist.plain_text
+    to_owner = await bot.emu.wait_for_message(OWNER, "已接受与贵企业对接", after=owner_before)
+    phone = next(r["phone"] for r in POOL if r["telegram_id"] == second_user)
+    assert phone in to_owner.plain_text
+
+    async with bot.services.db.session() as session:
+        projects = (await session.scalars(select(Project))).all()
+        blocked = (await session.scalars(select(BlockedPair))).all()
+    assert len(projects) == 1 and projects[0].status == "active" and "济南智造科技有限公司" in projects[0].title
+    assert [b.reason for b in blocked] == ["declined"]
+    # A second /assign has nothing left to propose for a served enterprise.
+    assert "匹配 0 个" in (await bot.say(STAFF, "/assign")).plain_text
+
+
+async def test_an_unanswered_proposal_expires_after_72_hours_and_the_next_is_invited(bot: Bot, tmp_path: Path) -> None:
+    from handlers.engagements import expire_proposals
+    from store.models import utcnow
+
+    await setup(bot, tmp_path)
+    counts = {u: len(bot.emu.messages(u)) for u in (X, Y)}
+    proposal = await bot.say(STAFF, "/assign")
+    await bot.press(STAFF, proposal, texts.ASSIGN_APPROVE_BUTTON)
+    await bot.emu.wait_until_idle(quiet=0.3)
+    async with bot.services.db.session() as session, session.begin():
+        first = await session.scalar(select(Engagement).where(Engagement.status == "proposed"))
+        await session.execute(update(Engagement).values(proposed_at=utcnow() - timedelta(hours=73)))
+    staff_before = len(bot.emu.messages(STAFF))
+    await expire_proposals(SimpleNamespace(application=bot.app, bot=bot.app.bot))
+    assert "72 小时" in (await bot.emu.wait_for_message(STAFF, "72 小时", after=staff_before)).plain_text
+    other = Y if first.specialist_id == 1 else X
+    assert "新的对接邀请" in (await invitation(bot, other, counts[other])).plain_text
+    async with bot.services.db.session() as session:
+        statuses = sorted(e.status for e in (await session.scalars(select(Engagement))).all())
+    assert statuses == ["expired", "proposed"]
