@@ -21,6 +21,7 @@ from langchain_core.embeddings import Embeddings
 from bot.settings import DEFAULT_EMBEDDING, SettingsError
 
 BATCH = 64
+SMALL_BATCH = 8
 
 
 class EmbeddingUnavailable(SettingsError):
@@ -59,6 +60,7 @@ class UseMultilingualEmbeddings(BaseEmbeddings):
     def __init__(self) -> None:
         self._model = None
         self._lock = threading.Lock()
+        self._threads = max(1, min(4, os.cpu_count() or 1))
 
     def load(self) -> None:
         with self._lock:
@@ -67,13 +69,19 @@ class UseMultilingualEmbeddings(BaseEmbeddings):
 
                 # The package defaults to 4 BLAS threads; on a 2-core machine that
                 # oversubscribes OpenBLAS and a single query takes 140 ms instead of 2 ms.
-                model = USE(threads=max(1, min(4, os.cpu_count() or 1)))
+                model = USE(threads=self._threads)
                 model.encode(["预热"])  # USE reads its weights on first encode
                 self._model = model
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         if self._model is None:
             self.load()
+        # One BLAS thread for a question or two: with two threads on two cores a single
+        # query takes 100+ ms whenever another process is busy, against ~2 ms with one.
+        # Indexing batches keep every core. (`_backend.threads` is read on each encode.)
+        backend = getattr(self._model, "_backend", None)
+        if backend is not None and hasattr(backend, "threads"):
+            backend.threads = 1 if len(texts) <= SMALL_BATCH else self._threads
         return np.asarray(self._model.encode(texts), dtype=np.float32)  # type: ignore[union-attr]
 
 

@@ -26,6 +26,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from knowledge.chunking import Chunk, chunk_document
 from knowledge.documents import (
     STATUS_CURRENT,
@@ -108,11 +110,10 @@ class Snapshot:
         self.chunks = chunks
         self.position = {c.id: i for i, c in enumerate(chunks)}
         self.lexical = lexical
-
-    @property
-    def searchable(self) -> list[bool]:
-        """Per chunk: may it be cited? (Retired documents are kept but never cited.)"""
-        return [self.docs[c.doc_key].status != STATUS_RETIRED for c in self.chunks]
+        # Per chunk: may it be cited? (Retired documents are kept but never cited.)
+        # A snapshot never changes, so this is computed once, not per question.
+        self.searchable = np.fromiter(
+            (docs[c.doc_key].status != STATUS_RETIRED for c in chunks), dtype=bool, count=len(chunks))
 
 
 ProgressFn = Callable[[str, int, int], None]  # (stage or file name, done, total)

@@ -38,7 +38,11 @@ _jieba_lock = threading.Lock()
 _jieba_ready = False
 
 
-logging.getLogger("bm25s").setLevel(logging.WARNING)
+def _bm25s():  # type: ignore[no-untyped-def]
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on import
+    return bm25s
 
 
 def _jieba():  # type: ignore[no-untyped-def]
@@ -69,9 +73,10 @@ def general_idf(cache_dir: Path | None = None) -> dict[str, float]:
     with _idf_lock:
         if _general_idf is not None:
             return _general_idf
-        import jieba.analyse
+        import jieba
 
-        source = Path(jieba.analyse.__file__).with_name("idf.txt")
+        # The file only: importing jieba.analyse loads its POS model (~0.5 s of start-up).
+        source = Path(jieba.__file__).parent / "analyse" / "idf.txt"
         cached = cache_dir / "jieba-idf.marshal" if cache_dir else None
         table: dict[str, float] | None = None
         if cached and cached.exists():
@@ -131,7 +136,7 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, passages: Iterable[str]) -> LexicalIndex:
-        import bm25s
+        bm25s = _bm25s()
 
         corpus = [tokenize(p) for p in passages]
         df: Counter[str] = Counter()
@@ -152,7 +157,7 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex:
-        import bm25s
+        bm25s = _bm25s()
 
         meta = json.loads((directory / "df.json").read_text(encoding="utf-8"))
         retriever = bm25s.BM25.load(str(directory / "bm25")) if meta["size"] else bm25s.BM25()

@@ -46,7 +46,7 @@ class Retriever:
         snap = self.index.snapshot()
         if snap is None or not snap.chunks or not question.strip():
             return []
-        allowed = np.asarray(snap.searchable, dtype=bool)
+        allowed = snap.searchable
         tokens = tokenize(question)
 
         lexical = np.zeros(len(snap.chunks), dtype=np.float32)
@@ -68,7 +68,9 @@ class Retriever:
 
         candidates = set(dense)
         if self.mode != "dense":
-            order = np.argsort(-lexical)[:CANDIDATES]
+            # argpartition: only the best CANDIDATES, not a full sort of every chunk.
+            top = min(CANDIDATES, len(lexical))
+            order = np.argpartition(-lexical, top - 1)[:top] if top else []
             candidates.update(int(i) for i in order if lexical[i] > 0)
         if not candidates:
             return []
