@@ -48,10 +48,14 @@ async def answer_question(update: Update, context: TepaiContext) -> None:
     message = update.effective_message
     tg_user = update.effective_user
     services = context.services
-    try:
-        await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
-    except Exception:  # a typing indicator is never worth failing the answer
-        pass
+    if services.settings.answer_mode == "generative":
+        # Only a model call takes long enough to show "typing…"; an extractive answer is
+        # ready in milliseconds, and the extra call would halve the answers Telegram's
+        # 30 requests/s allow under load.
+        try:
+            await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
+        except Exception:  # a typing indicator is never worth failing the answer
+            pass
     try:
         answer = await asyncio.to_thread(services.answerer.answer, message.text or "")
     except InvalidQuestion as exc:
