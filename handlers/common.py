@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import Forbidden
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, ChatMemberHandler, TypeHandler
 
 from bot import texts
@@ -37,6 +37,21 @@ async def track_user(update: Update, context: TepaiContext) -> None:
         return  # membership_changed decides reachability
     async with context.services.db.session() as session, session.begin():
         await repo.touch_user(session, user.id, user.full_name or "", user.username, user.language_code)
+
+
+async def current_user(session, update: Update):  # type: ignore[no-untyped-def]
+    """The sender's User row (created on the spot if tracking has not stored it yet)."""
+    tg = update.effective_user
+    return await repo.get_user(session, tg.id) or await repo.touch_user(session, tg.id, tg.full_name or "")
+
+
+async def spend_buttons(query, notice: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    """Answer a button press and remove that message's buttons: they are used up."""
+    await query.answer(notice)
+    try:
+        await query.edit_message_reply_markup(None)
+    except TelegramError:  # already gone, or "message is not modified"
+        pass
 
 
 async def role_of(context: TepaiContext, telegram_id: int) -> str:

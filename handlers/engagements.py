@@ -14,7 +14,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from bot import texts
 from bot.render import esc
 from bot.services import TepaiContext, services_of
-from handlers.common import send_html, staff_only
+from handlers.common import send_html, spend_buttons, staff_only
 from store import engagements as eng
 from store.assignments import DEFAULT_MIN_AFFINITY, propose
 from store.models import Engagement, Enterprise, Specialist, User
@@ -64,11 +64,7 @@ async def approve_assignment(update: Update, context: TepaiContext) -> None:
     if not approved:
         await query.answer(texts.ASSIGN_NOTHING, show_alert=True)
         return
-    await query.answer()
-    try:
-        await query.edit_message_reply_markup(None)
-    except TelegramError:
-        pass
+    await spend_buttons(query)
     sent = 0
     for engagement in approved:
         sent += await notify_specialist(context.bot, context.services, engagement.id)
@@ -124,11 +120,7 @@ async def answer_proposal(update: Update, context: TepaiContext) -> None:
         await query.answer(texts.PROPOSAL_ALREADY.format(status=texts.PROPOSAL_STATUS.get(engagement.status, "")),
                            show_alert=True)
         return
-    await query.answer()
-    try:
-        await query.edit_message_reply_markup(None)
-    except TelegramError:
-        pass
+    await spend_buttons(query)
     specialist, enterprise, submission, owner = details
     if outcome == "accepted":
         a = submission.answers if submission else {}

@@ -13,7 +13,7 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 from bot import texts
 from bot.render import answer_html, esc
 from bot.services import TepaiContext
-from handlers.common import send_html, stale_button
+from handlers.common import current_user, send_html, stale_button
 from handlers.handoff import forward_to_staff
 from knowledge.answers import MAX_QUESTION_CHARS, InvalidQuestion
 from store import repositories as repo
@@ -46,7 +46,6 @@ async def on_text(update: Update, context: TepaiContext) -> None:
 async def answer_question(update: Update, context: TepaiContext) -> None:
     """Answer with quoted clauses (or decline), store it, and hand unanswered ones to staff."""
     message = update.effective_message
-    tg_user = update.effective_user
     services = context.services
     if services.settings.answer_mode == "generative":
         # Only a model call takes long enough to show "typing…"; an extractive answer is
@@ -63,7 +62,7 @@ async def answer_question(update: Update, context: TepaiContext) -> None:
         return
     citations = [{"doc": c.doc, "section": c.section, "text": c.text, "score": c.score} for c in answer.citations]
     async with services.db.session() as session, session.begin():
-        user = await repo.get_user(session, tg_user.id) or await repo.touch_user(session, tg_user.id, tg_user.full_name or "")
+        user = await current_user(session, update)
         record = await repo.record_answer(session, user, answer.question, answer.answered, answer.confidence,
                                           answer.best_score, citations, answer.draft)
         handoff = None

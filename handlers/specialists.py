@@ -12,7 +12,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot import texts
 from bot.render import esc
 from bot.services import TepaiContext
-from handlers.common import send_html, staff_only
+from handlers.common import current_user, send_html, spend_buttons, staff_only
 from handlers.survey import keyboard
 from store import registration
 from store import repositories as repo
@@ -21,21 +21,16 @@ from store.specialists import sync_index
 log = logging.getLogger(__name__)
 
 
-async def _user(session, update: Update):  # type: ignore[no-untyped-def]
-    tg = update.effective_user
-    return await repo.get_user(session, tg.id) or await repo.touch_user(session, tg.id, tg.full_name or "")
-
-
 async def register_command(update: Update, context: TepaiContext) -> None:
     """Begin or resume a specialist's registration."""
     async with context.services.db.session() as session, session.begin():
-        prompt = await registration.start(session, await _user(session, update))
+        prompt = await registration.start(session, await current_user(session, update))
     await send_html(context, update.effective_chat.id, prompt.text, keyboard(prompt))
 
 
 async def in_registration(update: Update, context: TepaiContext) -> bool:
     async with context.services.db.session() as session, session.begin():
-        user = await _user(session, update)
+        user = await current_user(session, update)
         if await registration.active_draft(session, user) is None:
             return False
         prompt = await registration.on_text(session, user, update.effective_message.text or "")
@@ -46,7 +41,7 @@ async def in_registration(update: Update, context: TepaiContext) -> bool:
 async def registration_button(update: Update, context: TepaiContext) -> None:
     query = update.callback_query
     async with context.services.db.session() as session, session.begin():
-        user = await _user(session, update)
+        user = await current_user(session, update)
         prompt = await registration.on_button(session, user, query.data or "")
         submitted = None
         if prompt is not None and prompt.finished:
@@ -54,11 +49,7 @@ async def registration_button(update: Update, context: TepaiContext) -> None:
     if prompt is None:
         await query.answer(texts.SURVEY_STALE, show_alert=True)
         return
-    await query.answer()
-    try:
-        await query.edit_message_reply_markup(None)
-    except TelegramError:
-        pass
+    await spend_buttons(query)
     await send_html(context, update.effective_chat.id, prompt.text, keyboard(prompt))
     if submitted is not None:
         await _notify_staff(context, submitted)
@@ -89,7 +80,7 @@ async def _notify_staff(context: TepaiContext, specialist) -> None:  # type: ign
 
 async def pause_registration(update: Update, context: TepaiContext) -> bool:
     async with context.services.db.session() as session, session.begin():
-        paused = await registration.pause(session, await _user(session, update))
+        paused = await registration.pause(session, await current_user(session, update))
     if paused:
         await update.effective_message.reply_text(texts.REG_PAUSED)
     return paused
@@ -133,11 +124,7 @@ async def decide(update: Update, context: TepaiContext) -> None:
         await query.answer(texts.ALREADY_DECIDED.format(status=texts.REG_STATUS.get(specialist.status, "")), show_alert=True)
         return
     done = texts.APPROVED_STAFF if approve else texts.REJECTED_STAFF
-    await query.answer(done.format(id=specialist.id, name=specialist.name))
-    try:
-        await query.edit_message_reply_markup(None)
-    except TelegramError:
-        pass
+    await spend_buttons(query, done.format(id=specialist.id, name=specialist.name))
     if specialist.telegram_id:
         try:
             await context.bot.send_message(specialist.telegram_id,

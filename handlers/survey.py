@@ -15,7 +15,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from bot import texts
 from bot.render import esc
 from bot.services import TepaiContext, services_of
-from handlers.common import send_html, staff_only
+from handlers.common import current_user, send_html, spend_buttons, staff_only
 from store import repositories as repo
 from store import survey
 from store.exports import write_table
@@ -31,22 +31,17 @@ def keyboard(prompt: survey.Prompt) -> InlineKeyboardMarkup | None:
                                  for row in prompt.buttons])
 
 
-async def _user(session, update: Update):  # type: ignore[no-untyped-def]
-    tg = update.effective_user
-    return await repo.get_user(session, tg.id) or await repo.touch_user(session, tg.id, tg.full_name or "")
-
-
 async def survey_command(update: Update, context: TepaiContext) -> None:
     """Start, resume or revise this year's survey."""
     async with context.services.db.session() as session, session.begin():
-        prompt = await survey.start(session, await _user(session, update))
+        prompt = await survey.start(session, await current_user(session, update))
     await send_html(context, update.effective_chat.id, prompt.text, keyboard(prompt))
 
 
 async def in_survey(update: Update, context: TepaiContext) -> bool:
     """True (and handled) if this text answers an active survey question."""
     async with context.services.db.session() as session, session.begin():
-        user = await _user(session, update)
+        user = await current_user(session, update)
         if await survey.active_draft(session, user) is None:
             return False
         prompt = await survey.on_text(session, user, update.effective_message.text or "")
@@ -58,7 +53,7 @@ async def survey_button(update: Update, context: TepaiContext) -> None:
     """A survey button: answers commit at once; the message becomes the next question."""
     query = update.callback_query
     async with context.services.db.session() as session, session.begin():
-        user = await _user(session, update)
+        user = await current_user(session, update)
         if query.data == "sv:start":
             prompt = await survey.start(session, user)
         else:
@@ -66,11 +61,7 @@ async def survey_button(update: Update, context: TepaiContext) -> None:
     if prompt is None:
         await query.answer(texts.SURVEY_STALE, show_alert=True)
         return
-    await query.answer()
-    try:
-        await query.edit_message_reply_markup(None)  # the old question's buttons are spent
-    except TelegramError:
-        pass
+    await spend_buttons(query)
     await send_html(context, update.effective_chat.id, prompt.text, keyboard(prompt))
     if prompt.finished and query.data == "sv:confirm":
         await _suggest_after_submission(update, context)
@@ -81,7 +72,7 @@ async def _suggest_after_submission(update: Update, context: TepaiContext) -> No
     from handlers.matching import suggest
 
     async with context.services.db.session() as session:
-        user = await _user(session, update)
+        user = await current_user(session, update)
         submission = await survey.latest_submission_by(session, user)
     if submission is not None and submission.answers.get("consent"):
         await suggest(context, update.effective_chat.id, submission.answers)
@@ -90,7 +81,7 @@ async def _suggest_after_submission(update: Update, context: TepaiContext) -> No
 async def pause_survey(update: Update, context: TepaiContext) -> bool:
     """/cancel inside the survey keeps every answer."""
     async with context.services.db.session() as session, session.begin():
-        paused = await survey.pause(session, await _user(session, update))
+        paused = await survey.pause(session, await current_user(session, update))
     if paused:
         await update.effective_message.reply_text(texts.SURVEY_PAUSED)
     return paused
