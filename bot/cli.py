@@ -91,6 +91,14 @@ def _parser() -> argparse.ArgumentParser:
     assign_cmd.add_argument("--alternates", type=int, default=3)
     assign_cmd.add_argument("--json", action="store_true")
 
+    stats = sub.add_parser("stats", help="科技特派员覆盖率（对照 2027 年 50%%、2030 年全覆盖目标）")
+    stats.add_argument("--json", action="store_true", help="输出 JSON 报告")
+    stats.add_argument("--campaign", type=int, default=None, metavar="YEAR", help="只统计该年度的需求调查")
+
+    enterprises = sub.add_parser("enterprises", help="入库科技型中小企业名录")
+    enterprises_sub = enterprises.add_subparsers(dest="action", required=True)
+    enterprises_sub.add_parser("import", help="导入 CSV / XLSX（按信用代码新增或更新）").add_argument("file", type=Path)
+
     db = sub.add_parser("db", help="数据库")
     db_sub = db.add_subparsers(dest="action", required=True)
     db_sub.add_parser("upgrade", help="应用数据库迁移")
@@ -130,6 +138,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_match(settings, args.top, args.text)
         if args.command == "assign":
             return cmd_assign(settings, args.campaign, args.min_affinity, args.alternates, args.json)
+        if args.command == "stats":
+            return cmd_stats(settings, args.campaign, args.json)
+        if args.command == "enterprises":
+            return cmd_enterprises_import(settings, args.file)
         if args.command == "db":
             from store.db import upgrade
 
@@ -497,6 +509,51 @@ def cmd_assign(settings: Settings, year: int, min_affinity: float | None, altern
         for demand in result.manual_review:
             print(texts.ASSIGN_MANUAL.format(enterprise=proposal.demand_names.get(demand, demand),
                                              reason=texts.ASSIGN_REASONS.get(result.reasons.get(demand, ""), "")))
+        return EXIT_OK
+
+    return _run_async(work())
+
+
+def cmd_stats(settings: Settings, year: int | None, as_json: bool) -> int:
+    """Stable contract: the JSON report documented in store/coverage.py."""
+    from store.coverage import coverage, summary_text
+    from store.db import Database
+
+    if year is not None and not 2000 <= year <= 2100:
+        print(texts.CAMPAIGN_BAD, file=sys.stderr)
+        return EXIT_INPUT
+
+    async def work() -> int:
+        db = Database.open(settings.db_url)
+        try:
+            async with db.session() as session:
+                report = await coverage(session, year)
+        finally:
+            await db.close()
+        print(json.dumps(report, ensure_ascii=False) if as_json else summary_text(report, html=False))
+        return EXIT_OK
+
+    return _run_async(work())
+
+
+def cmd_enterprises_import(settings: Settings, path: Path) -> int:
+    from store.coverage import UnreadableRoster, import_roster
+    from store.db import Database
+
+    async def work() -> int:
+        db = Database.open(settings.db_url)
+        try:
+            async with db.session() as session, session.begin():
+                report = await import_roster(session, path)
+        except UnreadableRoster as exc:
+            print(f"{path}：{exc}", file=sys.stderr)
+            return EXIT_INPUT
+        finally:
+            await db.close()
+        for line, reason in report.errors:
+            print(texts.IMPORT_ERROR_LINE.format(line=line, reason=reason), file=sys.stderr)
+        print(texts.ROSTER_SUMMARY.format(added=report.added, updated=report.updated, unchanged=report.unchanged,
+                                          errors=len(report.errors), total=report.total))
         return EXIT_OK
 
     return _run_async(work())

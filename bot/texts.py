@@ -108,6 +108,7 @@ HELP = {
         "• /survey_stats 需求调查统计；/export [年份] [csv] 导出需求调查\n"
         "• /approve 审核特派员登记；/match 信用代码 查看某企业的前 10 位推荐特派员\n"
         "• /assign 为本年度全部需求提出分配方案，核对后批准并通知特派员\n"
+        "• /stats [年份] 科技特派员覆盖率（对照 2027 年 50% 目标），附各区县图表\n"
         "• 也可以直接提问，检验答案效果"
     ),
 }
@@ -115,7 +116,7 @@ COMMANDS = {
     "enterprise": [("start", "开始"), ("survey", "填写需求调查"), ("help", "使用说明"), ("cancel", "退出当前操作")],
     "specialist": [("start", "开始"), ("register", "特派员登记"), ("help", "使用说明"), ("cancel", "退出当前操作")],
     "staff": [("start", "开始"), ("help", "工作人员命令"), ("docs", "政策文件管理"),
-              ("unanswered", "待答复问题"), ("campaign", "需求调查开关"), ("survey_stats", "需求调查统计"),
+              ("unanswered", "待答复问题"), ("campaign", "需求调查开关"), ("survey_stats", "需求调查统计"), ("stats", "覆盖率统计"),
               ("export", "导出需求调查"), ("approve", "审核特派员登记"), ("match", "查看推荐特派员"), ("assign", "分配特派员"), ("cancel", "退出当前操作")],
 }
 NOTHING_TO_CANCEL = "当前没有进行中的操作。有问题可以直接发给我。"
@@ -427,3 +428,29 @@ STAFF_DECLINED = "ℹ️ {specialist} 婉拒了 {enterprise}。{next}"
 STAFF_EXPIRED = "ℹ️ {specialist} 72 小时内未答复 {enterprise}。{next}"
 STAFF_NEXT = "已自动邀请下一位候选：{name}。"
 STAFF_NO_NEXT = "没有可用的候选特派员了，请人工处理。"
+
+# -- coverage ----------------------------------------------------------------------------------
+COVERAGE_BASIS = {"roster": "入库科技型中小企业名录（{denominator} 家）",
+                  "surveyed": "尚未导入入库企业名录，暂以填报需求调查的企业（{denominator} 家）为基数"}
+COVERAGE_UNKNOWN = "未填写"
+COVERAGE_ALL_YEARS = "全部年度"
+COVERAGE_YEAR = "{year}年度"
+COVERAGE_HEADER = "科技特派员覆盖情况（{scope}）"
+COVERAGE_TOTALS = ("口径：{basis}\n填报需求调查：{surveyed} 家\n已推荐/已对接特派员：{matched} 家\n"
+                   "已建立合作项目（已配备特派员）：{projects} 家\n覆盖率：{coverage}（{covered}/{denominator}）")
+COVERAGE_TARGET = "{year}年目标 {share:.0%}：{status}"
+COVERAGE_TARGET_MET = "已达成"
+COVERAGE_TARGET_GAP = "还需覆盖 {gap} 家"
+COVERAGE_BY_DISTRICT = "按区县"
+COVERAGE_DISTRICT_LINE = "{name}：{coverage}（{covered}/{denominator}）"
+COVERAGE_NONE = "暂无数据：请先导入入库企业名录（tepai enterprises import 文件）或开展需求调查。"
+COVERAGE_BAD_YEAR = "用法：/stats 或 /stats 2026"
+COVERAGE_CHART_CAPTION = "各区县覆盖率（虚线为 2027 年 50% 目标）"
+COVERAGE_CHART_TITLE = "科技特派员覆盖率（按区县）"
+COVERAGE_CHART_YLABEL = "覆盖率（%）"
+COVERAGE_CHART_TARGET = "2027 年目标 50%"
+ROSTER_MISSING_COLUMN = "缺少“{column}”列（统一社会信用代码 / credit_code、企业名称 / name）"
+ROSTER_MISSING_NAME = "企业名称为空"
+ROSTER_DISTRICT_TOO_LONG = "所在区县超过 {limit} 字"
+ROSTER_DUPLICATE = "信用代码 {code} 与第 {line} 行重复"
+ROSTER_SUMMARY = "名录导入完成：新增 {added}，更新 {updated}，未变 {unchanged}，有问题的行 {errors}；名录共 {total} 家。"

@@ -6,12 +6,13 @@ from telegram.ext import Application
 
 
 def register_all(application: Application) -> None:
-    from handlers import common, docs, engagements, errors, handoff, matching, media, qa, specialists, start, survey
+    from handlers import common, coverage, docs, engagements, errors, handoff, matching, media, qa, specialists, start, survey
 
     common.register(application)  # group -1: flood guard and user tracking
     start.register(application)
     docs.register(application)
     survey.register(application)
+    coverage.register(application)
     specialists.register(application)
     matching.register(application)
     engagements.register(application)

@@ -309,3 +309,17 @@ class Project(Base):
 
     def __repr__(self) -> str:
         return f"Project(id={self.id}, title={self.title!r}, status={self.status!r})"
+
+
+class RosterEnterprise(Base):
+    """A registered tech SME (入库科技型中小企业) from the official roster: the coverage denominator."""
+
+    __tablename__ = "roster"
+
+    credit_code: Mapped[str] = mapped_column(String(18), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    district: Mapped[str | None] = mapped_column(String(32))
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"RosterEnterprise(credit_code={self.credit_code!r}, name={self.name!r})"

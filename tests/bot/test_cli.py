@@ -230,3 +230,66 @@ def test_assign_proposes_pairs_for_consenting_enterprises(tmp_path: Path) -> Non
     assert strict["served"] == 0 and {m["reason"] for m in strict["manual_review"]} == {"no_candidate"}
     readable = tepai("assign", "--campaign", "2026", env=env).stdout
     assert "匹配 2 个" in readable
+
+
+def test_enterprises_import_and_stats_json(tmp_path: Path) -> None:
+    import asyncio
+
+    from store import repositories as repo
+    from store import survey
+    from store.db import Database, default_url
+    from store.models import Engagement, Enterprise, Project, Specialist
+    from store.validators import credit_code_check_char
+
+    codes = [f"91370100MA3C5Q{n:03d}" for n in range(1, 4)]
+    codes = [c + credit_code_check_char(c) for c in codes]
+    env = {"TEPAI_DATA_DIR": str(tmp_path / "data")}
+    empty = json.loads(tepai("stats", "--json", env=env).stdout)
+    assert (empty["basis"], empty["denominator"], empty["coverage"]) == ("surveyed", 0, None)
+
+    roster = tmp_path / "入库企业.csv"
+    roster.write_text("统一社会信用代码,企业名称,所在区县\n"
+                      f"{codes[0]},济南甲科技有限公司,历下区\n"
+                      f"{codes[1][:17]}X,坏代码公司,历下区\n"
+                      f"{codes[1]},济南乙科技有限公司,市中区\n"
+                      f"{codes[2]},,市中区\n", encoding="utf-8-sig")
+    done = tepai("enterprises", "import", str(roster), env=env)
+    assert done.returncode == 0, done.stderr
+    assert "新增 2" in done.stdout and "有问题的行 2" in done.stdout and "名录共 2 家" in done.stdout
+    assert "第 3 行" in done.stderr and "第 5 行" in done.stderr and "企业名称为空" in done.stderr
+    assert "Traceback" not in done.stderr
+    again = tepai("enterprises", "import", str(roster), env=env)
+    assert "新增 0" in again.stdout and "未变 2" in again.stdout
+    missing = tepai("enterprises", "import", str(tmp_path / "nope.csv"), env=env)
+    assert missing.returncode == 2 and "nope.csv" in missing.stderr and "Traceback" not in missing.stderr
+
+    async def seed() -> None:
+        db = Database.open(default_url(tmp_path / "data"))
+        async with db.session() as session, session.begin():
+            await survey.set_campaign(session, 2026, "open")
+            await repo.touch_user(session, 5, "王总")
+            specialist = Specialist(name="李教授", institution="山东大学", field="电子信息", expertise="机器视觉")
+            ent = Enterprise(credit_code=codes[0], name="济南甲科技有限公司", district="历下区")
+            session.add_all([specialist, ent])
+            await session.flush()
+            engagement = Engagement(campaign_year=2026, enterprise_id=ent.id, specialist_id=specialist.id,
+                                    status="accepted")
+            session.add(engagement)
+            await session.flush()
+            session.add(Project(engagement_id=engagement.id, enterprise_id=ent.id, specialist_id=specialist.id,
+                                title="合作项目"))
+        await db.close()
+
+    asyncio.run(seed())
+    done = tepai("stats", "--json", "--campaign", "2026", env=env)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert set(report) == {"year", "basis", "denominator", "roster", "surveyed", "matched", "projects", "covered",
+                           "coverage", "targets", "by_district", "by_field"}
+    assert (report["year"], report["basis"], report["denominator"], report["covered"], report["coverage"]) == (
+        2026, "roster", 2, 1, 0.5)
+    assert report["targets"][0] == {"year": 2027, "share": 0.5, "needed": 1, "gap": 0, "met": True}
+    assert {row["name"]: row["coverage"] for row in report["by_district"]} == {"历下区": 1.0, "市中区": 0.0}
+    readable = tepai("stats", env=env)
+    assert readable.returncode == 0 and "覆盖率：50%（1/2）" in readable.stdout and "<b>" not in readable.stdout
+    assert tepai("stats", "--json", "--campaign", "99", env=env).returncode == 2

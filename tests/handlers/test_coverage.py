@@ -1,0 +1,71 @@
+"""Staff see programme coverage with /stats: a summary against the 50% target and a district chart."""
+
+from __future__ import annotations
+
+from bot import texts
+from store import repositories as repo
+from store import survey
+from store.models import Engagement, Enterprise, Project, RosterEnterprise, Specialist, Submission
+from store.validators import credit_code_check_char
+from tests.handlers.conftest import OWNER, STAFF, Bot
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def code(n: int) -> str:
+    first17 = f"91370100MA3C5Q{n:03d}"
+    return first17 + credit_code_check_char(first17)
+
+
+async def seed(bot: Bot) -> None:
+    """Roster: 甲 (历下区, equipped with a specialist), 乙 (历下区), 丙 (市中区, surveyed only)."""
+    async with bot.services.db.session() as session, session.begin():
+        await survey.set_campaign(session, 2026, "open")
+        user = await repo.touch_user(session, OWNER, "王总")
+        specialist = Specialist(name="李教授", institution="山东大学", field="电子信息", expertise="机器视觉")
+        session.add(specialist)
+        for n, (name, district) in enumerate((("甲公司", "历下区"), ("乙公司", "历下区"), ("丙公司", "市中区")), 1):
+            session.add(RosterEnterprise(credit_code=code(n), name=name, district=district))
+        first = Enterprise(credit_code=code(1), name="甲公司", district="历下区")
+        third = Enterprise(credit_code=code(3), name="丙公司", district="市中区")
+        session.add_all([first, third])
+        await session.flush()
+        for ent in (first, third):
+            session.add(Submission(enterprise_id=ent.id, campaign_year=2026, version=1, current=True,
+                                   submitted_by=user.id, answers={"name": ent.name, "credit_code": ent.credit_code,
+                                                                  "district": ent.district, "field": "电子信息"}))
+        engagement = Engagement(campaign_year=2026, enterprise_id=first.id, specialist_id=specialist.id,
+                                status="accepted")
+        session.add(engagement)
+        await session.flush()
+        session.add(Project(engagement_id=engagement.id, enterprise_id=first.id, specialist_id=specialist.id,
+                            title="机器视觉检测"))
+
+
+async def test_staff_get_the_coverage_summary_and_a_chart(bot: Bot) -> None:
+    await bot.say(STAFF, "/start")
+    empty = await bot.say(STAFF, "/stats")
+    assert texts.COVERAGE_NONE in empty.plain_text
+    assert all(m.kind != "photo" for m in bot.emu.messages(STAFF))  # nothing to chart yet
+
+    await seed(bot)
+    after = len(bot.emu.messages(STAFF))
+    summary = await bot.say(STAFF, "/stats")
+    text = summary.plain_text
+    assert "全部年度" in text and "入库科技型中小企业名录（3 家）" in text and "填报需求调查：2 家" in text
+    assert "覆盖率：33%（1/3）" in text and "2027年目标 50%：还需覆盖 1 家" in text
+    assert "历下区：50%（1/2）" in text and "市中区：0%（0/1）" in text
+    photo = await bot.emu.wait_for_message(STAFF, lambda m: m.kind == "photo", after=after)
+    assert photo.photo is not None and photo.photo.data.startswith(PNG_SIGNATURE)
+    assert photo.plain_text == texts.COVERAGE_CHART_CAPTION
+    assert photo.message_id > summary.message_id  # the summary first, then the chart
+
+    assert "2026年度" in (await bot.say(STAFF, "/stats 2026")).plain_text
+    assert (await bot.say(STAFF, "/stats 明年")).plain_text == texts.COVERAGE_BAD_YEAR
+
+
+async def test_stats_are_refused_to_non_staff(bot: Bot) -> None:
+    await seed(bot)
+    refused = await bot.say(OWNER, "/stats")
+    assert refused.plain_text == texts.STAFF_ONLY
+    assert [m.kind for m in bot.emu.messages(OWNER)] == ["text"]  # no summary, no chart
