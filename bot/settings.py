@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_EMBEDDING = "use-multilingual"
@@ -56,6 +56,14 @@ class Settings(BaseSettings):
     webhook_port: int = Field(default=8443, ge=1, le=65535, alias="TEPAI_WEBHOOK_PORT")
     webhook_secret: str | None = Field(default=None, alias="TEPAI_WEBHOOK_SECRET")
     flood_limit: int = Field(default=20, ge=1, le=1000, alias="TEPAI_FLOOD_LIMIT")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_means_default(cls, data: object) -> object:
+        # `KEY=` in .env (as in .env.example) means "not set", never an empty value.
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if not (isinstance(v, str) and not v.strip())}
+        return data
 
     @field_validator("embedding")
     @classmethod

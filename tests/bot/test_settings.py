@@ -49,3 +49,13 @@ def test_environment_beats_dotenv(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     (tmp_path / ".env").write_text("TEPAI_DATA_DIR=/from/dotenv\n", encoding="utf-8")
     monkeypatch.setenv("TEPAI_DATA_DIR", "/from/env")
     assert load_settings().data_dir == Path("/from/env")
+
+
+def test_the_example_env_file_works_as_it_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    example = Path(__file__).resolve().parents[2] / ".env.example"
+    (tmp_path / ".env").write_text(example.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.delenv("TEPAI_DATA_DIR", raising=False)
+    settings = load_settings()
+    assert settings.min_confidence is None and settings.telegram_bot_token is None
+    assert settings.database_url is None and settings.staff_ids == frozenset()
+    assert settings.webhook_port == 8443 and settings.embedding == "use-multilingual"
