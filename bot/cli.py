@@ -446,7 +446,7 @@ def cmd_match(settings: Settings, top: int, text: str | None, stdin: TextIO | No
     from knowledge.matching import Demand
 
     index = _match_index(settings)
-    if index.count() == 0:
+    if index.store.count() == 0:
         print(texts.MATCH_NO_SPECIALISTS, file=sys.stderr)
         return EXIT_UNAVAILABLE
     top = max(1, min(top, 100))
