@@ -10,7 +10,7 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 
 from bot import texts
-from bot.services import SERVICES_KEY, FloodGuard, Services, TepaiContext
+from bot.services import SERVICES_KEY, FloodGuard, PerUserUpdateProcessor, Services, TepaiContext
 from bot.settings import Settings
 from handlers import register_all
 
@@ -76,7 +76,7 @@ def build_application(settings: Settings, services: Services | None = None) -> A
         .base_file_url(settings.file_base_url)
         .context_types(ContextTypes(context=TepaiContext))
         .rate_limiter(AIORateLimiter(max_retries=3))
-        .concurrent_updates(16)
+        .concurrent_updates(PerUserUpdateProcessor(16))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
+from typing import Any
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 
-from telegram.ext import Application, CallbackContext, ExtBot
+from telegram.ext import Application, BaseUpdateProcessor, CallbackContext, ExtBot
 
 from bot.settings import Settings
 from knowledge.answers import Answerer
@@ -70,6 +72,31 @@ class Services:
         async with self.db.session() as session:
             granted = {g.telegram_id for g in await repo.list_staff(session)}
         return sorted(self.settings.staff_ids | granted)
+
+
+class PerUserUpdateProcessor(BaseUpdateProcessor):
+    """Different users are served concurrently; one user's updates run in order.
+
+    A double tap on a survey button, or two quick answers, must not race on the same draft.
+    """
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        user = getattr(update, "effective_user", None)
+        if user is None:
+            await coroutine
+            return
+        async with self._locks[user.id]:
+            await coroutine
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
 
 
 class TepaiContext(CallbackContext[ExtBot, dict, dict, dict]):

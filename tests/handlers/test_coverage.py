@@ -61,6 +61,8 @@ async def test_staff_get_the_coverage_summary_and_a_chart(bot: Bot) -> None:
     assert photo.message_id > summary.message_id  # the summary first, then the chart
 
     assert "2026年度" in (await bot.say(STAFF, "/stats 2026")).plain_text
+    await bot.emu.wait_for_message(STAFF, lambda m: m.kind == "photo", after=len(bot.emu.messages(STAFF)) - 1)
+    await bot.emu.wait_until_idle(quiet=0.3)  # the chart of /stats 2026 follows its summary
     assert (await bot.say(STAFF, "/stats 明年")).plain_text == texts.COVERAGE_BAD_YEAR
 
 
