@@ -310,8 +310,7 @@ def cmd_staff(settings: Settings, action: str, telegram_id: int | None, note: st
     from store.db import Database
 
     async def work() -> int:
-        db = Database.open(settings.db_url)
-        try:
+        async with Database.opened(settings.db_url) as db:
             async with db.session() as session, session.begin():
                 if action == "add":
                     added = await repo.add_staff(session, telegram_id, note)
@@ -330,8 +329,6 @@ def cmd_staff(settings: Settings, action: str, telegram_id: int | None, note: st
                     if not grants and not settings.staff_ids:
                         print(texts.STAFF_NONE)
             return EXIT_OK
-        finally:
-            await db.close()
 
     return _run_async(work())
 
@@ -342,16 +339,13 @@ def cmd_unanswered_export(settings: Settings, fmt: str, output: Path | None, inc
     from store.exports import HANDOFF_COLUMNS, handoff_rows, write_table
 
     async def work() -> int:
-        db = Database.open(settings.db_url)
-        try:
+        async with Database.opened(settings.db_url) as db:
             async with db.session() as session:
                 items = await repo.list_handoffs(session, status=None if include_all else "open", limit=None)
             path = output or Path(f"unanswered.{fmt}")
             write_table(path, HANDOFF_COLUMNS, handoff_rows(items), fmt, sheet="未答复问题")
             print(texts.EXPORTED.format(count=len(items), path=path))
             return EXIT_OK
-        finally:
-            await db.close()
 
     return _run_async(work())
 
@@ -365,8 +359,7 @@ def cmd_campaign(settings: Settings, action: str, year: int | None) -> int:
         return EXIT_INPUT
 
     async def work() -> int:
-        db = Database.open(settings.db_url)
-        try:
+        async with Database.opened(settings.db_url) as db:
             async with db.session() as session, session.begin():
                 if action == "list":
                     items = await survey.campaigns(session)
@@ -378,8 +371,6 @@ def cmd_campaign(settings: Settings, action: str, year: int | None) -> int:
                 await survey.set_campaign(session, year, "open" if action == "open" else "closed")
             print((texts.CAMPAIGN_OPENED if action == "open" else texts.CAMPAIGN_CLOSED).format(year=year))
             return EXIT_OK
-        finally:
-            await db.close()
 
     return _run_async(work())
 
@@ -390,16 +381,13 @@ def cmd_survey_export(settings: Settings, fmt: str, year: int, output: Path | No
     from store.exports import write_table
 
     async def work() -> int:
-        db = Database.open(settings.db_url)
-        try:
+        async with Database.opened(settings.db_url) as db:
             async with db.session() as session:
                 submissions = await survey.current_submissions(session, year)
             path = output or Path(f"survey-{year}.{fmt}")
             write_table(path, survey.EXPORT_COLUMNS, survey.export_rows(submissions), fmt, sheet=f"{year}需求调查")
             print(texts.EXPORTED.format(count=len(submissions), path=path))
             return EXIT_OK
-        finally:
-            await db.close()
 
     return _run_async(work())
 
@@ -481,14 +469,11 @@ def cmd_assign(settings: Settings, year: int, min_affinity: float | None, altern
     from store.db import Database
 
     async def work() -> int:
-        db = Database.open(settings.db_url)
-        try:
+        async with Database.opened(settings.db_url) as db:
             async with db.session() as session:
                 proposal = await propose(session, _match_index(settings), year,
                                          DEFAULT_MIN_AFFINITY if min_affinity is None else min_affinity,
                                          max(0, alternates))
-        finally:
-            await db.close()
         result = proposal.assignment
         if as_json:
             print(json.dumps({
@@ -524,12 +509,9 @@ def cmd_stats(settings: Settings, year: int | None, as_json: bool) -> int:
         return EXIT_INPUT
 
     async def work() -> int:
-        db = Database.open(settings.db_url)
-        try:
+        async with Database.opened(settings.db_url) as db:
             async with db.session() as session:
                 report = await coverage(session, year)
-        finally:
-            await db.close()
         print(json.dumps(report, ensure_ascii=False) if as_json else summary_text(report, html=False))
         return EXIT_OK
 

@@ -5,6 +5,8 @@ SQLite under TEPAI_DATA_DIR by default (WAL, foreign keys on), PostgreSQL via DA
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from sqlalchemy import event
@@ -70,6 +72,16 @@ class Database:
         if migrate:
             upgrade(url)
         return cls(url)
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def opened(cls, url: str) -> AsyncIterator[Database]:
+        """`open` for a one-off job (the CLI): closed however the job ends."""
+        database = cls.open(url)
+        try:
+            yield database
+        finally:
+            await database.close()
 
     async def close(self) -> None:
         await self.engine.dispose()
