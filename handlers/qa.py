@@ -86,13 +86,11 @@ async def feedback(update: Update, context: TepaiContext) -> None:
         await query.answer(texts.STALE_BUTTON, show_alert=True)
         return
     async with context.services.db.session() as session, session.begin():
-        record = await repo.get_qa(session, int(raw_id), query.from_user.id)
-        if record is None:
-            await query.answer(texts.NOT_YOUR_BUTTON, show_alert=True)
-            return
-        already = record.feedback == FEEDBACK[kind]
-        await repo.set_feedback(session, record.id, query.from_user.id, FEEDBACK[kind])
-    if already:
+        stored = await repo.set_feedback(session, int(raw_id), query.from_user.id, FEEDBACK[kind])
+    if stored is None:
+        await query.answer(texts.NOT_YOUR_BUTTON, show_alert=True)
+        return
+    if stored[1] == FEEDBACK[kind]:
         await query.answer(texts.FEEDBACK_ALREADY)
     else:
         await query.answer(texts.FEEDBACK_THANKS if kind == "u" else texts.FEEDBACK_SORRY,

@@ -16,7 +16,7 @@ from bot import texts
 from bot.render import esc
 from store import validators as v
 from store.models import RegistrationDraft, Specialist, User, utcnow
-from store.survey import Prompt
+from store.survey import Prompt, with_notice
 
 
 def _districts(text: str) -> list[str]:
@@ -81,13 +81,13 @@ async def start(session: AsyncSession, user: User) -> Prompt:
     draft = await _draft(session, user)
     if draft is not None and draft.step != "done":
         draft.active = True
-        return _notice(texts.REG_RESUMED, ask(draft))
+        return with_notice(texts.REG_RESUMED, ask(draft))
     if draft is None:
         draft = RegistrationDraft(user_id=user.id, answers={}, step=STEPS[0].key)
         session.add(draft)
     draft.answers, draft.step, draft.active, draft.editing = {}, STEPS[0].key, True, False
     await session.flush()
-    return _notice(texts.REG_STARTED, ask(draft))
+    return with_notice(texts.REG_STARTED, ask(draft))
 
 
 async def pause(session: AsyncSession, user: User) -> bool:
@@ -96,10 +96,6 @@ async def pause(session: AsyncSession, user: User) -> bool:
         return False
     draft.active = False
     return True
-
-
-def _notice(notice: str, prompt: Prompt) -> Prompt:
-    return Prompt(f"{notice}\n\n{prompt.text}", prompt.buttons, prompt.finished)
 
 
 def ask(draft: RegistrationDraft) -> Prompt:

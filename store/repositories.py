@@ -104,15 +104,16 @@ async def record_answer(
     return record
 
 
-async def set_feedback(session: AsyncSession, qa_id: int, telegram_id: int, value: str) -> QaRecord | None:
-    """Store 👍/👎 on the asker's own answer; None if it is not theirs."""
-    record = await session.scalar(
-        select(QaRecord).join(User).where(QaRecord.id == qa_id, User.telegram_id == telegram_id)
-    )
+async def set_feedback(
+    session: AsyncSession, qa_id: int, telegram_id: int, value: str,
+) -> tuple[QaRecord, str | None] | None:
+    """Store 👍/👎 on the asker's own answer: (record, the feedback it had before); None if not theirs."""
+    record = await get_qa(session, qa_id, telegram_id)
     if record is None:
         return None
+    previous = record.feedback
     record.feedback, record.feedback_at = value, utcnow()
-    return record
+    return record, previous
 
 
 async def get_qa(session: AsyncSession, qa_id: int, telegram_id: int) -> QaRecord | None:

@@ -91,7 +91,7 @@ async def start(session: AsyncSession, user: User) -> Prompt:
     if draft is not None and draft.step != "done":
         draft.active = True
         draft.updated_at = utcnow()
-        return _with_notice(texts.SURVEY_RESUMED.format(year=campaign.year), _ask(draft))
+        return with_notice(texts.SURVEY_RESUMED.format(year=campaign.year), _ask(draft))
     previous = await _current_submission(session, user, campaign.year)
     if draft is None:
         draft = SurveyDraft(user_id=user.id, campaign_year=campaign.year, answers={}, step="name")
@@ -99,10 +99,10 @@ async def start(session: AsyncSession, user: User) -> Prompt:
     draft.active, draft.editing, draft.updated_at, draft.reminded_at = True, False, utcnow(), None
     if previous is not None:  # revise: start from what was submitted
         draft.answers, draft.step = dict(previous.answers), "review"
-        return _with_notice(texts.SURVEY_RESUBMIT.format(year=campaign.year), _ask(draft))
+        return with_notice(texts.SURVEY_RESUBMIT.format(year=campaign.year), _ask(draft))
     draft.answers, draft.step = {}, "name"
     await session.flush()
-    return _with_notice(texts.SURVEY_STARTED.format(year=campaign.year), _ask(draft))
+    return with_notice(texts.SURVEY_STARTED.format(year=campaign.year), _ask(draft))
 
 
 async def pause(session: AsyncSession, user: User) -> bool:
@@ -113,7 +113,7 @@ async def pause(session: AsyncSession, user: User) -> bool:
     return True
 
 
-def _with_notice(notice: str, prompt: Prompt) -> Prompt:
+def with_notice(notice: str, prompt: Prompt) -> Prompt:
     return Prompt(f"{notice}\n\n{prompt.text}", prompt.buttons, prompt.finished)
 
 

@@ -121,14 +121,19 @@ async def test_a_restart_in_the_middle_loses_nothing(bot: Bot) -> None:
     assert "成果转化处" in relayed.plain_text
 
 
+async def until_unreachable(bot: Bot, user_id: int) -> None:
+    """Wait (up to 5 s) for the bot to record that `user_id` can no longer be reached."""
+    for _ in range(100):
+        async with bot.services.db.session() as session:
+            if not (await repo.get_user(session, user_id)).reachable:
+                return
+        await asyncio.sleep(0.05)
+
+
 async def test_a_user_who_blocks_the_bot_is_marked_unreachable_until_they_return(bot: Bot) -> None:
     await bot.say(OWNER, "/start")
     bot.emu.user_blocks_bot(OWNER)
-    for _ in range(100):
-        async with bot.services.db.session() as session:
-            if not (await repo.get_user(session, OWNER)).reachable:
-                break
-        await asyncio.sleep(0.05)
+    await until_unreachable(bot, OWNER)
     async with bot.services.db.session() as session:
         assert not (await repo.get_user(session, OWNER)).reachable
     await bot.say(OWNER, "/start")  # sending again unblocks, like the client's Restart button
@@ -140,10 +145,6 @@ async def test_an_answer_that_cannot_be_delivered_marks_the_user_unreachable(bot
     await bot.say(OWNER, "/start")
     bot.emu.inject(method="sendMessage", chat_id=OWNER, error=403, times=5)
     bot.emu.user_sends_text(OWNER, "技术合同登记后怎么给补助？")
-    for _ in range(100):
-        async with bot.services.db.session() as session:
-            if not (await repo.get_user(session, OWNER)).reachable:
-                break
-        await asyncio.sleep(0.05)
+    await until_unreachable(bot, OWNER)
     async with bot.services.db.session() as session:
         assert not (await repo.get_user(session, OWNER)).reachable

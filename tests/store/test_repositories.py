@@ -60,8 +60,8 @@ async def test_feedback_is_stored_only_on_the_askers_own_answer(db: Database) ->
                                           [{"doc": "方案", "section": "一、", "text": "条款", "score": 0.7}], True)
     async with db.session() as session, session.begin():
         assert await repo.set_feedback(session, record.id, 8, "down") is None
-        updated = await repo.set_feedback(session, record.id, 7, "down")
-        assert updated is not None and updated.feedback == "down"
+        updated, previous = await repo.set_feedback(session, record.id, 7, "down")
+        assert updated.feedback == "down" and previous is None
     async with db.session() as session:
         stored = await repo.get_qa(session, record.id, 7)
         assert stored.feedback == "down" and stored.citations[0]["text"] == "条款" and stored.draft
