@@ -38,12 +38,20 @@ def open_services(settings: Settings) -> Services:
     return Services(settings, db, kb, answerer, FloodGuard(settings.flood_limit))
 
 
+BROADCASTER_KEY = "broadcaster"
+
+
 async def _post_init(application: Application) -> None:
     services: Services = application.bot_data.get(SERVICES_KEY) or await asyncio.to_thread(
         open_services, application.bot_data["settings"]
     )
     application.bot_data[SERVICES_KEY] = services
     await publish_commands(application, services)
+    from bot.broadcaster import Broadcaster
+
+    broadcaster = Broadcaster(application.bot, services.db, staff=frozenset(services.settings.staff_ids))
+    await broadcaster.start()  # resumes what a restart interrupted; picks up scheduled broadcasts
+    application.bot_data[BROADCASTER_KEY] = broadcaster
 
 
 async def publish_commands(application: Application, services: Services) -> None:
@@ -60,6 +68,9 @@ async def publish_commands(application: Application, services: Services) -> None
 
 
 async def _post_shutdown(application: Application) -> None:
+    broadcaster = application.bot_data.pop(BROADCASTER_KEY, None)
+    if broadcaster is not None:
+        await broadcaster.stop()
     services: Services | None = application.bot_data.get(SERVICES_KEY)
     if services is not None and application.bot_data.get("owns_services", True):
         await services.db.close()

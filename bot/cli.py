@@ -99,6 +99,25 @@ def _parser() -> argparse.ArgumentParser:
     enterprises_sub = enterprises.add_subparsers(dest="action", required=True)
     enterprises_sub.add_parser("import", help="导入 CSV / XLSX（按信用代码新增或更新）").add_argument("file", type=Path)
 
+    broadcast = sub.add_parser("broadcast", help="发布公告：tepai broadcast --segment 范围 --text-file 正文文件 [--at 时间]；"
+                                                 "tepai broadcast status ID；tepai broadcast cancel ID")
+    broadcast.add_argument("action", nargs="?", choices=["status", "cancel", "list"], help="查看进度 / 取消 / 最近的公告")
+    broadcast.add_argument("id", nargs="?", type=int, help="公告编号")
+    broadcast.add_argument("--segment", help="all、enterprises、specialists、district:区县、field:产业领域、"
+                                             "unsubmitted、matched、unmatched")
+    broadcast.add_argument("--text-file", type=Path, help="公告正文（UTF-8，支持 Telegram HTML）")
+    broadcast.add_argument("--document", type=Path, help="附件（可选；正文作为附件说明，最多 1024 字）")
+    broadcast.add_argument("--at", help="定时发送，北京时间，如 \"2026-12-01 09:00\"")
+    broadcast.add_argument("--json", action="store_true", help="输出 JSON")
+
+    conflicts = sub.add_parser("conflicts", help="利益冲突：登记后该特派员不再与该企业配对")
+    conflicts_sub = conflicts.add_subparsers(dest="action", required=True)
+    for action, helptext in (("add", "登记"), ("remove", "取消登记")):
+        cmd = conflicts_sub.add_parser(action, help=helptext)
+        cmd.add_argument("credit_code", help="企业统一社会信用代码")
+        cmd.add_argument("specialist", help="特派员编号（#12 / 12）或导入时的外部编号")
+    conflicts_sub.add_parser("list", help="查看已登记的冲突")
+
     db = sub.add_parser("db", help="数据库")
     db_sub = db.add_subparsers(dest="action", required=True)
     db_sub.add_parser("upgrade", help="应用数据库迁移")
@@ -142,6 +161,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_stats(settings, args.campaign, args.json)
         if args.command == "enterprises":
             return cmd_enterprises_import(settings, args.file)
+        if args.command == "broadcast":
+            return cmd_broadcast(settings, args)
+        if args.command == "conflicts":
+            return cmd_conflicts(settings, args.action, getattr(args, "credit_code", None), getattr(args, "specialist", None))
         if args.command == "db":
             from store.db import upgrade
 
@@ -303,6 +326,150 @@ def _run_async(coro):  # type: ignore[no-untyped-def]
     import asyncio
 
     return asyncio.run(coro)
+
+
+def cmd_broadcast(settings: Settings, args) -> int:  # type: ignore[no-untyped-def]
+    """Queue or schedule an announcement for the running bot's sender; progress; cancel."""
+    from dataclasses import asdict
+
+    from store import broadcasts as bc
+    from store.db import Database
+    from store.models import Broadcast
+    from store.validators import ValidationError
+
+    def show(broadcast: Broadcast, progress: bc.Progress) -> None:
+        if args.json:
+            print(json.dumps({**asdict(progress), "segment": broadcast.segment, "scheduled_at":
+                              broadcast.scheduled_at.isoformat() if broadcast.scheduled_at else None},
+                             ensure_ascii=False))
+            return
+        from bot.broadcaster import progress_text
+        from bot.render import html_to_plain
+
+        print(html_to_plain(progress_text(broadcast, progress)))
+
+    async def work() -> int:
+        async with Database.opened(settings.db_url) as db, db.session() as session, session.begin():
+            if args.action in ("status", "cancel") and args.id is None:
+                print(texts.BROADCAST_CANCEL_USAGE.replace("/broadcast_cancel", f"tepai broadcast {args.action}"),
+                      file=sys.stderr)
+                return EXIT_INPUT
+            if args.action == "list":
+                for broadcast in await bc.recent(session, 20):
+                    show(broadcast, await bc.progress(session, broadcast))
+                return EXIT_OK
+            if args.action == "status":
+                broadcast = await session.get(Broadcast, args.id)
+                if broadcast is None or broadcast.status == "draft":
+                    print(texts.BROADCAST_UNKNOWN.format(id=args.id), file=sys.stderr)
+                    return EXIT_INPUT
+                show(broadcast, await bc.progress(session, broadcast))
+                return EXIT_OK
+            if args.action == "cancel":
+                remaining = 0
+                existing = await session.get(Broadcast, args.id)
+                if existing is not None:
+                    remaining = (await bc.progress(session, existing)).remaining
+                broadcast, changed = await bc.cancel(session, args.id)
+                if broadcast is None:
+                    print(texts.BROADCAST_UNKNOWN.format(id=args.id), file=sys.stderr)
+                    return EXIT_INPUT
+                if not changed:
+                    print(texts.BROADCAST_ALREADY_OVER.format(
+                        id=args.id, state=texts.BROADCAST_STATES.get(broadcast.status, broadcast.status)), file=sys.stderr)
+                    return EXIT_INPUT
+                print(texts.BROADCAST_CANCELLED.format(id=args.id, count=remaining))
+                return EXIT_OK
+            if args.segment is None or args.text_file is None:
+                print(texts.BROADCAST_CLI_NEEDS, file=sys.stderr)
+                return EXIT_INPUT
+            try:
+                segment = bc.parse_segment(args.segment)
+                raw = args.text_file.read_bytes()
+                try:
+                    body = raw.decode("utf-8-sig")
+                except UnicodeDecodeError as exc:
+                    raise ValidationError(texts.BROADCAST_FILE_UNREADABLE.format(reason=f"不是 UTF-8 文本（{exc.reason}）"))
+                document = None
+                if args.document is not None:
+                    document = args.document.resolve()
+                    if not document.is_file() or document.stat().st_size > 50 * 1024 * 1024:
+                        raise ValidationError(texts.BROADCAST_FILE_UNREADABLE.format(reason=str(args.document)))
+                text = bc.check_text(body, with_document=document is not None)
+                from bot.render import check_html
+
+                check_html(text)
+                at = bc.parse_time(args.at) if args.at else None
+                broadcast, count = await bc.create(session, text=text, segment=segment, scheduled_at=at,
+                                                   document_path=str(document) if document else None,
+                                                   document_name=document.name if document else None,
+                                                   staff=frozenset(settings.staff_ids))
+            except OSError as exc:
+                print(texts.BROADCAST_FILE_UNREADABLE.format(reason=exc.strerror or exc), file=sys.stderr)
+                return EXIT_INPUT
+            except ValidationError as exc:
+                print(exc.message, file=sys.stderr)
+                return EXIT_INPUT
+            label = bc.segment_label(segment)
+            if args.json:
+                print(json.dumps({"id": broadcast.id, "status": broadcast.status, "recipients": count,
+                                  "segment": segment, "scheduled_at": at.isoformat() if at else None}, ensure_ascii=False))
+            elif at is not None:
+                print(texts.BROADCAST_CLI_SCHEDULED.format(id=broadcast.id, at=bc.beijing(at), count=count, segment=label))
+            else:
+                print(texts.BROADCAST_CLI_QUEUED.format(id=broadcast.id, count=count, segment=label))
+            return EXIT_OK
+
+    return _run_async(work())
+
+
+def cmd_conflicts(settings: Settings, action: str, credit_code: str | None, ref: str | None) -> int:
+    """Conflicts from the shell. Unlike /conflict in the chat, an invitation already waiting for
+    the specialist's answer is left as it is (the shell cannot message anyone): it is reported."""
+    from sqlalchemy import select
+
+    from store import engagements as eng
+    from store.db import Database
+    from store.models import Engagement, Enterprise
+    from store.validators import ValidationError, unified_credit_code
+
+    async def work() -> int:
+        async with Database.opened(settings.db_url) as db, db.session() as session, session.begin():
+            if action == "list":
+                rows = await eng.conflicts(session, limit=100_000)
+                for _, enterprise, specialist in rows:
+                    print(f"{enterprise.credit_code}\t{enterprise.name}\t#{specialist.id}\t{specialist.name}")
+                if not rows:
+                    print(texts.CONFLICT_NONE)
+                return EXIT_OK
+            try:
+                code = unified_credit_code(credit_code)
+            except ValidationError as exc:
+                print(exc.message, file=sys.stderr)
+                return EXIT_INPUT
+            enterprise = await session.scalar(select(Enterprise).where(Enterprise.credit_code == code))
+            specialist = await eng.find_specialist(session, ref or "")
+            if enterprise is None or specialist is None:
+                print(texts.CONFLICT_UNKNOWN_ENTERPRISE.format(code=code) if enterprise is None
+                      else texts.CONFLICT_UNKNOWN_SPECIALIST.format(ref=ref), file=sys.stderr)
+                return EXIT_INPUT
+            who = f"#{specialist.id} {specialist.name}"
+            if action == "remove":
+                removed = await eng.remove_conflict(session, enterprise.id, specialist.id)
+                print(texts.CONFLICT_REMOVED.format(specialist=who, enterprise=enterprise.name) if removed
+                      else texts.CONFLICT_NOT_FOUND)
+                return EXIT_OK if removed else EXIT_INPUT
+            waiting = await session.scalar(select(Engagement.id).where(
+                Engagement.enterprise_id == enterprise.id, Engagement.specialist_id == specialist.id,
+                Engagement.status == "proposed"))
+            existing, _ = await eng.add_conflict(session, enterprise.id, specialist.id, withdraw=False)
+            print(texts.CONFLICT_EXISTS.format(reason=texts.BLOCK_REASONS.get(existing.reason, existing.reason))
+                  if existing else texts.CONFLICT_ADDED.format(specialist=who, enterprise=enterprise.name))
+            if waiting is not None and existing is None:
+                print(texts.CONFLICT_CLI_WAITING.format(id=waiting))
+            return EXIT_OK
+
+    return _run_async(work())
 
 
 def cmd_staff(settings: Settings, action: str, telegram_id: int | None, note: str | None) -> int:

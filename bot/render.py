@@ -82,3 +82,24 @@ def _open_tags(fragment: str) -> list[str]:
         else:
             stack.append(name)
     return stack
+
+
+def check_html(text: str) -> str:
+    """Telegram-HTML the way Telegram parses it (the emulator's parser implements its rules):
+    the plain text, or ValidationError with Telegram's complaint. For places that cannot send
+    a preview, like the command line."""
+    from bot.emulator.formatting import EntityParseError, parse_html
+    from store.validators import ValidationError
+
+    try:
+        plain, _ = parse_html(text)
+    except EntityParseError as exc:
+        raise ValidationError(texts.BROADCAST_BAD_HTML.format(reason=exc)) from exc
+    return plain
+
+
+def html_to_plain(text: str) -> str:
+    try:
+        return check_html(text)
+    except ValueError:
+        return text

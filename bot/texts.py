@@ -91,12 +91,14 @@ HELP = {
         "• 直接发送政策问题，我会引用原文条款作答\n"
         "• 答案下方可评价“有帮助/没帮助”，或点“转人工”由工作人员答复\n"
         "• /survey 填写年度需求调查（随时可 /cancel 暂停，已填内容自动保存）\n"
+        "• /nominate 申报一位已与贵企业合作的专家为科技特派员（科技局审核）\n"
         "• /cancel 退出当前操作\n"
         "目前只支持文字消息。"
     ),
     "specialist": (
         "<b>可以这样用我</b>\n"
         "• 直接发送政策问题，我会引用原文条款作答\n"
+        "• /register 特派员登记；/proposals 查看待答复的对接邀请\n"
         "• /cancel 退出当前操作"
     ),
     "staff": (
@@ -108,16 +110,19 @@ HELP = {
         "• /survey_stats 需求调查统计；/export [年份] [csv] 导出需求调查\n"
         "• /approve 审核特派员登记；/match 信用代码 查看某企业的前 10 位推荐特派员\n"
         "• /assign 为本年度全部需求提出分配方案，核对后批准并通知特派员\n"
+        "• /conflict 信用代码 特派员编号 登记利益冲突（不再配对）；/conflict 查看全部\n"
         "• /stats [年份] 科技特派员覆盖率（对照 2027 年 50% 目标），附各区县图表\n"
+        "• /broadcast 发布公告（按范围、可带附件、可定时）；/broadcast_status 查看进度；/broadcast_cancel 编号 取消\n"
         "• 也可以直接提问，检验答案效果"
     ),
 }
 COMMANDS = {
-    "enterprise": [("start", "开始"), ("survey", "填写需求调查"), ("help", "使用说明"), ("cancel", "退出当前操作")],
-    "specialist": [("start", "开始"), ("register", "特派员登记"), ("help", "使用说明"), ("cancel", "退出当前操作")],
+    "enterprise": [("start", "开始"), ("survey", "填写需求调查"), ("nominate", "申报合作专家"), ("help", "使用说明"), ("cancel", "退出当前操作")],
+    "specialist": [("start", "开始"), ("register", "特派员登记"), ("proposals", "待答复的对接邀请"), ("help", "使用说明"), ("cancel", "退出当前操作")],
     "staff": [("start", "开始"), ("help", "工作人员命令"), ("docs", "政策文件管理"),
               ("unanswered", "待答复问题"), ("campaign", "需求调查开关"), ("survey_stats", "需求调查统计"), ("stats", "覆盖率统计"),
-              ("export", "导出需求调查"), ("approve", "审核特派员登记"), ("match", "查看推荐特派员"), ("assign", "分配特派员"), ("cancel", "退出当前操作")],
+              ("export", "导出需求调查"), ("approve", "审核特派员登记"), ("match", "查看推荐特派员"), ("assign", "分配特派员"), ("conflict", "登记利益冲突"), ("broadcast", "发布公告"),
+              ("broadcast_status", "公告发送进度"), ("cancel", "退出当前操作")],
 }
 NOTHING_TO_CANCEL = "当前没有进行中的操作。有问题可以直接发给我。"
 
@@ -376,6 +381,49 @@ REG_STATUS = {"pending": "待审核", "active": "已通过", "rejected": "未通
 REG_BAD_DISTRICT = "没有这个区县：{names}。可选：{choices}。"
 REG_TO_STAFF = ("🆕 <b>新的特派员登记</b>（#{id}）\n{name}，{institution}（{institution_type}），{title}\n"
                 "产业领域：{field}\n专长：{expertise}\n可服务企业数：{capacity}")
+# -- 企业自主申报: an enterprise nominates an expert it already works with ----------------------
+NOM_QUESTIONS = {
+    "name": "1/8 请输入您推荐的<b>专家姓名</b>：",
+    "institution": "2/8 专家的<b>工作单位</b>（如：齐鲁工业大学化学与化工学院）：",
+    "institution_type": "3/8 请选择专家的<b>单位类型</b>：",
+    "title": "4/8 专家的<b>职称</b>（如：教授、研究员、高级工程师）：",
+    "field": "5/8 请选择专家的<b>产业领域</b>：",
+    "field_other": "请输入产业领域名称：",
+    "expertise": "6/8 专家的<b>研究方向与专长</b>（用顿号分隔）：",
+    "cooperation": "7/8 贵企业与这位专家的<b>合作基础</b>（已有的合作内容、项目或成果）：",
+    "phone": "8/8 专家的<b>手机号</b>（科技局核实时使用，不对外公开）：",
+}
+NOM_LABELS = {"name": "专家姓名", "institution": "单位", "institution_type": "单位类型", "title": "职称",
+              "field": "产业领域", "expertise": "研究方向与专长", "cooperation": "合作基础", "phone": "专家手机"}
+NOM_STARTED = ("🤝 <b>企业自主申报科技特派员</b>：推荐一位已与贵企业合作的专家，科技局审核后纳入特派员库。"
+               "共 8 项，每项自动保存，可随时 /cancel 暂停、发送 /nominate 继续。")
+NOM_RESUMED = "🤝 继续填写专家申报（已填内容已保存）。"
+NOM_REVIEW_HEADER = "<b>请核对申报信息</b>（点击按钮修改，确认无误后提交科技局审核）："
+NOM_CONFIRM = "✅ 提交申报"
+NOM_SUBMITTED = "✅ 申报已提交，科技局审核后会通知您。"
+NOM_PAUSED = "已暂停专家申报，内容已保存。发送 /nominate 继续。"
+NOM_NEEDS_ENTERPRISE = "申报专家需要先确认企业身份：请先通过 /survey 填写需求调查（填写统一社会信用代码），再发送 /nominate。"
+NOM_TO_STAFF = ("🆕 <b>企业自主申报的特派员</b>（#{id}）\n申报企业：{enterprise}\n{name}，{institution}（{institution_type}），{title}\n"
+                "产业领域：{field}\n专长：{expertise}\n合作基础：{note}")
+NOM_APPROVED = "🎉 您申报的专家 {name} 已通过科技局审核，纳入科技特派员库。"
+NOM_REJECTED = "您申报的专家 {name} 暂未通过科技局审核，如有疑问请联系科技局。"
+
+# -- conflicts of interest staff enter (never proposed to that enterprise) --------------------
+CONFLICT_USAGE = ("用法：\n/conflict 统一社会信用代码 特派员编号 — 登记利益冲突（该特派员不再与该企业配对）\n"
+                  "/conflict remove 统一社会信用代码 特派员编号 — 取消登记\n/conflict — 查看已登记的冲突\n"
+                  "特派员编号：#数字（如 #12）或导入时的外部编号。")
+CONFLICT_ADDED = "已登记：{specialist} 与 {enterprise} 存在利益冲突，今后不会配对。"
+CONFLICT_WITHDRAWN = "该配对已发出的邀请已撤回。"
+CONFLICT_EXISTS = "这对已经登记过（{reason}），无需重复登记。"
+CONFLICT_REMOVED = "已取消 {specialist} 与 {enterprise} 的冲突登记。"
+CONFLICT_NOT_FOUND = "没有这条冲突登记。"
+CONFLICT_UNKNOWN_ENTERPRISE = "没有找到统一社会信用代码为 {code} 的企业（企业需先填写过需求调查）。"
+CONFLICT_UNKNOWN_SPECIALIST = "没有找到特派员 {ref}。"
+CONFLICT_CLI_WAITING = "注意：该配对有一个待答复的邀请（#{id}），命令行不会撤回；请在聊天中发送 /conflict 同一命令撤回并邀请下一位候选。"
+CONFLICT_NONE = "还没有登记任何利益冲突。"
+CONFLICT_HEADER = "<b>已登记的利益冲突（{count}）</b>"
+BLOCK_REASONS = {"conflict": "利益冲突", "declined": "特派员已婉拒", "expired": "邀请超时未答复"}
+
 APPROVE_BUTTON = "✅ 通过 #{id}"
 REJECT_BUTTON = "✖️ 不通过 #{id}"
 APPROVED_STAFF = "已通过 #{id} {name}，已加入特派员库。"
@@ -391,7 +439,7 @@ ASSIGN_MANUAL = "  需人工处理：{enterprise}（{reason}）"
 ASSIGN_REASONS = {"no_candidate": "没有匹配度达标的特派员", "capacity": "合适的特派员名额已满"}
 SUGGEST_HEADER = "🤝 <b>根据您的需求，推荐以下科技特派员</b>（点击按钮即可请求对接，工作人员会尽快联系安排）："
 SUGGEST_ITEM = "{n}. <b>{name}</b>，{institution}{title}\n   专长：{expertise}\n   推荐理由：{reason}"
-SUGGEST_NONE = "暂时没有合适的特派员，科技局会在征集选聘后为您匹配。"
+SUGGEST_NONE = "暂时没有合适的特派员，科技局会在征集选聘后为您匹配。如果贵企业已有合作的专家，可以发送 /nominate 申报为科技特派员。"
 SUGGEST_BUTTON = "请求对接：{name}"
 REQUEST_SENT = "已提交对接请求，工作人员会尽快联系安排。"
 REQUEST_ALREADY = "您已经请求过这位特派员了。"
@@ -423,7 +471,12 @@ ACCEPTED_ENTERPRISE = ("🎉 科技特派员 <b>{name}</b>（{institution}{title
 DECLINED_SPECIALIST = "已婉拒，感谢答复。"
 PROPOSAL_ALREADY = "这条邀请已经答复过了（{status}）。"
 PROPOSAL_NOT_YOURS = "这条邀请不是发给您的。"
-PROPOSAL_STATUS = {"accepted": "已接受", "declined": "已婉拒", "expired": "已超时", "proposed": "待答复"}
+PROPOSAL_STATUS = {"accepted": "已接受", "declined": "已婉拒", "expired": "已超时", "proposed": "待答复",
+                   "withdrawn": "已撤回"}
+PROPOSAL_WITHDRAWN = "ℹ️ 科技局已撤回与 {enterprise} 的对接邀请，无需答复。"
+PROPOSALS_NONE = "目前没有待您答复的对接邀请。"
+PROPOSALS_HEADER = "📬 您有 {count} 个待答复的对接邀请："
+STAFF_WITHDRAWN = "ℹ️ 已撤回 {specialist} 对 {enterprise} 的邀请（利益冲突）。{next}"
 STAFF_DECLINED = "ℹ️ {specialist} 婉拒了 {enterprise}。{next}"
 STAFF_EXPIRED = "ℹ️ {specialist} 72 小时内未答复 {enterprise}。{next}"
 STAFF_NEXT = "已自动邀请下一位候选：{name}。"
@@ -454,3 +507,60 @@ ROSTER_MISSING_NAME = "企业名称为空"
 ROSTER_DISTRICT_TOO_LONG = "所在区县超过 {limit} 字"
 ROSTER_DUPLICATE = "信用代码 {code} 与第 {line} 行重复"
 ROSTER_SUMMARY = "名录导入完成：新增 {added}，更新 {updated}，未变 {unchanged}，有问题的行 {errors}；名录共 {total} 家。"
+
+# -- broadcasts (staff announcements) -----------------------------------------------------------
+BROADCAST_SEGMENTS = {"all": "全部用户", "enterprises": "企业用户", "specialists": "科技特派员",
+                      "unsubmitted": "未提交本年度需求调查的企业", "matched": "已匹配特派员的企业",
+                      "unmatched": "已提交调查、尚未匹配的企业"}
+BROADCAST_SEGMENT_DISTRICT = "{name}的企业"
+BROADCAST_SEGMENT_FIELD = "产业领域为“{name}”的企业"
+BROADCAST_SEGMENT_BY_DISTRICT = "按区县…"
+BROADCAST_SEGMENT_BY_FIELD = "按产业领域…"
+BROADCAST_BAD_SEGMENT = ("没有这个发送范围：{segment}。可选：all（全部）、enterprises（企业）、specialists（特派员）、"
+                         "district:区县名、field:产业领域、unsubmitted（未提交本年度调查）、matched（已匹配）、unmatched（未匹配）。")
+BROADCAST_NEEDS_CAMPAIGN = "这个发送范围按年度需求调查划分，但还没有开启过需求调查。"
+BROADCAST_EMPTY = "公告内容不能为空。"
+BROADCAST_CONTROL = "公告内容含有无法发送的控制字符，请删除后重试。"
+BROADCAST_TOO_LONG = "公告太长：{length} 字，最多 {limit} 字（带附件时，附件说明最多 1024 字）。请精简后重新发送。"
+BROADCAST_BAD_HTML = "公告的 HTML 格式有误，Telegram 无法显示：{reason}\n请修改后重新发送正文（可用 <b>粗体</b>、<i>斜体</i>、<a href=\"…\">链接</a>，“<”写作 &lt;）。"
+BROADCAST_BAD_TIME = "看不懂这个时间。请按北京时间输入，例如：2026-12-01 09:00、12-01 09:00 或 09:00。"
+BROADCAST_PAST_TIME = "这个时间已经过去了，请输入将来的时间。"
+BROADCAST_FAR_TIME = "定时发送最多提前一年。"
+BROADCAST_ASK_TEXT = ("📣 <b>发布公告</b>\n请发送公告正文（支持 Telegram HTML：&lt;b&gt;粗体&lt;/b&gt;、&lt;i&gt;斜体&lt;/i&gt;、"
+                      "&lt;a href=\"…\"&gt;链接&lt;/a&gt;）。随时可 /cancel 放弃。")
+BROADCAST_PREVIEW_HEAD = "👀 以下是接收人将看到的样子："
+BROADCAST_ASK_SEGMENT = ("请选择发送范围。\n需要附件的话，现在发送一个文件即可（正文将作为附件说明，最多 1024 字）。")
+BROADCAST_ATTACHED = "📎 已添加附件《{name}》。"
+BROADCAST_ASK_DISTRICT = "请选择区县："
+BROADCAST_ASK_FIELD = "请选择产业领域："
+BROADCAST_SUMMARY = ("<b>确认发送</b>\n范围：{segment}\n接收人：{count} 人（已排除停用机器人的用户）\n附件：{document}\n"
+                     "可以立即发送，或定时发送。")
+BROADCAST_NO_RECIPIENTS = "这个范围目前没有可接收的用户，请换一个范围。"
+BROADCAST_SEND_NOW = "🚀 立即发送"
+BROADCAST_SCHEDULE = "⏰ 定时发送"
+BROADCAST_DISCARD = "✖️ 放弃"
+BROADCAST_ASK_TIME = "请输入发送时间（北京时间），例如：2026-12-01 09:00、12-01 09:00 或 09:00："
+BROADCAST_CONFIRM_TIME = "将于 {at}（北京时间）发送给「{segment}」，目前 {count} 人。确认吗？"
+BROADCAST_CONFIRM_SCHEDULE = "✅ 确认定时"
+BROADCAST_SCHEDULED = "⏰ 公告 #{id} 已定时，将于 {at}（北京时间）发送。发送 /broadcast_cancel {id} 可取消。"
+BROADCAST_DISCARDED = "已放弃这条公告。"
+BROADCAST_PAUSED = "已退出公告编辑（草稿已保存）。发送 /broadcast 继续。"
+BROADCAST_RESUMED = "继续编辑公告 #{id}。"
+BROADCAST_STALE = "这条公告已经不在编辑中了。"
+BROADCAST_TEXT_ONLY = "请发送文字作为公告正文，或点击上方按钮。"
+BROADCAST_PROGRESS = ("📣 <b>公告 #{id}</b>（{segment}）{state}\n已发送 {sent} · 失败 {failed} · 无法送达 {unreachable} · "
+                      "剩余 {remaining}（共 {total}）")
+BROADCAST_STATES = {"draft": "编辑中", "scheduled": "已定时", "queued": "排队中", "sending": "发送中",
+                    "done": "已完成", "cancelled": "已取消"}
+BROADCAST_INTERRUPTED = "\n其中 {count} 条在服务中断时正在发送：可能已送达，为避免重复未重发，请人工核实。"
+BROADCAST_CANCEL_BUTTON = "⏹ 取消发送"
+BROADCAST_CANCELLED = "已取消公告 #{id}，尚未发出的 {count} 条不再发送。"
+BROADCAST_ALREADY_OVER = "公告 #{id} 当前状态为“{state}”，无法取消。"
+BROADCAST_UNKNOWN = "没有找到公告 #{id}。"
+BROADCAST_CANCEL_USAGE = "用法：/broadcast_cancel 公告编号"
+BROADCAST_NONE = "还没有发布过公告。"
+BROADCAST_FINAL = "📣 公告 #{id} 发送完毕：已发送 {sent}，失败 {failed}，无法送达 {unreachable}，取消 {cancelled}（共 {total}）。"
+BROADCAST_FILE_UNREADABLE = "附件无法读取：{reason}"
+BROADCAST_CLI_QUEUED = "公告 #{id} 已排队：{count} 位接收人（{segment}）。运行中的机器人（tepai run）会依次发送。"
+BROADCAST_CLI_SCHEDULED = "公告 #{id} 已定时：{at}（北京时间），目前 {count} 位接收人（{segment}）。"
+BROADCAST_CLI_NEEDS = "发布公告需要 --segment 和 --text-file。"

@@ -6,16 +6,18 @@ from telegram.ext import Application
 
 
 def register_all(application: Application) -> None:
-    from handlers import common, coverage, docs, engagements, errors, handoff, matching, media, qa, specialists, start, survey
+    from handlers import broadcast, common, conflicts, coverage, docs, engagements, errors, handoff, matching, media, qa, specialists, start, survey
 
     common.register(application)  # group -1: flood guard and user tracking
     start.register(application)
     docs.register(application)
+    broadcast.register(application)
     survey.register(application)
     coverage.register(application)
     specialists.register(application)
     matching.register(application)
     engagements.register(application)
+    conflicts.register(application)
     handoff.register(application)  # staff replies before plain questions
     media.register(application)
     qa.register(application)

@@ -59,7 +59,12 @@ async def role_of(context: TepaiContext, telegram_id: int) -> str:
         return ROLE_STAFF
     async with context.services.db.session() as session:
         user = await repo.get_user(session, telegram_id)
-    return user.role if user is not None else "enterprise"
+        if user is not None and user.role != "enterprise":
+            return user.role
+        # A specialist staff imported with a Telegram id is one from their first /start.
+        if await repo.is_active_specialist(session, telegram_id):
+            return "specialist"
+    return "enterprise"
 
 
 def staff_only(handler: Handler) -> Handler:

@@ -136,7 +136,7 @@ async def answer_proposal(update: Update, context: TepaiContext) -> None:
                 log.info("acceptance not delivered to enterprise %s: %s", owner.telegram_id, exc)
         return
     await context.bot.send_message(query.from_user.id, texts.DECLINED_SPECIALIST)
-    await _after_refusal(context.bot, services, texts.STAFF_DECLINED, specialist, enterprise, successor, successor_name)
+    await after_refusal(context.bot, services, texts.STAFF_DECLINED, specialist, enterprise, successor, successor_name)
 
 
 async def _pair_details(session, engagement: Engagement):  # type: ignore[no-untyped-def]
@@ -147,7 +147,7 @@ async def _pair_details(session, engagement: Engagement):  # type: ignore[no-unt
     return specialist, enterprise, submission, owner
 
 
-async def _after_refusal(bot, services, template: str, specialist, enterprise, successor, successor_name) -> None:  # type: ignore[no-untyped-def]
+async def after_refusal(bot, services, template: str, specialist, enterprise, successor, successor_name) -> None:  # type: ignore[no-untyped-def]
     """Staff are told; the next alternate, if any, is invited."""
     if successor is not None:
         await notify_specialist(bot, services, successor.id)
@@ -172,11 +172,26 @@ async def expire_proposals(context: ContextTypes.DEFAULT_TYPE) -> None:
             name = (await session.get(Specialist, successor.specialist_id)).name if successor else None
             notes.append((specialist, enterprise, successor, name))
     for specialist, enterprise, successor, name in notes:
-        await _after_refusal(context.bot, services, texts.STAFF_EXPIRED, specialist, enterprise, successor, name)
+        await after_refusal(context.bot, services, texts.STAFF_EXPIRED, specialist, enterprise, successor, name)
+
+
+async def proposals_command(update: Update, context: TepaiContext, quiet: bool = False) -> None:
+    """/proposals (and /start for a specialist): every invitation still waiting for an answer,
+    re-sent with fresh buttons — one missed while the chat was closed is not lost."""
+    async with context.services.db.session() as session:
+        waiting = await eng.pending_for(session, update.effective_user.id)
+    if not waiting:
+        if not quiet:
+            await update.effective_message.reply_text(texts.PROPOSALS_NONE)
+        return
+    await update.effective_message.reply_text(texts.PROPOSALS_HEADER.format(count=len(waiting)))
+    for engagement in waiting:
+        await notify_specialist(context.bot, context.services, engagement.id)
 
 
 def register(application: Application) -> None:
     application.add_handler(CommandHandler("assign", assign_command))
+    application.add_handler(CommandHandler("proposals", proposals_command))
     application.add_handler(CallbackQueryHandler(approve_assignment, pattern=r"^as:"))
     application.add_handler(CallbackQueryHandler(answer_proposal, pattern=r"^en:"))
     if application.job_queue is not None:

@@ -42,6 +42,10 @@ async def start(update: Update, context: TepaiContext) -> None:
                 markup = start_button()
     await update.effective_message.reply_html(texts.WELCOME[role].format(name=esc(user.first_name or "")),
                                               reply_markup=markup)
+    if role == "specialist":
+        from handlers.engagements import proposals_command
+
+        await proposals_command(update, context, quiet=True)
 
 
 async def set_menu(context: TepaiContext, chat_id: int, role: str) -> None:

@@ -48,6 +48,7 @@ their group) but never in ``denominator``/``covered``.
 from __future__ import annotations
 
 import csv
+import logging
 import math
 import warnings
 from collections.abc import Iterator
@@ -62,6 +63,8 @@ from bot import texts
 from bot.render import esc
 from store import validators as v
 from store.models import Engagement, Enterprise, Project, RosterEnterprise, Submission, utcnow
+
+log = logging.getLogger(__name__)
 
 TARGETS = ({"year": 2027, "share": 0.5}, {"year": 2030, "share": 1.0})
 MATCHED_STATUSES = ("proposed", "accepted")
@@ -301,9 +304,23 @@ _CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuan
               "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC", "AR PL UMing CN")
 
 
+_BUNDLED_FONT_ADDED = False
+
+
 def _cjk_font() -> str | None:
+    """A font with Chinese glyphs: Noto Sans CJK SC from the `noto-cjk-sans-otc` wheel (a
+    dependency, so always there after `make`), else one the system has."""
+    global _BUNDLED_FONT_ADDED
     from matplotlib import font_manager
 
+    if not _BUNDLED_FONT_ADDED:
+        _BUNDLED_FONT_ADDED = True
+        try:
+            import noto_cjk_sans_otc
+
+            font_manager.fontManager.addfont(str(noto_cjk_sans_otc.FONT_PATH))
+        except (ImportError, OSError, RuntimeError) as exc:  # a broken install: fall back to the system's fonts
+            log.warning("bundled CJK font unavailable: %s", exc)
     available = {f.name for f in font_manager.fontManager.ttflist}
     return next((name for name in _CJK_FONTS if name in available), None)
 
@@ -318,9 +335,8 @@ def coverage_chart_png(report: dict[str, Any]) -> bytes:
     rows = report["by_district"]
     names = [row["name"] for row in rows]
     values = [100 * (row["coverage"] or 0.0) for row in rows]
-    # Chinese labels need a CJK font. None may be installed (none is downloaded): then the
-    # labels are drawn as-is with the default font, Chinese glyphs as empty boxes, and
-    # matplotlib's "Glyph … missing from font(s)" warnings are silenced; the chart still renders.
+    # Chinese labels need a CJK font (bundled, see _cjk_font). Should none be found, the chart
+    # still renders: Chinese glyphs as boxes, matplotlib's "Glyph … missing" warnings silenced.
     font = _cjk_font()
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r".*[Gg]lyph.*missing from.*")

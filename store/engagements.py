@@ -124,3 +124,65 @@ async def current_submission(session: AsyncSession, engagement: Engagement) -> S
     return await session.scalar(select(Submission).where(
         Submission.enterprise_id == engagement.enterprise_id, Submission.campaign_year == engagement.campaign_year,
         Submission.current))
+
+
+# -- conflicts of interest staff enter -------------------------------------------------------
+
+
+async def find_specialist(session: AsyncSession, ref: str) -> Specialist | None:
+    """A specialist by the number staff see (`#12`, `S12`, `12`) or by the external id of an import."""
+    ref = ref.strip()
+    by_external = await session.scalar(select(Specialist).where(Specialist.external_id == ref.lstrip("#")))
+    if by_external is not None:
+        return by_external
+    number = ref.lstrip("#").removeprefix("S").removeprefix("s")
+    return await session.get(Specialist, int(number)) if number.isdigit() and len(number) < 10 else None
+
+
+async def add_conflict(session: AsyncSession, enterprise_id: int, specialist_id: int, withdraw: bool = True,
+                       ) -> tuple[BlockedPair | None, list[tuple[Engagement, Engagement | None]]]:
+    """Block the pair for good: (the block that already existed or None, withdrawn invitations
+    with their successors). An unapproved draft of the pair is dropped; an invitation still waiting
+    for the specialist's answer is withdrawn and the next alternate invited. An accepted pair
+    (a running project) is left to staff. `withdraw=False` leaves a waiting invitation alone
+    (for callers that cannot message the specialist)."""
+    existing = await session.get(BlockedPair, (enterprise_id, specialist_id))
+    if existing is None:
+        session.add(BlockedPair(enterprise_id=enterprise_id, specialist_id=specialist_id, reason="conflict"))
+    await session.execute(delete(Engagement).where(Engagement.enterprise_id == enterprise_id,
+                                                   Engagement.specialist_id == specialist_id,
+                                                   Engagement.status == "draft"))
+    waiting = (await session.scalars(select(Engagement).where(Engagement.enterprise_id == enterprise_id,
+                                                              Engagement.specialist_id == specialist_id,
+                                                              Engagement.status == "proposed"))).all() if withdraw else []
+    withdrawn = []
+    for engagement in waiting:
+        engagement.status, engagement.decided_at = "withdrawn", utcnow()
+        await session.flush()
+        withdrawn.append((engagement, await _next_alternate(session, engagement)))
+    await session.flush()
+    return existing, withdrawn
+
+
+async def remove_conflict(session: AsyncSession, enterprise_id: int, specialist_id: int) -> bool:
+    """Only a conflict staff entered can be removed; a specialist's own decline stands."""
+    result = await session.execute(delete(BlockedPair).where(BlockedPair.enterprise_id == enterprise_id,
+                                                             BlockedPair.specialist_id == specialist_id,
+                                                             BlockedPair.reason == "conflict"))
+    return bool(result.rowcount)
+
+
+async def conflicts(session: AsyncSession, limit: int = 200) -> list[tuple[BlockedPair, Enterprise, Specialist]]:
+    rows = await session.execute(select(BlockedPair, Enterprise, Specialist)
+                                 .join(Enterprise, Enterprise.id == BlockedPair.enterprise_id)
+                                 .join(Specialist, Specialist.id == BlockedPair.specialist_id)
+                                 .where(BlockedPair.reason == "conflict")
+                                 .order_by(BlockedPair.created_at).limit(limit))
+    return [(b, e, s) for b, e, s in rows.all()]
+
+
+async def pending_for(session: AsyncSession, telegram_id: int) -> list[Engagement]:
+    """Invitations waiting for this specialist's answer, oldest first."""
+    return list((await session.scalars(select(Engagement).join(Specialist, Specialist.id == Engagement.specialist_id)
+                                       .where(Specialist.telegram_id == telegram_id, Engagement.status == "proposed")
+                                       .order_by(Engagement.proposed_at))).all())

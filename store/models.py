@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 ROLE_ENTERPRISE = "enterprise"
@@ -219,6 +219,10 @@ class Specialist(Base):
     districts: Mapped[list[Any]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending | active | rejected
     source: Mapped[str] = mapped_column(String(16), default="import")  # import | registration | nomination
+    # 企业自主申报: the enterprise (and its member) who nominated an expert it already works with.
+    nominated_by: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"))
+    nominated_user: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    nomination_note: Mapped[str | None] = mapped_column(Text)  # the existing cooperation, in the enterprise's words
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -240,6 +244,22 @@ class RegistrationDraft(Base):
 
     def __repr__(self) -> str:
         return f"RegistrationDraft(user_id={self.user_id}, step={self.step!r})"
+
+
+class NominationDraft(Base):
+    """An enterprise member's nomination of an expert in progress (one at a time), committed per answer."""
+
+    __tablename__ = "nomination_drafts"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    step: Mapped[str] = mapped_column(String(32))
+    editing: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"NominationDraft(user_id={self.user_id}, step={self.step!r})"
 
 
 class MatchRequest(Base):
@@ -270,7 +290,7 @@ class Engagement(Base):
     specialist_id: Mapped[int] = mapped_column(ForeignKey("specialists.id"), index=True)
     affinity: Mapped[float] = mapped_column(Float, default=0.0)
     alternates: Mapped[list[Any]] = mapped_column(JSON, default=list)  # specialist ids, best first
-    # draft (in a proposal) | proposed (sent, waiting) | accepted | declined | expired | superseded
+    # draft (in a proposal) | proposed (sent, waiting) | accepted | declined | expired | withdrawn (a conflict)
     status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
     proposed_at: Mapped[datetime | None]
     decided_at: Mapped[datetime | None]
@@ -323,3 +343,51 @@ class RosterEnterprise(Base):
 
     def __repr__(self) -> str:
         return f"RosterEnterprise(credit_code={self.credit_code!r}, name={self.name!r})"
+
+
+class Broadcast(Base):
+    """A staff announcement to a segment. Composed (draft), then queued or scheduled; the sender
+    works through its deliveries (sending) until done or cancelled."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_by: Mapped[int | None] = mapped_column(BigInteger)  # staff Telegram id; None from the CLI
+    text: Mapped[str] = mapped_column(Text, default="")  # Telegram HTML
+    document_name: Mapped[str | None] = mapped_column(String(200))
+    document_file_id: Mapped[str | None] = mapped_column(String(256))  # Telegram's, once uploaded
+    document_path: Mapped[str | None] = mapped_column(String(1024))  # a file to upload (from the CLI)
+    segment: Mapped[str] = mapped_column(String(80), default="all")  # see store/broadcasts.py SEGMENTS
+    campaign_year: Mapped[int | None] = mapped_column(Integer)
+    # draft | scheduled | queued | sending | done | cancelled
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    step: Mapped[str | None] = mapped_column(String(16))  # the composing dialogue's question
+    scheduled_at: Mapped[datetime | None]
+    status_chat_id: Mapped[int | None] = mapped_column(BigInteger)  # the progress message staff watch
+    status_message_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"Broadcast(id={self.id}, segment={self.segment!r}, status={self.status!r})"
+
+
+class Delivery(Base):
+    """One recipient of one broadcast: queued → sending → sent / failed / unreachable (or cancelled)."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("broadcast_id", "telegram_id"),
+                      Index("ix_deliveries_broadcast_status", "broadcast_id", "status"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id"))
+    telegram_id: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(12), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    message_id: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"Delivery(broadcast={self.broadcast_id}, to={self.telegram_id}, {self.status})"

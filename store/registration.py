@@ -1,7 +1,8 @@
-"""Specialist registration by dialogue (deep link `?start=specialist`), committed per answer.
+"""Specialist forms by dialogue, committed per answer: a specialist registering (deep link
+`?start=specialist`) and an enterprise nominating an expert it already works with (企业自主申报,
+`/nominate`). Both create a pending `Specialist`; staff approve it into the pool.
 
-The questions are data (`STEPS`): a text step has a validator, a choice step has options.
-Submitting creates a pending `Specialist`; staff approve it into the pool.
+The questions are data (`Form.steps`): a text step has a validator, a choice step has options.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import texts
 from bot.render import esc
 from store import validators as v
-from store.models import RegistrationDraft, Specialist, User, utcnow
+from store.models import Enterprise, EnterpriseMember, NominationDraft, RegistrationDraft, Specialist, User, utcnow
 from store.survey import Prompt, with_notice
 
 
@@ -44,120 +45,162 @@ class Step:
     other: str | None = None  # the step asking for the typed alternative
 
 
-STEPS = [
-    Step("name", lambda t: v.bounded_text(t, field=texts.REG_LABELS["name"], min_len=2, max_len=20)),
-    Step("institution", lambda t: v.bounded_text(t, field=texts.REG_LABELS["institution"], min_len=2, max_len=60)),
-    Step("institution_type", options=tuple(texts.INSTITUTION_TYPES)),
-    Step("title", lambda t: v.bounded_text(t, field=texts.REG_LABELS["title"], min_len=1, max_len=20)),
-    Step("field", options=tuple(texts.FIELDS) + (texts.OTHER,), other="field_other"),
-    Step("expertise", lambda t: v.bounded_text(t, field=texts.REG_LABELS["expertise"], min_len=4, max_len=500)),
-    Step("achievements", lambda t: v.optional_text(t, field=texts.REG_LABELS["achievements"], max_len=1000)),
-    Step("capacity", _capacity, options=tuple(texts.CAPACITY_OPTIONS)),
-    Step("districts", _districts),
-    Step("phone", v.mobile_phone),
-]
-BY_KEY = {s.key: s for s in STEPS}
-OTHER_STEPS = {s.other: s.key for s in STEPS if s.other}
+_NAME = Step("name", lambda t: v.bounded_text(t, field=texts.REG_LABELS["name"], min_len=2, max_len=20))
+_INSTITUTION = Step("institution", lambda t: v.bounded_text(t, field=texts.REG_LABELS["institution"], min_len=2, max_len=60))
+_INSTITUTION_TYPE = Step("institution_type", options=tuple(texts.INSTITUTION_TYPES))
+_TITLE = Step("title", lambda t: v.bounded_text(t, field=texts.REG_LABELS["title"], min_len=1, max_len=20))
+_FIELD = Step("field", options=tuple(texts.FIELDS) + (texts.OTHER,), other="field_other")
+_EXPERTISE = Step("expertise", lambda t: v.bounded_text(t, field=texts.REG_LABELS["expertise"], min_len=4, max_len=500))
 
 
-async def _draft(session: AsyncSession, user: User) -> RegistrationDraft | None:
-    return await session.get(RegistrationDraft, user.id)
+@dataclass(frozen=True)
+class Form:
+    """One specialist form: a specialist registering themself, or an enterprise nominating an expert."""
+
+    kind: str  # registration | nomination
+    prefix: str  # callback data prefix
+    steps: tuple[Step, ...]
+    draft_model: type[RegistrationDraft] | type[NominationDraft]
+    questions: dict[str, str]
+    labels: dict[str, str]
+    started: str
+    resumed: str
+    review_header: str
+    confirm: str
+    submitted: str
+
+    def step(self, key: str) -> Step | None:
+        return next((s for s in self.steps if s.key == key), None)
+
+    def other_of(self, key: str) -> str | None:
+        """The choice step whose typed alternative `key` is."""
+        return next((s.key for s in self.steps if s.other == key), None)
+
+
+REGISTRATION = Form(
+    kind="registration", prefix="rg", draft_model=RegistrationDraft,
+    steps=(_NAME, _INSTITUTION, _INSTITUTION_TYPE, _TITLE, _FIELD, _EXPERTISE,
+           Step("achievements", lambda t: v.optional_text(t, field=texts.REG_LABELS["achievements"], max_len=1000)),
+           Step("capacity", _capacity, options=tuple(texts.CAPACITY_OPTIONS)),
+           Step("districts", _districts),
+           Step("phone", v.mobile_phone)),
+    questions=texts.REG_QUESTIONS, labels=texts.REG_LABELS, started=texts.REG_STARTED, resumed=texts.REG_RESUMED,
+    review_header=texts.REG_REVIEW_HEADER, confirm=texts.REG_CONFIRM, submitted=texts.REG_SUBMITTED,
+)
+NOMINATION = Form(
+    kind="nomination", prefix="nm", draft_model=NominationDraft,
+    steps=(_NAME, _INSTITUTION, _INSTITUTION_TYPE, _TITLE, _FIELD, _EXPERTISE,
+           Step("cooperation", lambda t: v.bounded_text(t, field=texts.NOM_LABELS["cooperation"], min_len=4, max_len=500)),
+           Step("phone", v.mobile_phone)),
+    questions=texts.NOM_QUESTIONS, labels=texts.NOM_LABELS, started=texts.NOM_STARTED, resumed=texts.NOM_RESUMED,
+    review_header=texts.NOM_REVIEW_HEADER, confirm=texts.NOM_CONFIRM, submitted=texts.NOM_SUBMITTED,
+)
+
+
+async def _draft(session: AsyncSession, user: User, form: Form = REGISTRATION) -> RegistrationDraft | NominationDraft | None:
+    return await session.get(form.draft_model, user.id)
 
 
 async def existing_specialist(session: AsyncSession, user: User) -> Specialist | None:
     return await session.scalar(select(Specialist).where(Specialist.telegram_id == user.telegram_id))
 
 
-async def active_draft(session: AsyncSession, user: User) -> RegistrationDraft | None:
-    draft = await _draft(session, user)
+async def active_draft(session: AsyncSession, user: User, form: Form = REGISTRATION):  # type: ignore[no-untyped-def]
+    draft = await _draft(session, user, form)
     return draft if draft is not None and draft.active and draft.step != "done" else None
 
 
-async def start(session: AsyncSession, user: User) -> Prompt:
-    specialist = await existing_specialist(session, user)
-    if specialist is not None:
-        return Prompt(texts.REG_ALREADY.format(status=texts.REG_STATUS.get(specialist.status, specialist.status)),
-                      finished=True)
-    draft = await _draft(session, user)
+async def start(session: AsyncSession, user: User, form: Form = REGISTRATION) -> Prompt:
+    """Begin (or resume) the form. A specialist registers once; an enterprise may nominate several experts."""
+    if form is REGISTRATION:
+        specialist = await existing_specialist(session, user)
+        if specialist is not None:
+            return Prompt(texts.REG_ALREADY.format(status=texts.REG_STATUS.get(specialist.status, specialist.status)),
+                          finished=True)
+    draft = await _draft(session, user, form)
     if draft is not None and draft.step != "done":
         draft.active = True
-        return with_notice(texts.REG_RESUMED, ask(draft))
+        return with_notice(form.resumed, ask(draft, form))
     if draft is None:
-        draft = RegistrationDraft(user_id=user.id, answers={}, step=STEPS[0].key)
+        draft = form.draft_model(user_id=user.id, answers={}, step=form.steps[0].key)
         session.add(draft)
-    draft.answers, draft.step, draft.active, draft.editing = {}, STEPS[0].key, True, False
+    draft.answers, draft.step, draft.active, draft.editing = {}, form.steps[0].key, True, False
     await session.flush()
-    return with_notice(texts.REG_STARTED, ask(draft))
+    return with_notice(form.started, ask(draft, form))
 
 
-async def pause(session: AsyncSession, user: User) -> bool:
-    draft = await active_draft(session, user)
+async def pause(session: AsyncSession, user: User, form: Form = REGISTRATION) -> bool:
+    draft = await active_draft(session, user, form)
     if draft is None:
         return False
     draft.active = False
     return True
 
 
-def ask(draft: RegistrationDraft) -> Prompt:
+def ask(draft, form: Form = REGISTRATION) -> Prompt:  # type: ignore[no-untyped-def]
     if draft.step == "review":
-        lines = [texts.REG_REVIEW_HEADER]
-        for step in STEPS:
+        lines = [form.review_header]
+        for step in form.steps:
             value = draft.answers.get(step.key)
             shown = "、".join(value) if isinstance(value, list) else ("" if value is None else str(value))
-            lines.append(f"• {texts.REG_LABELS[step.key]}：{esc(shown or '—')}")
-        edits = [(f"修改：{texts.REG_LABELS[s.key]}", f"rg:edit:{s.key}") for s in STEPS]
-        rows = [[(texts.REG_CONFIRM, "rg:confirm")]] + [edits[i : i + 2] for i in range(0, len(edits), 2)]
+            lines.append(f"• {form.labels[step.key]}：{esc(shown or '—')}")
+        edits = [(f"修改：{form.labels[s.key]}", f"{form.prefix}:edit:{s.key}") for s in form.steps]
+        rows = [[(form.confirm, f"{form.prefix}:confirm")]] + [edits[i : i + 2] for i in range(0, len(edits), 2)]
         return Prompt("\n".join(lines), rows)
-    step = BY_KEY.get(draft.step)
-    buttons = [[(label, f"rg:{draft.step}:{n}") for n, label in enumerate(step.options)]] if step and step.options else []
+    step = form.step(draft.step)
+    buttons = [[(label, f"{form.prefix}:{draft.step}:{n}") for n, label in enumerate(step.options)]] \
+        if step and step.options else []
     if step and len(step.options) > 4:
         flat = buttons[0]
         buttons = [flat[i : i + 2] for i in range(0, len(flat), 2)]
-    return Prompt(texts.REG_QUESTIONS[draft.step], buttons)
+    return Prompt(form.questions[draft.step], buttons)
 
 
-def _advance(draft: RegistrationDraft, key: str) -> None:
+def _advance(draft, key: str, form: Form) -> None:  # type: ignore[no-untyped-def]
     draft.updated_at = utcnow()
     if draft.editing:
         draft.editing, draft.step = False, "review"
         return
-    position = [s.key for s in STEPS].index(key)
-    draft.step = STEPS[position + 1].key if position + 1 < len(STEPS) else "review"
+    keys = [s.key for s in form.steps]
+    position = keys.index(key)
+    draft.step = keys[position + 1] if position + 1 < len(keys) else "review"
 
 
-async def on_text(session: AsyncSession, user: User, text: str) -> Prompt:
-    draft = await active_draft(session, user)
+async def on_text(session: AsyncSession, user: User, text: str, form: Form = REGISTRATION) -> Prompt:
+    draft = await active_draft(session, user, form)
     assert draft is not None
     answers = dict(draft.answers)
-    key = OTHER_STEPS.get(draft.step, draft.step)
-    step = BY_KEY.get(key)
+    chooser = form.other_of(draft.step)
+    key = chooser or draft.step
+    step = form.step(key)
     try:
-        if draft.step in OTHER_STEPS:
-            value: object = v.bounded_text(text, field=texts.REG_LABELS[key], min_len=2, max_len=30)
+        if chooser is not None:
+            value: object = v.bounded_text(text, field=form.labels[key], min_len=2, max_len=30)
         elif step is None or step.validate is None:
-            return Prompt(f"⚠️ {esc(texts.SURVEY_BUTTONS_ONLY)}\n\n{ask(draft).text}", ask(draft).buttons)
+            return Prompt(f"⚠️ {esc(texts.SURVEY_BUTTONS_ONLY)}\n\n{ask(draft, form).text}", ask(draft, form).buttons)
         else:
             value = step.validate(text)
     except v.ValidationError as exc:
-        prompt = ask(draft)
+        prompt = ask(draft, form)
         return Prompt(f"⚠️ {esc(exc.message)}\n\n{prompt.text}", prompt.buttons)
     answers[key] = value
     draft.answers = answers
-    _advance(draft, key)
-    return ask(draft)
+    _advance(draft, key, form)
+    return ask(draft, form)
 
 
-async def on_button(session: AsyncSession, user: User, data: str) -> Prompt | None:
-    draft = await active_draft(session, user)
+async def on_button(session: AsyncSession, user: User, data: str, form: Form = REGISTRATION) -> Prompt | None:
+    """The next prompt, or None for a stale or forged button."""
+    draft = await active_draft(session, user, form)
     parts = data.split(":")
-    if draft is None or len(parts) < 2:
+    if draft is None or len(parts) < 2 or parts[0] != form.prefix:
         return None
     if parts[1] == "confirm" and draft.step == "review":
-        return await _submit(session, user, draft)
-    if parts[1] == "edit" and draft.step == "review" and len(parts) == 3 and parts[2] in BY_KEY:
+        return await _submit(session, user, draft, form)
+    if parts[1] == "edit" and draft.step == "review" and len(parts) == 3 and form.step(parts[2]) is not None:
         draft.step, draft.editing = parts[2], True
-        return ask(draft)
-    step = BY_KEY.get(parts[1])
+        return ask(draft, form)
+    step = form.step(parts[1])
     if step is None or parts[1] != draft.step or len(parts) != 3 or not parts[2].isdigit():
         return None
     index = int(parts[2])
@@ -166,31 +209,50 @@ async def on_button(session: AsyncSession, user: User, data: str) -> Prompt | No
     label = step.options[index]
     if step.other and label == texts.OTHER:
         draft.step = step.other
-        return ask(draft)
+        return ask(draft, form)
     answers = dict(draft.answers)
     answers[step.key] = int(label) if step.key == "capacity" else label
     draft.answers = answers
-    _advance(draft, step.key)
-    return ask(draft)
+    _advance(draft, step.key, form)
+    return ask(draft, form)
 
 
-async def _submit(session: AsyncSession, user: User, draft: RegistrationDraft) -> Prompt:
+async def _submit(session: AsyncSession, user: User, draft, form: Form) -> Prompt:  # type: ignore[no-untyped-def]
     a = draft.answers
-    specialist = Specialist(
-        name=a["name"], institution=a["institution"], institution_type=a.get("institution_type"), title=a.get("title"),
-        field=a["field"], expertise=a["expertise"], achievements=a.get("achievements"), capacity=a.get("capacity") or 1,
-        phone=a.get("phone"), telegram_id=user.telegram_id, districts=a.get("districts") or [],
-        status="pending", source="registration",
-    )
+    common = dict(name=a["name"], institution=a["institution"], institution_type=a.get("institution_type"),
+                  title=a.get("title"), field=a["field"], expertise=a["expertise"], phone=a.get("phone"),
+                  status="pending", source=form.kind)
+    if form is REGISTRATION:
+        specialist = Specialist(**common, achievements=a.get("achievements"), capacity=a.get("capacity") or 1,
+                                telegram_id=user.telegram_id, districts=a.get("districts") or [])
+    else:
+        member = await session.get(EnterpriseMember, user.id)
+        if member is None:  # unlinked since it began: nothing is lost, the draft waits (paused) at review
+            draft.active = False
+            return Prompt(texts.NOM_NEEDS_ENTERPRISE)
+        # An expert the enterprise already works with serves it first: capacity 1, no district limit.
+        specialist = Specialist(**common, capacity=1, districts=[], nominated_by=member.enterprise_id,
+                                nominated_user=user.id, nomination_note=a.get("cooperation"))
     session.add(specialist)
     draft.step, draft.active = "done", False
     await session.flush()
-    return Prompt(texts.REG_SUBMITTED, finished=True)
+    return Prompt(form.submitted, finished=True)
+
+
+async def submitted_nomination(session: AsyncSession, user: User) -> Specialist | None:
+    """The nomination this user submitted last."""
+    return await session.scalar(select(Specialist).where(Specialist.nominated_user == user.id)
+                                .order_by(Specialist.id.desc()).limit(1))
 
 
 async def pending(session: AsyncSession) -> list[Specialist]:
     return list((await session.scalars(select(Specialist).where(Specialist.status == "pending")
                                       .order_by(Specialist.created_at))).all())
+
+
+async def nominators(session: AsyncSession, specialists: list[Specialist]) -> list[Enterprise]:
+    ids = {s.nominated_by for s in specialists if s.nominated_by}
+    return list((await session.scalars(select(Enterprise).where(Enterprise.id.in_(ids)))).all()) if ids else []
 
 
 async def decide(session: AsyncSession, specialist_id: int, approve: bool) -> tuple[Specialist | None, bool]:

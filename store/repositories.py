@@ -46,6 +46,13 @@ async def touch_user(
     return user
 
 
+async def is_active_specialist(session: AsyncSession, telegram_id: int) -> bool:
+    from store.models import Specialist
+
+    return await session.scalar(select(Specialist.id).where(Specialist.telegram_id == telegram_id,
+                                                            Specialist.status == "active").limit(1)) is not None
+
+
 async def set_role(session: AsyncSession, telegram_id: int, role: str) -> User | None:
     if role not in ROLES:
         raise ValueError(role)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import texts
 from tests.conftest import CORPUS_FILE
 
 
@@ -293,3 +294,101 @@ def test_enterprises_import_and_stats_json(tmp_path: Path) -> None:
     readable = tepai("stats", env=env)
     assert readable.returncode == 0 and "覆盖率：50%（1/2）" in readable.stdout and "<b>" not in readable.stdout
     assert tepai("stats", "--json", "--campaign", "99", env=env).returncode == 2
+
+
+def test_conflicts_from_the_command_line_keep_a_pair_apart(tmp_path: Path) -> None:
+    import asyncio
+
+    from store import repositories as repo
+    from store import survey
+    from store.db import Database, default_url
+    from store.models import Enterprise, Submission
+    from tests.handlers.test_survey import CODE
+
+    env = {"TEPAI_DATA_DIR": str(tmp_path / "data")}
+    pool = Path(__file__).resolve().parents[3] / "shared" / "eval" / "specialists_dev.jsonl"
+    assert tepai("specialists", "import", str(pool), env=env).returncode == 0
+
+    async def seed() -> None:
+        db = Database.open(default_url(tmp_path / "data"))
+        async with db.session() as session, session.begin():
+            await survey.set_campaign(session, 2026, "open")
+            user = await repo.touch_user(session, 5, "王总")
+            ent = Enterprise(credit_code=CODE, name="甲乳业")
+            session.add(ent)
+            await session.flush()
+            session.add(Submission(enterprise_id=ent.id, campaign_year=2026, version=1, current=True, submitted_by=user.id,
+                                   answers={"name": "甲乳业", "credit_code": CODE, "field": "现代农业", "product": "酸奶",
+                                            "directions": ["关键技术研发攻关"], "consent": True,
+                                            "description": "酸奶放几天就变酸，想延长货架期，优化发酵菌种。"}))
+        await db.close()
+
+    asyncio.run(seed())
+    before = json.loads(tepai("assign", "--campaign", "2026", "--json", env=env).stdout)
+    best = before["pairs"][0]["specialist"]
+    assert tepai("conflicts", "list", env=env).stdout.strip() == texts.CONFLICT_NONE
+    added = tepai("conflicts", "add", CODE.lower(), best, env=env)
+    assert added.returncode == 0 and "利益冲突" in added.stdout, added.stderr
+    assert "已经登记过" in tepai("conflicts", "add", CODE, best, env=env).stdout
+    assert CODE in tepai("conflicts", "list", env=env).stdout
+    after = json.loads(tepai("assign", "--campaign", "2026", "--json", env=env).stdout)
+    assert after["pairs"] and after["pairs"][0]["specialist"] != best and best not in after["pairs"][0]["alternates"]
+
+    assert tepai("conflicts", "add", "123", best, env=env).returncode == 2
+    unknown = tepai("conflicts", "add", CODE, "NO-SUCH", env=env)
+    assert unknown.returncode == 2 and "没有找到特派员" in unknown.stderr
+    assert tepai("conflicts", "remove", CODE, best, env=env).returncode == 0
+    assert tepai("conflicts", "remove", CODE, best, env=env).returncode == 2
+    again = json.loads(tepai("assign", "--campaign", "2026", "--json", env=env).stdout)
+    assert again["pairs"][0]["specialist"] == best
+
+
+def test_broadcast_from_the_command_line_queues_reports_and_cancels(tmp_path: Path) -> None:
+    import asyncio
+
+    from store.db import Database, default_url
+    from store.models import User
+
+    env = {"TEPAI_DATA_DIR": str(tmp_path / "data")}
+    assert tepai("db", "upgrade", env=env).returncode == 0
+
+    async def seed() -> None:
+        db = Database.open(default_url(tmp_path / "data"))
+        async with db.session() as session, session.begin():
+            session.add_all([User(telegram_id=n, display_name="") for n in (11, 12, 13)])
+        await db.close()
+
+    asyncio.run(seed())
+    body = tmp_path / "公告.html"
+    body.write_text("<b>2027年度科技特派员征集</b>\n请于12月底前报名。", encoding="utf-8")
+    queued = tepai("broadcast", "--segment", "enterprises", "--text-file", str(body), "--json", env=env)
+    assert queued.returncode == 0, queued.stderr
+    made = json.loads(queued.stdout)
+    assert made["recipients"] == 3 and made["status"] == "queued"
+    status = json.loads(tepai("broadcast", "status", str(made["id"]), "--json", env=env).stdout)
+    assert (status["total"], status["remaining"], status["sent"]) == (3, 3, 0)
+    readable = tepai("broadcast", "status", str(made["id"]), env=env).stdout
+    assert "排队中" in readable and "<b>" not in readable
+
+    later = tepai("broadcast", "--segment", "all", "--text-file", str(body), "--at", "2099-01-01 09:00", env=env)
+    assert later.returncode == 2 and "一年" in later.stderr
+    scheduled = tepai("broadcast", "--segment", "all", "--text-file", str(body), "--at", "23:59", "--json", env=env)
+    assert json.loads(scheduled.stdout)["status"] == "scheduled"
+
+    cancelled = tepai("broadcast", "cancel", str(made["id"]), env=env)
+    assert cancelled.returncode == 0 and "3 条不再发送" in cancelled.stdout
+    assert tepai("broadcast", "cancel", str(made["id"]), env=env).returncode == 2
+    assert tepai("broadcast", "status", "999", env=env).returncode == 2
+
+    bad_html = tmp_path / "bad.html"
+    bad_html.write_text("<b>没有闭合", encoding="utf-8")
+    refused = tepai("broadcast", "--segment", "all", "--text-file", str(bad_html), env=env)
+    assert refused.returncode == 2 and "HTML" in refused.stderr
+    gbk = tmp_path / "gbk.txt"
+    gbk.write_bytes("科技特派员征集公告".encode("gbk"))
+    assert "UTF-8" in tepai("broadcast", "--segment", "all", "--text-file", str(gbk), env=env).stderr
+    assert tepai("broadcast", "--segment", "all", "--text-file", str(tmp_path / "none.txt"), env=env).returncode == 2
+    assert "没有这个发送范围" in tepai("broadcast", "--segment", "火星", "--text-file", str(body), env=env).stderr
+    assert tepai("broadcast", "--segment", "all", env=env).returncode == 2
+    listing = tepai("broadcast", "list", env=env)
+    assert listing.returncode == 0 and "已取消" in listing.stdout and "已定时" in listing.stdout

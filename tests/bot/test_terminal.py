@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+from bot import texts
 from bot.settings import load_settings
 from bot.terminal import chat
 
@@ -59,3 +60,50 @@ async def test_owner_completes_the_survey_in_the_terminal(tmp_path) -> None:  # 
     assert "请核对您的需求调查" in transcript
     assert "电子信息" in transcript and "历下区" in transcript
     assert "已提交2026年度需求调查（第 1 版）" in transcript
+
+
+async def test_one_plus_one_plus_one_across_terminal_sessions(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Staff open the survey, an owner fills it, a specialist registers, staff approve and assign,
+    and the specialist — back in the chat later — finds the invitation and accepts it."""
+    from store.validators import credit_code_check_char
+
+    staff, specialist = 900, 20001
+    opened = await run(["/campaign open 2026"], tmp_path, role="staff", user_id=staff)
+    assert "已开启2026年度需求调查" in opened
+    code = "91370100MA3C5QXX1" + credit_code_check_char("91370100MA3C5QXX1")
+    await run(["/survey", "济南智造科技有限公司", code, "1", "2", "1", "工业传感器",
+               "1", "6", "传感器在高温环境下漂移严重，试过更换封装材料但效果不明显。", "跳过", "王经理", "13905311234",
+               "1", "1", "/quit"], tmp_path)
+    registered = await run(["/register", "李明", "山东大学信息科学与工程学院", "1", "教授", "1",
+                            "高温传感器封装、传感器温度漂移补偿", "跳过", "1", "跳过", "13905319876", "1"],
+                           tmp_path, role="specialist", user_id=specialist)
+    assert texts.REG_SUBMITTED in registered
+
+    reviewed = await run(["/approve", "1", "/assign", "1"], tmp_path, role="staff", user_id=staff)
+    assert "已通过 #1 李明" in reviewed
+    assert "匹配 1 个" in reviewed and "已批准" in reviewed
+
+    accepted = await run(["1"], tmp_path, role="specialist", user_id=specialist)
+    assert "待答复的对接邀请" in accepted and "济南智造科技有限公司" in accepted
+    assert "[1] 接受  [2] 婉拒" in accepted
+    assert "已接受" in accepted and "王经理" in accepted and "13905311234" in accepted
+
+
+async def test_staff_broadcast_from_the_terminal(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from store.db import Database, default_url
+    from store.models import Delivery
+
+    await run(["你好"], tmp_path, user_id=10001)  # an enterprise user the bot knows
+    transcript = await run(["/broadcast", "<b>十二月科技特派员征集</b>开始了", "2", "1", "/broadcast_status"],
+                           tmp_path, role="staff", user_id=900)
+    assert "请发送公告正文" in transcript and "接收人将看到的样子" in transcript
+    assert "十二月科技特派员征集开始了" in transcript  # the preview, as it will arrive
+    assert "接收人：1 人" in transcript  # 企业用户: the owner, not the staff member
+    assert "公告 #1" in transcript
+    db = Database.open(default_url(tmp_path / "data"))
+    async with db.session() as session:
+        rows = (await session.scalars(select(Delivery))).all()
+    await db.close()
+    assert [(r.telegram_id, r.status) for r in rows] == [(10001, "sent")]

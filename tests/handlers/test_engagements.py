@@ -36,6 +36,7 @@ async def setup(bot: Bot, tmp_path: Path) -> None:
     await bot.say(OWNER, "/survey")
     await fill_until_review(bot)
     await choose(bot, OWNER, texts.SURVEY_CONFIRM)
+    await bot.emu.wait_for_message(OWNER, "推荐以下科技特派员")
 
 
 async def invitation(bot: Bot, user: int, after: int):  # type: ignore[no-untyped-def]
@@ -113,3 +114,55 @@ async def test_an_unanswered_proposal_expires_after_72_hours_and_the_next_is_inv
     async with bot.services.db.session() as session:
         statuses = sorted(e.status for e in (await session.scalars(select(Engagement))).all())
     assert statuses == ["expired", "proposed"]
+
+
+async def test_staff_enter_a_conflict_the_waiting_invitation_is_withdrawn_and_the_next_invited(bot: Bot, tmp_path: Path) -> None:
+    from tests.handlers.test_survey import CODE
+
+    await setup(bot, tmp_path)
+    assert (await bot.say(OWNER, f"/conflict {CODE} #1")).plain_text == texts.STAFF_ONLY
+    assert (await bot.say(STAFF, "/conflict")).plain_text == texts.CONFLICT_NONE
+    assert "用法" in (await bot.say(STAFF, f"/conflict {CODE}")).plain_text
+    assert "18 位" in (await bot.say(STAFF, "/conflict 123 #1")).plain_text
+    assert "没有找到特派员" in (await bot.say(STAFF, f"/conflict {CODE} #999")).plain_text
+
+    counts = {u: len(bot.emu.messages(u)) for u in (X, Y)}
+    proposal = await bot.say(STAFF, "/assign")
+    await bot.press(STAFF, proposal, texts.ASSIGN_APPROVE_BUTTON)
+    await bot.emu.wait_until_idle(quiet=0.3)
+    async with bot.services.db.session() as session:
+        waiting = await session.scalar(select(Engagement).where(Engagement.status == "proposed"))
+    invited = X if waiting.specialist_id == 1 else Y
+    other = Y if invited == X else X
+    first = await invitation(bot, invited, counts[invited])
+
+    # A specialist who missed the message finds it again with /proposals (and on /start).
+    again = await bot.say(invited, "/proposals")
+    assert again.plain_text.startswith("📬")
+    resent = await bot.emu.wait_for_message(invited, "新的对接邀请", after=counts[invited] + 2)
+    assert resent.message_id > first.message_id
+    assert (await bot.say(other, "/proposals")).plain_text == texts.PROPOSALS_NONE
+
+    staff_before = len(bot.emu.messages(STAFF))
+    reply = await bot.say(STAFF, f"/conflict {CODE} #{waiting.specialist_id}")
+    assert "利益冲突" in reply.plain_text and texts.CONFLICT_WITHDRAWN in reply.plain_text
+    assert "已撤回" in (await bot.emu.wait_for_message(invited, "已撤回")).plain_text
+    assert "已自动邀请下一位候选" in (await bot.emu.wait_for_message(STAFF, "ℹ️ 已撤回", after=staff_before)).plain_text
+    await invitation(bot, other, counts[other])
+    # The withdrawn invitation's buttons change nothing.
+    accept = next(d for t, d in first.buttons if t == texts.PROPOSAL_ACCEPT)
+    late = bot.emu.user_presses_button(invited, first.message_id, accept, force=True)
+    assert "已撤回" in (await bot.emu.wait_for_callback_answer(late["callback_query"]["id"])).text
+
+    assert "已经登记过" in (await bot.say(STAFF, f"/conflict {CODE} #{waiting.specialist_id}")).plain_text
+    listed = await bot.say(STAFF, "/conflict")
+    assert "济南智造科技有限公司" in listed.plain_text and f"#{waiting.specialist_id}" in listed.plain_text
+    async with bot.services.db.session() as session:
+        statuses = sorted(e.status for e in (await session.scalars(select(Engagement))).all())
+        blocked = (await session.scalars(select(BlockedPair))).all()
+    assert statuses == ["proposed", "withdrawn"]
+    assert [(b.specialist_id, b.reason) for b in blocked] == [(waiting.specialist_id, "conflict")]
+
+    assert (await bot.say(OWNER, f"/conflict remove {CODE} #1")).plain_text == texts.STAFF_ONLY
+    assert "已取消" in (await bot.say(STAFF, f"/conflict remove {CODE} #{waiting.specialist_id}")).plain_text
+    assert (await bot.say(STAFF, f"/conflict remove {CODE} #{waiting.specialist_id}")).plain_text == texts.CONFLICT_NOT_FOUND

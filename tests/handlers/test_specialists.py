@@ -71,3 +71,59 @@ async def test_registration_pauses_and_resumes_and_staff_list_pending(bot: Bot) 
     assert "继续填写" in resumed.plain_text and "工作单位" in resumed.plain_text
     assert (await bot.say(STAFF, "/approve")).plain_text == texts.PENDING_NONE
     assert (await bot.say(OWNER, "/approve")).plain_text == texts.STAFF_ONLY
+
+
+async def test_an_enterprise_nominates_an_expert_it_works_with_and_staff_approve_it(bot: Bot) -> None:
+    from store.models import Enterprise
+    from tests.handlers.test_survey import fill_until_review, open_campaign
+
+    await open_campaign(bot)
+    # Nominating needs a known enterprise: one that has filled the survey.
+    assert (await bot.say(OWNER, "/nominate")).plain_text == texts.NOM_NEEDS_ENTERPRISE
+    await bot.say(OWNER, "/survey")
+    await fill_until_review(bot)
+    await choose(bot, OWNER, texts.SURVEY_CONFIRM)
+    none_yet = await bot.emu.wait_for_message(OWNER, "暂时没有合适的特派员")
+    assert "/nominate" in none_yet.plain_text
+
+    first = await bot.say(OWNER, "/nominate")
+    assert "企业自主申报" in first.plain_text and "专家姓名" in first.plain_text
+    await bot.say(OWNER, "赵敏")
+    await bot.say(OWNER, "齐鲁工业大学机械工程学部")
+    await choose(bot, OWNER, "高等院校")
+    assert "暂停" in (await bot.say(OWNER, "/cancel")).plain_text  # paused, nothing lost
+    assert "职称" in (await bot.say(OWNER, "/nominate")).plain_text
+    await bot.say(OWNER, "副教授")
+    await choose(bot, OWNER, "先进制造与自动化")
+    await bot.say(OWNER, "高速电主轴设计、轴承热分析")
+    assert "至少" in (await bot.say(OWNER, "合作")).plain_text
+    await bot.say(OWNER, "2024年起合作主轴温升控制项目，已联合申请发明专利1项")
+    assert "手机" in (await bot.say(OWNER, "12345")).plain_text
+    review = await bot.say(OWNER, "13811112222")
+    assert "请核对申报信息" in review.plain_text and "赵敏" in review.plain_text
+
+    # A forged button from the registration form does not touch the nomination.
+    forged = bot.emu.user_presses_button(OWNER, review.message_id, "rg:confirm", force=True)
+    assert (await bot.emu.wait_for_callback_answer(forged["callback_query"]["id"])).text == texts.SURVEY_STALE
+
+    staff_before = len(bot.emu.messages(STAFF))
+    done = await choose(bot, OWNER, texts.NOM_CONFIRM)
+    assert done.plain_text == texts.NOM_SUBMITTED
+    notice = await bot.emu.wait_for_message(STAFF, "企业自主申报", after=staff_before)
+    assert "济南智造科技有限公司" in notice.plain_text and "主轴温升" in notice.plain_text
+    assert "13811112222" not in notice.plain_text
+    listed = await bot.say(STAFF, "/approve")
+    assert "待审核" in listed.plain_text
+
+    owner_before = len(bot.emu.messages(OWNER))
+    assert (await bot.press(STAFF, notice, "通过")).startswith("已通过")
+    told = await bot.emu.wait_for_message(OWNER, "通过科技局审核", after=owner_before)
+    assert "赵敏" in told.plain_text
+    async with bot.services.db.session() as session:
+        stored = await session.scalar(select(Specialist).where(Specialist.name == "赵敏"))
+        enterprise = await session.scalar(select(Enterprise))
+    assert (stored.status, stored.source, stored.nominated_by, stored.telegram_id) == ("active", "nomination",
+                                                                                       enterprise.id, None)
+    assert "专利" in stored.nomination_note
+    matches = bot.services.matcher.match(Demand(field="先进制造与自动化", description="电主轴发热、轴承温度高"), 3)
+    assert "赵敏" in [m.name for m in matches]

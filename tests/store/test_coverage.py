@@ -222,3 +222,19 @@ async def test_the_chart_is_a_png(db: Database) -> None:
     with Image.open(BytesIO(png)) as image:
         assert image.format == "PNG" and image.width >= 600
     assert coverage_chart_png({"by_district": []}).startswith(PNG_SIGNATURE)
+
+
+def test_the_chart_draws_chinese_with_a_bundled_font() -> None:
+    """The labels are Chinese: the font the chart uses has a glyph for each of them (no boxes)."""
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    from store.coverage import _cjk_font
+
+    name = _cjk_font()
+    assert name == "Noto Sans CJK SC"
+    path = font_manager.findfont(font_manager.FontProperties(family=name), fallback_to_default=False)
+    font = FT2Font(path)
+    labels = texts.COVERAGE_CHART_TITLE + texts.COVERAGE_CHART_YLABEL + texts.COVERAGE_CHART_TARGET + "".join(texts.DISTRICTS)
+    missing = {c for c in labels if not c.isascii() and not c.isspace() and font.get_char_index(ord(c)) == 0}
+    assert not missing

@@ -1,0 +1,87 @@
+"""/conflict for staff: a specialist who must never be paired with an enterprise (利益冲突)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import Application, CommandHandler
+
+from bot import texts
+from bot.render import esc
+from bot.services import TepaiContext
+from handlers.common import send_html, staff_only
+from handlers.engagements import after_refusal
+from store import engagements as eng
+from store.models import Enterprise, Specialist
+from store.validators import ValidationError, unified_credit_code
+
+
+async def _pair(session, code_text: str, ref: str) -> tuple[Enterprise | None, Specialist | None, str | None]:  # type: ignore[no-untyped-def]
+    """(enterprise, specialist, error message)."""
+    try:
+        code = unified_credit_code(code_text)
+    except ValidationError as exc:
+        return None, None, exc.message
+    enterprise = await session.scalar(select(Enterprise).where(Enterprise.credit_code == code))
+    if enterprise is None:
+        return None, None, texts.CONFLICT_UNKNOWN_ENTERPRISE.format(code=code)
+    specialist = await eng.find_specialist(session, ref)
+    if specialist is None:
+        return enterprise, None, texts.CONFLICT_UNKNOWN_SPECIALIST.format(ref=ref)
+    return enterprise, specialist, None
+
+
+def _who(specialist: Specialist) -> str:
+    return f"#{specialist.id} {specialist.name}（{specialist.institution}）"
+
+
+@staff_only
+async def conflict_command(update: Update, context: TepaiContext) -> None:
+    args = context.args or []
+    services = context.services
+    if not args:
+        async with services.db.session() as session:
+            rows = await eng.conflicts(session)
+        if not rows:
+            await update.effective_message.reply_text(texts.CONFLICT_NONE)
+            return
+        lines = [texts.CONFLICT_HEADER.format(count=len(rows))]
+        lines += [f"• {esc(e.name)}（{esc(e.credit_code)}） × {esc(_who(s))}" for _, e, s in rows]
+        await send_html(context, update.effective_chat.id, "\n".join(lines))
+        return
+    remove = args[0].lower() in ("remove", "rm", "del", "删除", "取消")
+    rest = args[1:] if remove else args
+    if len(rest) != 2:
+        await update.effective_message.reply_text(texts.CONFLICT_USAGE)
+        return
+    async with services.db.session() as session, session.begin():
+        enterprise, specialist, error = await _pair(session, rest[0], rest[1])
+        if error is not None:
+            await update.effective_message.reply_text(error)
+            return
+        if remove:
+            removed = await eng.remove_conflict(session, enterprise.id, specialist.id)
+            reply = texts.CONFLICT_REMOVED.format(specialist=_who(specialist), enterprise=enterprise.name) \
+                if removed else texts.CONFLICT_NOT_FOUND
+            withdrawn: list = []
+        else:
+            existing, withdrawn = await eng.add_conflict(session, enterprise.id, specialist.id)
+            reply = texts.CONFLICT_EXISTS.format(reason=texts.BLOCK_REASONS.get(existing.reason, existing.reason)) \
+                if existing else texts.CONFLICT_ADDED.format(specialist=_who(specialist), enterprise=enterprise.name)
+            if withdrawn:
+                reply += texts.CONFLICT_WITHDRAWN
+        successors = [(s, (await session.get(Specialist, s.specialist_id)).name if s else None) for _, s in withdrawn]
+    await update.effective_message.reply_text(reply)
+    for successor, name in successors:
+        if specialist.telegram_id:
+            try:
+                await context.bot.send_message(specialist.telegram_id,
+                                               texts.PROPOSAL_WITHDRAWN.format(enterprise=enterprise.name))
+            except TelegramError:  # the withdrawal stands whether or not the note arrives
+                pass
+        await after_refusal(context.bot, services, texts.STAFF_WITHDRAWN, specialist, enterprise, successor, name)
+
+
+def register(application: Application) -> None:
+    application.add_handler(CommandHandler("conflict", conflict_command))
