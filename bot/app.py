@@ -7,9 +7,10 @@ import logging
 
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot import texts
+from bot.ratelimit import PacedRateLimiter
 from bot.services import SERVICES_KEY, FloodGuard, PerUserUpdateProcessor, Services, TepaiContext
 from bot.settings import Settings
 from handlers import register_all
@@ -86,7 +87,7 @@ def build_application(settings: Settings, services: Services | None = None) -> A
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.file_base_url)
         .context_types(ContextTypes(context=TepaiContext))
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(PacedRateLimiter(per_second=30, max_retries=3))  # bot/ratelimit.py
         .concurrent_updates(PerUserUpdateProcessor(16))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)

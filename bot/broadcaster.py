@@ -1,13 +1,13 @@
 """The single sender of staff announcements, running inside the bot process.
 
 It works through one broadcast's delivery rows at a time, a page at a time (memory stays flat
-however many recipients), with a few workers whose requests all pass through the application's
-`AIORateLimiter` (≈30 messages/s overall; a `RetryAfter` pauses every request as Telegram
-asked). Per row: claimed queued → sending in the database just before the request, then
-sent (with the Telegram message id) / unreachable (403: the person blocked the bot; they are
-left out of later broadcasts until they write again) / failed (with the reason). 5xx and
-network errors are retried with backoff; a 429 that outlasts the limiter's own retries is put
-back in the queue, not counted as an attempt.
+however many recipients), with a few workers whose requests all pass through the bot's rate
+limiter (bot/ratelimit.py: ~30 messages/s, paced; a 429 pauses every request as Telegram
+asked). Per row: claimed queued → sending in the database by the limiter's hook immediately
+before its HTTP request, then sent (with the Telegram message id) / unreachable (403, or the
+chat is gone: the person is marked unreachable and left out of later broadcasts until they
+write again) / failed (with the reason). 5xx and network errors are retried with backoff; a
+429 puts the row back in the queue without spending an attempt.
 
 What survives a crash is in the database: queued rows and scheduled broadcasts resume on the
 next start; a row caught mid-send is never resent (store/broadcasts.py explains why).
@@ -19,13 +19,13 @@ import asyncio
 import contextlib
 import logging
 import time
-import warnings
 from pathlib import Path
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot import texts
+from bot.ratelimit import PacedRateLimiter, SendHook, retry_seconds
 from store import broadcasts as bc
 from store import repositories as repo
 from store.db import Database
@@ -178,31 +178,40 @@ class Broadcaster:
 
     async def _send_row(self, broadcast_id: int, item: tuple[int, int], later) -> None:  # type: ignore[no-untyped-def]
         delivery_id, chat_id = item
-        async with self.db.session() as session, session.begin():
-            attempt = await bc.claim(session, delivery_id)
-            broadcast = await session.get(Broadcast, broadcast_id) if attempt is not None else None
-        if attempt is None or broadcast is None:
+        async with self.db.session() as session:
+            broadcast = await session.get(Broadcast, broadcast_id)
+        if broadcast is None:
             return
+        claim = _Claim(self.db, delivery_id)
+        if not isinstance(self.bot.rate_limiter, PacedRateLimiter):
+            await claim.before_send()  # no hook support: claim before the request instead
         status, message_id, error, retry_in, refund = "sent", None, None, None, False
         try:
-            message = await self._send(broadcast, chat_id)
+            message = await self._send(broadcast, chat_id, claim)
             message_id = message.message_id
-        except RetryAfter as exc:  # the limiter's own retries ran out: back in the queue, no attempt spent
-            status, refund, retry_in = "queued", True, _seconds(exc)
+        except _NotQueued:  # cancelled meanwhile, or another sender has it
+            return
+        except RetryAfter as exc:  # Telegram said "later": back in the queue, no attempt spent
+            status, refund, retry_in = "queued", True, retry_seconds(exc)
         except Forbidden as exc:
             status, error = "unreachable", str(exc)
         except BadRequest as exc:
             gone = "chat not found" in str(exc).lower() or "user is deactivated" in str(exc).lower()
             status, error = ("unreachable" if gone else "failed"), str(exc)
         except NetworkError as exc:  # 5xx and network errors (TimedOut is one): retry with backoff
-            if attempt >= self.max_attempts:
+            if claim.attempt >= self.max_attempts:
                 status, error = "failed", f"{type(exc).__name__}: {exc}"
             else:
-                status, retry_in = "queued", self.backoff[min(attempt - 1, len(self.backoff) - 1)]
+                status, retry_in = "queued", self.backoff[min(claim.attempt - 1, len(self.backoff) - 1)]
         except TelegramError as exc:
             status, error = "failed", f"{type(exc).__name__}: {exc}"
         except (OSError, ValueError) as exc:  # e.g. the attachment can no longer be read
             status, error = "failed", f"{type(exc).__name__}: {exc}"
+        if not claim.attempt:  # failed before it went out (e.g. an unreadable attachment)
+            try:
+                await claim.before_send()
+            except _NotQueued:
+                return
         async with self.db.session() as session, session.begin():
             if status == "queued":
                 await bc.requeue(session, delivery_id, refund=refund)
@@ -213,9 +222,9 @@ class Broadcaster:
         if status == "queued":
             later(item, float(retry_in or 0.0))
 
-    async def _send(self, broadcast: Broadcast, chat_id: int):  # type: ignore[no-untyped-def]
+    async def _send(self, broadcast: Broadcast, chat_id: int, claim: _Claim):  # type: ignore[no-untyped-def]
         if broadcast.document_file_id is None and broadcast.document_path is None:
-            return await self.bot.send_message(chat_id, broadcast.text, parse_mode="HTML")
+            return await self.bot.send_message(chat_id, broadcast.text, parse_mode="HTML", rate_limit_args=claim)
         if broadcast.document_file_id is None:
             async with self._upload_lock:  # upload the file once, then send Telegram's file id
                 async with self.db.session() as session:
@@ -224,14 +233,15 @@ class Broadcaster:
                     path = Path(broadcast.document_path)
                     message = await self.bot.send_document(chat_id, path.read_bytes(),
                                                            filename=broadcast.document_name or path.name,
-                                                           caption=broadcast.text, parse_mode="HTML")
+                                                           caption=broadcast.text, parse_mode="HTML",
+                                                           rate_limit_args=claim)
                     async with self.db.session() as session, session.begin():
                         stored = await session.get(Broadcast, broadcast.id)
                         stored.document_file_id = message.document.file_id
                     return message
                 broadcast = fresh
         return await self.bot.send_document(chat_id, broadcast.document_file_id, caption=broadcast.text,
-                                            parse_mode="HTML")
+                                            parse_mode="HTML", rate_limit_args=claim)
 
     # -- progress for staff ------------------------------------------------------------------------
 
@@ -258,12 +268,25 @@ class Broadcaster:
             log.info("broadcast #%s progress not shown: %s", broadcast_id, exc)
 
 
-def _seconds(exc: RetryAfter) -> float:
-    """`retry_after` in seconds, whichever type this PTB version gives (int now, timedelta later)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        wait = exc.retry_after
-    return float(wait if isinstance(wait, (int, float)) else wait.total_seconds())
+class _NotQueued(Exception):
+    """The row is no longer queued: the request must not go out."""
+
+
+class _Claim(SendHook):
+    """Claims the delivery row (queued → sending) right before its request goes out; once —
+    `attempt` is the attempt number it was given."""
+
+    def __init__(self, db: Database, delivery_id: int) -> None:
+        self.db, self.delivery_id, self.attempt = db, delivery_id, 0
+
+    async def before_send(self) -> None:
+        if self.attempt:
+            return
+        async with self.db.session() as session, session.begin():
+            attempt = await bc.claim(session, self.delivery_id)
+        if attempt is None:
+            raise _NotQueued(self.delivery_id)
+        self.attempt = attempt
 
 
 def cancel_markup(broadcast_id: int) -> InlineKeyboardMarkup:

@@ -152,8 +152,10 @@ async def attach_document(update: Update, context: TepaiContext) -> bool:
     """A file from staff while composing is the announcement's attachment (not a policy upload)."""
     async with context.services.db.session() as session, session.begin():
         draft = await _draft(session, update.effective_user.id)
-        if draft is None or draft.step not in ("text", "segment"):
-            return False
+        if draft is None or draft.step not in ("text", "segment", "district", "field", "review"):
+            return False  # no draft (or paused): a file from staff is a policy document
+        if draft.step != "text":
+            draft.step = "segment"  # the count and summary are shown again after the new preview
         document = update.effective_message.document
         draft.document_file_id, draft.document_name = document.file_id, (document.file_name or "附件")[:200]
         await update.effective_message.reply_text(texts.BROADCAST_ATTACHED.format(name=draft.document_name))

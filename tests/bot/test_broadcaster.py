@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from telegram.ext import AIORateLimiter, ExtBot
+from telegram.ext import ExtBot
 
 from bot.broadcaster import Broadcaster
+from bot.ratelimit import PacedRateLimiter
 from bot.emulator import BotApiEmulator
 from store import broadcasts as bc
 from store.db import Database, default_url, upgrade
@@ -67,7 +68,7 @@ async def test_faults_each_end_as_they_should_and_nobody_gets_two(db: Database) 
         async with db.session() as session, session.begin():
             broadcast, count = await bc.create(session, text="<b>通知</b>：2027年度征集开始", segment="all")
         assert count == 40
-        bot = ExtBot(emu.token, base_url=emu.base_url, rate_limiter=AIORateLimiter(max_retries=3))
+        bot = ExtBot(emu.token, base_url=emu.base_url, rate_limiter=PacedRateLimiter())
         await bot.initialize()
         try:
             done = await run_until_done(Broadcaster(bot, db, backoff=(0.05, 0.1), max_attempts=4), db, broadcast.id)
@@ -99,7 +100,7 @@ async def test_a_restart_resumes_queued_rows_and_never_resends_one_caught_mid_se
             for delivery_id, _ in rows[:3]:  # what a killed process left behind
                 await bc.claim(session, delivery_id)
             (await session.get(Broadcast, broadcast.id)).status = "sending"
-        bot = ExtBot(emu.token, base_url=emu.base_url, rate_limiter=AIORateLimiter())
+        bot = ExtBot(emu.token, base_url=emu.base_url, rate_limiter=PacedRateLimiter())
         await bot.initialize()
         try:
             broadcaster = Broadcaster(bot, db)

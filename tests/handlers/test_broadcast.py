@@ -177,3 +177,22 @@ async def test_a_running_broadcast_can_be_cancelled_and_what_was_sent_stays_sent
     again = await bot.say(STAFF, f"/broadcast_cancel {broadcast.id}")
     assert again.plain_text == texts.BROADCAST_ALREADY_OVER.format(id=broadcast.id, state="已取消")
     assert (await bot.say(STAFF, "/broadcast_cancel 999")).plain_text == texts.BROADCAST_UNKNOWN.format(id=999)
+
+
+async def test_a_file_while_composing_is_the_attachment_and_arrives_with_the_text(bot: Bot) -> None:
+    await bot.say(OWNER, "/start")
+    await bot.say(STAFF, "/broadcast")
+    await bot.say(STAFF, ANNOUNCEMENT)
+    await bot.emu.wait_for_message(STAFF, "请选择发送范围")
+    before = len(bot.emu.messages(STAFF))
+    bot.emu.user_sends_document(STAFF, "征集通知.pdf", b"%PDF-1.4 announcement")
+    assert "已添加附件" in (await bot.emu.wait_for_message(STAFF, "附件", after=before)).plain_text
+    preview = await bot.emu.wait_for_message(STAFF, lambda m: m.document is not None, after=before)
+    assert preview.document.filename == "征集通知.pdf" and "征集公告" in preview.plain_text
+    await bot.emu.wait_for_message(STAFF, "请选择发送范围", after=before)
+    summary = await choose(bot, STAFF, "企业用户")
+    assert "征集通知.pdf" in summary.plain_text
+    await choose(bot, STAFF, texts.BROADCAST_SEND_NOW)
+    got = await announcement_to(bot, OWNER)
+    assert got.document is not None and got.document.filename == "征集通知.pdf"
+    assert not (bot.services.settings.data_dir / "uploads" / "征集通知.pdf").exists()  # not taken as a policy file
