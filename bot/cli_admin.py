@@ -1,0 +1,97 @@
+"""`tepai` commands for the bureau's day-to-day: staff, unanswered questions, survey campaigns."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from bot import texts
+from bot.cli import EXIT_INPUT, EXIT_OK, _run_async
+from bot.settings import Settings
+
+
+def cmd_staff(settings: Settings, action: str, telegram_id: int | None, note: str | None) -> int:
+    from store import repositories as repo
+    from store.db import Database
+
+    async def work() -> int:
+        async with Database.opened(settings.db_url) as db:
+            async with db.session() as session, session.begin():
+                if action == "add":
+                    added = await repo.add_staff(session, telegram_id, note)
+                    print((texts.STAFF_ADDED if added else texts.STAFF_EXISTS).format(id=telegram_id))
+                elif action == "remove":
+                    removed = await repo.remove_staff(session, telegram_id)
+                    print((texts.STAFF_REMOVED if removed else texts.STAFF_MISSING).format(id=telegram_id))
+                    if telegram_id in settings.staff_ids:
+                        print(texts.STAFF_IN_ENV.format(id=telegram_id))
+                else:
+                    grants = await repo.list_staff(session)
+                    for staff_id in sorted(settings.staff_ids):
+                        print(f"{staff_id}\tTEPAI_STAFF_IDS")
+                    for grant in grants:
+                        print(f"{grant.telegram_id}\t{grant.note or ''}")
+                    if not grants and not settings.staff_ids:
+                        print(texts.STAFF_NONE)
+            return EXIT_OK
+
+    return _run_async(work())
+
+
+def cmd_unanswered_export(settings: Settings, fmt: str, output: Path | None, include_all: bool) -> int:
+    from store import repositories as repo
+    from store.db import Database
+    from store.exports import HANDOFF_COLUMNS, handoff_rows, write_table
+
+    async def work() -> int:
+        async with Database.opened(settings.db_url) as db:
+            async with db.session() as session:
+                items = await repo.list_handoffs(session, status=None if include_all else "open", limit=None)
+            path = output or Path(f"unanswered.{fmt}")
+            write_table(path, HANDOFF_COLUMNS, handoff_rows(items), fmt, sheet="未答复问题")
+            print(texts.EXPORTED.format(count=len(items), path=path))
+            return EXIT_OK
+
+    return _run_async(work())
+
+
+def cmd_campaign(settings: Settings, action: str, year: int | None) -> int:
+    from store import survey
+    from store.db import Database
+
+    if year is not None and not 2000 <= year <= 2100:
+        print(texts.CAMPAIGN_BAD, file=sys.stderr)
+        return EXIT_INPUT
+
+    async def work() -> int:
+        async with Database.opened(settings.db_url) as db:
+            async with db.session() as session, session.begin():
+                if action == "list":
+                    items = await survey.campaigns(session)
+                    for item in items:
+                        print(texts.CAMPAIGN_LINE.format(year=item.year, status=texts.CAMPAIGN_STATES[item.status]))
+                    if not items:
+                        print(texts.CAMPAIGN_NONE)
+                    return EXIT_OK
+                await survey.set_campaign(session, year, "open" if action == "open" else "closed")
+            print((texts.CAMPAIGN_OPENED if action == "open" else texts.CAMPAIGN_CLOSED).format(year=year))
+            return EXIT_OK
+
+    return _run_async(work())
+
+
+def cmd_survey_export(settings: Settings, fmt: str, year: int, output: Path | None) -> int:
+    from store import survey
+    from store.db import Database
+    from store.exports import write_table
+
+    async def work() -> int:
+        async with Database.opened(settings.db_url) as db:
+            async with db.session() as session:
+                submissions = await survey.current_submissions(session, year)
+            path = output or Path(f"survey-{year}.{fmt}")
+            write_table(path, survey.EXPORT_COLUMNS, survey.export_rows(submissions), fmt, sheet=f"{year}需求调查")
+            print(texts.EXPORTED.format(count=len(submissions), path=path))
+            return EXIT_OK
+
+    return _run_async(work())
