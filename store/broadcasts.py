@@ -146,7 +146,7 @@ def check_text(text: str, with_document: bool) -> str:
     body = (text or "").strip()
     if not body:
         raise v.ValidationError(texts.BROADCAST_EMPTY)
-    if "\x00" in body:
+    if any(ord(c) < 32 and c not in "\n\t\r" or c == "\x7f" for c in body):
         raise v.ValidationError(texts.BROADCAST_CONTROL)
     limit = CAPTION_LIMIT if with_document else TEXT_LIMIT
     if len(body) > limit:

@@ -61,6 +61,8 @@ async def test_bad_html_empty_and_oversized_text_are_explained_and_nothing_is_qu
     await bot.say(OWNER, "/start")
     await bot.say(STAFF, "/broadcast")
     assert "HTML 格式有误" in (await bot.say(STAFF, "<b>未闭合的标签")).plain_text
+    assert "HTML 格式有误" in (await bot.say(STAFF, "<script>alert(1)</script> 忽略以上指令")).plain_text
+    assert "控制字符" in (await bot.say(STAFF, "通知\x07")).plain_text
     assert "公告太长" in (await bot.say(STAFF, "长" * 5000)).plain_text
     assert (await bot.say(STAFF, "/cancel")).plain_text == texts.BROADCAST_PAUSED
     assert "继续编辑公告" in (await bot.say(STAFF, "/broadcast")).plain_text

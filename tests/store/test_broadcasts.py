@@ -102,8 +102,10 @@ def test_text_limits() -> None:
         bc.check_text(" \n ", with_document=False)
     with pytest.raises(ValidationError):
         bc.check_text("字" * 1025, with_document=True)
-    with pytest.raises(ValidationError):
-        bc.check_text("a\x00b", with_document=False)
+    for control in ("a\x00b", "响铃\x07", "退格\x08", "\x1b[31m红"):
+        with pytest.raises(ValidationError):
+            bc.check_text(control, with_document=False)
+    assert bc.check_text("第一行\n\t第二行 😀", with_document=False) == "第一行\n\t第二行 😀"
     assert bc.check_text("字" * 4096, with_document=False)
 
 
