@@ -131,7 +131,7 @@ def main_run(recipients: int, kill: bool) -> dict:
     if kill:
         while delivered() < recipients // 2:
             if bot.poll() is not None:
-                raise SystemExit(log.read_text()[-3000:])
+                raise SystemExit(f"bot exited with {bot.returncode}: " + log.read_text()[-3000:])
             time.sleep(0.05)
         bot.send_signal(signal.SIGKILL)
         bot.wait()
@@ -148,7 +148,7 @@ def main_run(recipients: int, kill: bool) -> dict:
                     if broadcast.status in bc.FINAL:
                         return await bc.progress(session, broadcast)
                 if bot.poll() is not None:
-                    raise SystemExit(log.read_text()[-3000:])
+                    raise SystemExit(f"bot exited with {bot.returncode}: " + log.read_text()[-3000:])
                 await asyncio.sleep(0.5)
         finally:
             await database.close()

@@ -304,7 +304,3 @@ def cmd_enterprises_import(settings: Settings, path: Path) -> int:
         return EXIT_OK
 
     return _run_async(work())
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
