@@ -24,6 +24,7 @@ from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
 log = logging.getLogger(__name__)
+PAUSE_MARGIN = 0.05  # seconds added to every retry_after (PTB's AIORateLimiter adds 0.1)
 
 
 class SendHook:
@@ -96,7 +97,9 @@ class PacedRateLimiter(BaseRateLimiter[Any]):
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
-                self.pause(retry_seconds(exc) + 0.1)
+                # retry_after counts from when Telegram answered; we read it a round trip later,
+                # so waiting exactly that long (plus a hair) already errs on the safe side.
+                self.pause(retry_seconds(exc) + PAUSE_MARGIN)
                 if attempt >= retries:
                     raise
                 attempt += 1
