@@ -69,6 +69,8 @@ def test_reindexing_unchanged_corpus_skips_it(indexed: dict[str, str]) -> None:
 def test_bad_setting_exits_3_naming_it(tmp_path: Path) -> None:
     done = tepai("ask", "特派员", env={"TEPAI_EMBEDDING": "nonsense", "TEPAI_DATA_DIR": str(tmp_path)})
     assert done.returncode == 3 and "TEPAI_EMBEDDING" in done.stderr and "Traceback" not in done.stderr
+    noisy = tepai("ask", "特派员", env={"TEPAI_LOG_LEVEL": "loud", "TEPAI_DATA_DIR": str(tmp_path)})
+    assert noisy.returncode == 3 and "TEPAI_LOG_LEVEL" in noisy.stderr and "Traceback" not in noisy.stderr
 
 
 def test_index_reports_bad_files_by_name(tmp_path: Path) -> None:
