@@ -260,7 +260,9 @@ class Broadcaster:
                 await self.bot.edit_message_text(text, broadcast.status_chat_id, broadcast.status_message_id,
                                                  parse_mode="HTML", reply_markup=markup)
             if final:
-                await self.bot.send_message(broadcast.status_chat_id, final_text(p))
+                resend = resend_markup(broadcast.id, p.interrupted) \
+                    if p.interrupted and broadcast.status != "cancelled" else None
+                await self.bot.send_message(broadcast.status_chat_id, final_text(p), reply_markup=resend)
         except BadRequest as exc:
             if "not modified" not in str(exc).lower():
                 log.info("broadcast #%s progress not shown: %s", broadcast_id, exc)
@@ -291,6 +293,11 @@ class _Claim(SendHook):
 
 def cancel_markup(broadcast_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton(texts.BROADCAST_CANCEL_BUTTON, callback_data=f"bx:{broadcast_id}")]])
+
+
+def resend_markup(broadcast_id: int, count: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(texts.BROADCAST_RESEND_BUTTON.format(count=count),
+                                                       callback_data=f"br:{broadcast_id}")]])
 
 
 def progress_text(broadcast: Broadcast, p: bc.Progress) -> str:

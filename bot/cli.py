@@ -102,7 +102,8 @@ def _parser() -> argparse.ArgumentParser:
 
     broadcast = sub.add_parser("broadcast", help="发布公告：tepai broadcast --segment 范围 --text-file 正文文件 [--at 时间]；"
                                                  "tepai broadcast status ID；tepai broadcast cancel ID")
-    broadcast.add_argument("action", nargs="?", choices=["status", "cancel", "list"], help="查看进度 / 取消 / 最近的公告")
+    broadcast.add_argument("action", nargs="?", choices=["status", "cancel", "resend", "list"],
+                           help="查看进度 / 取消 / 重发中断时正在发送的记录（可能重复） / 最近的公告")
     broadcast.add_argument("id", nargs="?", type=int, help="公告编号")
     broadcast.add_argument("--segment", help="all、enterprises、specialists、district:区县、field:产业领域、"
                                              "unsubmitted、matched、unmatched")

@@ -35,7 +35,7 @@ def cmd_broadcast(settings: Settings, args) -> int:  # type: ignore[no-untyped-d
 
     async def work() -> int:
         async with Database.opened(settings.db_url) as db, db.session() as session, session.begin():
-            if args.action in ("status", "cancel") and args.id is None:
+            if args.action in ("status", "cancel", "resend") and args.id is None:
                 print(texts.BROADCAST_CANCEL_USAGE.replace("/broadcast_cancel", f"tepai broadcast {args.action}"),
                       file=sys.stderr)
                 return EXIT_INPUT
@@ -49,6 +49,14 @@ def cmd_broadcast(settings: Settings, args) -> int:  # type: ignore[no-untyped-d
                     print(texts.BROADCAST_UNKNOWN.format(id=args.id), file=sys.stderr)
                     return EXIT_INPUT
                 show(broadcast, await bc.progress(session, broadcast))
+                return EXIT_OK
+            if args.action == "resend":
+                broadcast, count = await bc.resend_interrupted(session, args.id)
+                if broadcast is None:
+                    print(texts.BROADCAST_UNKNOWN.format(id=args.id), file=sys.stderr)
+                    return EXIT_INPUT
+                print(texts.BROADCAST_RESENT.format(id=args.id, count=count) if count
+                      else texts.BROADCAST_RESEND_NONE.format(id=args.id))
                 return EXIT_OK
             if args.action == "cancel":
                 remaining = 0

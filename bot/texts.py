@@ -112,7 +112,8 @@ HELP = {
         "• /assign 为本年度全部需求提出分配方案，核对后批准并通知特派员\n"
         "• /conflict 信用代码 特派员编号 登记利益冲突（不再配对）；/conflict 查看全部\n"
         "• /stats [年份] 科技特派员覆盖率（对照 2027 年 50% 目标），附各区县图表\n"
-        "• /broadcast 发布公告（按范围、可带附件、可定时）；/broadcast_status 查看进度；/broadcast_cancel 编号 取消\n"
+        "• /broadcast 发布公告（按范围、可带附件、可定时）；/broadcast_status 查看进度；/broadcast_cancel 编号 取消；"
+        "/broadcast_resend 编号 重发中断时正在发送的记录\n"
         "• 也可以直接提问，检验答案效果"
     ),
 }
@@ -565,3 +566,7 @@ BROADCAST_CLI_QUEUED = "公告 #{id} 已排队：{count} 位接收人（{segment
 BROADCAST_CLI_SCHEDULED = "公告 #{id} 已定时：{at}（北京时间），目前 {count} 位接收人（{segment}）。"
 BROADCAST_CLI_NEEDS = "发布公告需要 --segment 和 --text-file。"
 BAD_LOG_LEVEL = "设置 TEPAI_LOG_LEVEL 无效：{value}（可选 DEBUG、INFO、WARNING、ERROR、CRITICAL）。"
+BROADCAST_RESEND_BUTTON = "🔁 重发中断的 {count} 条（可能重复）"
+BROADCAST_RESENT = "已将公告 #{id} 中断时正在发送的 {count} 条重新排队（收件人可能收到两次）。"
+BROADCAST_RESEND_NONE = "公告 #{id} 没有中断时正在发送的记录。"
+BROADCAST_RESEND_USAGE = "用法：/broadcast_resend 公告编号（重发服务中断时正在发送的记录，收件人可能收到两次）"

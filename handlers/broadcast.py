@@ -295,6 +295,43 @@ async def cancel_command(update: Update, context: TepaiContext) -> None:
     await update.effective_message.reply_text(await _cancel(context, int(args[0].lstrip("#"))))
 
 
+async def _resend(context: TepaiContext, broadcast_id: int) -> str:
+    async with context.services.db.session() as session, session.begin():
+        broadcast, count = await bc.resend_interrupted(session, broadcast_id)
+    if broadcast is None:
+        return texts.BROADCAST_UNKNOWN.format(id=broadcast_id)
+    if not count:
+        return texts.BROADCAST_RESEND_NONE.format(id=broadcast_id)
+    broadcaster = _broadcaster(context)
+    if broadcaster is not None:
+        broadcaster.wake()
+    return texts.BROADCAST_RESENT.format(id=broadcast_id, count=count)
+
+
+@staff_only
+async def resend_command(update: Update, context: TepaiContext) -> None:
+    args = context.args or []
+    if len(args) != 1 or not args[0].lstrip("#").isdigit():
+        await update.effective_message.reply_text(texts.BROADCAST_RESEND_USAGE)
+        return
+    await update.effective_message.reply_text(await _resend(context, int(args[0].lstrip("#"))))
+
+
+@staff_only
+async def resend_button(update: Update, context: TepaiContext) -> None:
+    query = update.callback_query
+    raw = (query.data or "").partition(":")[2]
+    if not raw.isdigit():
+        await query.answer(texts.STALE_BUTTON, show_alert=True)
+        return
+    reply = await _resend(context, int(raw))
+    await query.answer(reply, show_alert=True)
+    try:
+        await query.edit_message_reply_markup(None)  # used up, whatever the answer
+    except TelegramError:
+        pass
+
+
 @staff_only
 async def status_command(update: Update, context: TepaiContext) -> None:
     args = context.args or []
@@ -321,4 +358,6 @@ def register(application: Application) -> None:
     application.add_handler(CommandHandler("broadcast_status", status_command))
     application.add_handler(CommandHandler("broadcast_cancel", cancel_command))
     application.add_handler(CallbackQueryHandler(compose_button, pattern=r"^bs:"))
+    application.add_handler(CommandHandler("broadcast_resend", resend_command))
     application.add_handler(CallbackQueryHandler(cancel_button, pattern=r"^bx:"))
+    application.add_handler(CallbackQueryHandler(resend_button, pattern=r"^br:"))

@@ -269,6 +269,21 @@ async def cancel(session: AsyncSession, broadcast_id: int) -> tuple[Broadcast | 
     return broadcast, True
 
 
+async def resend_interrupted(session: AsyncSession, broadcast_id: int) -> tuple[Broadcast | None, int]:
+    """Staff chose to resend the rows caught mid-send (accepting that some may arrive twice):
+    they go back to the queue and a finished broadcast runs again. (broadcast, rows requeued)."""
+    broadcast = await session.get(Broadcast, broadcast_id, with_for_update=True)
+    if broadcast is None or broadcast.status == "cancelled":
+        return broadcast, 0
+    result = await session.execute(update(Delivery).where(Delivery.broadcast_id == broadcast_id,
+                                                          Delivery.status == "failed", Delivery.error == INTERRUPTED)
+                                   .values(status="queued", error=None, updated_at=utcnow()))
+    count = int(result.rowcount or 0)
+    if count and broadcast.status == "done":
+        broadcast.status, broadcast.finished_at = "queued", None
+    return broadcast, count
+
+
 async def recent(session: AsyncSession, limit: int = 5) -> list[Broadcast]:
     return list((await session.scalars(select(Broadcast).where(Broadcast.status != "draft")
                                        .order_by(Broadcast.id.desc()).limit(limit))).all())

@@ -381,6 +381,8 @@ def test_broadcast_from_the_command_line_queues_reports_and_cancels(tmp_path: Pa
     assert cancelled.returncode == 0 and "3 条不再发送" in cancelled.stdout
     assert tepai("broadcast", "cancel", str(made["id"]), env=env).returncode == 2
     assert tepai("broadcast", "status", "999", env=env).returncode == 2
+    assert "没有中断时正在发送的记录" in tepai("broadcast", "resend", str(made["id"]), env=env).stdout
+    assert tepai("broadcast", "resend", env=env).returncode == 2
 
     bad_html = tmp_path / "bad.html"
     bad_html.write_text("<b>没有闭合", encoding="utf-8")

@@ -198,3 +198,29 @@ async def test_a_file_while_composing_is_the_attachment_and_arrives_with_the_tex
     got = await announcement_to(bot, OWNER)
     assert got.document is not None and got.document.filename == "征集通知.pdf"
     assert not (bot.services.settings.data_dir / "uploads" / "征集通知.pdf").exists()  # not taken as a policy file
+
+
+async def test_staff_resend_rows_a_crash_interrupted_and_others_may_not(bot: Bot) -> None:
+    for user in (STAFF, OWNER, OTHER):
+        await bot.say(user, "/start")
+    async with bot.services.db.session() as session, session.begin():
+        broadcast, _ = await bc.create(session, text="<b>征集公告</b>", segment="enterprises",
+                                       staff=frozenset({STAFF}))
+        rows = await bc.queued_page(session, broadcast.id, 0, 10)
+        await bc.claim(session, rows[0][0])  # as a killed process leaves it
+        broadcast.status_chat_id = STAFF
+    await stop_bot(bot.app)
+    bot.app = await start_bot(bot.emu, bot.services)  # the restart marks it interrupted
+    interrupted_chat = rows[0][1]
+    report = await bot.emu.wait_for_message(STAFF, "中断", timeout=20)
+    assert "1 条在服务中断时正在发送" in report.plain_text
+    assert not bot.emu.messages(interrupted_chat) or all("征集公告" not in (m.plain_text or "")
+                                                         for m in bot.emu.messages(interrupted_chat))
+    assert (await bot.say(OWNER, f"/broadcast_resend {broadcast.id}")).plain_text == texts.STAFF_ONLY
+    forged = bot.emu.user_presses_button(OWNER, (await bot.say(OWNER, "/help")).message_id, f"br:{broadcast.id}",
+                                         force=True)
+    assert (await bot.emu.wait_for_callback_answer(forged["callback_query"]["id"])).text == texts.STAFF_ONLY
+    assert "重新排队" in await bot.press(STAFF, report, "重发中断的 1 条")
+    await announcement_to(bot, interrupted_chat)
+    assert (await bot.say(STAFF, f"/broadcast_resend {broadcast.id}")).plain_text == \
+        texts.BROADCAST_RESEND_NONE.format(id=broadcast.id)

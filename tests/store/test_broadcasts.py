@@ -173,3 +173,20 @@ async def test_a_due_scheduled_broadcast_is_queued_with_its_rows(db: Database) -
         assert due is not None and due.id == broadcast.id and due.status == "queued"
     async with db.session() as session:
         assert [t for _, t in await bc.queued_page(session, broadcast.id, 0, 10)] == [5]
+
+
+async def test_staff_may_resend_what_a_crash_caught_mid_send(db: Database) -> None:
+    await seed(db)
+    async with db.session() as session, session.begin():
+        broadcast, _ = await bc.create(session, text="通知", segment="specialists")
+        (row,) = await bc.queued_page(session, broadcast.id, 0, 10)
+        await bc.claim(session, row[0])
+    async with db.session() as session, session.begin():
+        await bc.recover(session)
+        assert (await bc.finish(session, broadcast.id)).status == "done"
+    async with db.session() as session, session.begin():
+        again, count = await bc.resend_interrupted(session, broadcast.id)
+        assert count == 1 and again.status == "queued"
+    async with db.session() as session, session.begin():
+        assert (await bc.resend_interrupted(session, broadcast.id))[1] == 0  # nothing left to resend
+        assert [t for _, t in await bc.queued_page(session, broadcast.id, 0, 10)] == [5]
