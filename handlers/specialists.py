@@ -76,8 +76,25 @@ async def form_button(update: Update, context: TepaiContext) -> None:
         return
     await spend_buttons(query)
     await send_html(context, update.effective_chat.id, prompt.text, keyboard(prompt))
-    if submitted is not None:
-        await _notify_staff(context, submitted, nominator.name if nominator else None)
+    if submitted is None:
+        return
+    if submitted.status == "active":  # a nominee registering themself: already in the pool
+        await _linked(context, submitted)
+        return
+    await _notify_staff(context, submitted, nominator.name if nominator else None)
+
+
+async def _linked(context: TepaiContext, specialist) -> None:  # type: ignore[no-untyped-def]
+    """The nominee's own registration updated their record: re-index it, make them a specialist, tell staff."""
+    services = context.services
+    async with services.db.session() as session, session.begin():
+        await asyncio.to_thread(sync_index, services.matcher, [specialist])
+        await repo.set_role(session, specialist.telegram_id, "specialist")
+    for chat_id in await services.staff_chat_ids():
+        try:
+            await context.bot.send_message(chat_id, texts.REG_LINKED_STAFF.format(id=specialist.id, name=specialist.name))
+        except TelegramError as exc:
+            log.info("link note not delivered to staff %s: %s", chat_id, exc)
 
 
 def _decision_buttons(specialist_id: int) -> InlineKeyboardMarkup:

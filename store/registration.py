@@ -223,6 +223,20 @@ async def _submit(session: AsyncSession, user: User, draft, form: Form) -> Promp
                   title=a.get("title"), field=a["field"], expertise=a["expertise"], phone=a.get("phone"),
                   status="pending", source=form.kind)
     if form is REGISTRATION:
+        nominee = await session.scalar(select(Specialist).where(
+            Specialist.source == "nomination", Specialist.telegram_id.is_(None), Specialist.phone == a.get("phone"),
+            Specialist.status.in_(("pending", "active"))).order_by(Specialist.id).limit(1))
+        if nominee is not None:
+            # An enterprise nominated this expert already (same mobile): one record, now theirs.
+            nominee.telegram_id, nominee.updated_at = user.telegram_id, utcnow()
+            nominee.name, nominee.institution, nominee.institution_type = a["name"], a["institution"], a.get("institution_type")
+            nominee.title, nominee.field, nominee.expertise = a.get("title"), a["field"], a["expertise"]
+            nominee.achievements, nominee.capacity = a.get("achievements"), a.get("capacity") or 1
+            nominee.districts = a.get("districts") or []
+            draft.step, draft.active = "done", False
+            await session.flush()
+            return Prompt(texts.REG_LINKED.format(status=texts.REG_STATUS.get(nominee.status, nominee.status)),
+                          finished=True)
         specialist = Specialist(**common, achievements=a.get("achievements"), capacity=a.get("capacity") or 1,
                                 telegram_id=user.telegram_id, districts=a.get("districts") or [])
     else:

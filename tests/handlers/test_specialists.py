@@ -13,7 +13,7 @@ from tests.handlers.test_survey import choose
 EXPERT = 2001
 
 
-async def register(bot: Bot, user: int = EXPERT) -> None:
+async def register(bot: Bot, user: int = EXPERT, phone: str = "13905311234") -> None:
     first = await bot.say(user, "/start specialist", first_name="李明")
     assert "报名科技特派员" in first.plain_text and "姓名" in first.plain_text
     await bot.say(user, "李明")
@@ -27,7 +27,7 @@ async def register(bot: Bot, user: int = EXPERT) -> None:
     await choose(bot, user, "2")
     assert "没有这个区县" in (await bot.say(user, "火星区")).plain_text
     await bot.say(user, "历下区、章丘区")
-    await bot.say(user, "13905311234")
+    await bot.say(user, phone)
     review = bot.emu.last_message(user)
     assert "请核对" in review.plain_text and "章丘区" in review.plain_text and "2" in review.plain_text
 
@@ -127,3 +127,17 @@ async def test_an_enterprise_nominates_an_expert_it_works_with_and_staff_approve
     assert "专利" in stored.nomination_note
     matches = bot.services.matcher.match(Demand(field="先进制造与自动化", description="电主轴发热、轴承温度高"), 3)
     assert "赵敏" in [m.name for m in matches]
+
+    # The expert registers themself later with the same mobile: one record, now with their Telegram id.
+    await register(bot, phone="13811112222")
+    staff_before = len(bot.emu.messages(STAFF))
+    linked = await choose(bot, EXPERT, texts.REG_CONFIRM)
+    assert "合并到该档案" in linked.plain_text and "已通过" in linked.plain_text
+    assert "已本人登记" in (await bot.emu.wait_for_message(STAFF, "已本人登记", after=staff_before)).plain_text
+    async with bot.services.db.session() as session:
+        everyone = (await session.scalars(select(Specialist))).all()
+    assert len(everyone) == 1 and everyone[0].telegram_id == EXPERT and everyone[0].name == "李明"
+    assert everyone[0].source == "nomination" and everyone[0].status == "active"
+    assert "李明" in [m.name for m in bot.services.matcher.match(Demand(field="先进制造与自动化",
+                                                                       description="金属3D打印钛合金"), 3)]
+    assert "/proposals" in (await bot.say(EXPERT, "/help")).plain_text  # the specialist's help now
