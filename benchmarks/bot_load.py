@@ -43,9 +43,7 @@ async def main(users: int, rounds: int) -> dict:
     data = Path(tempfile.mkdtemp(prefix="tepai-load-"))
     async with BotApiEmulator() as emu:
         settings = load_settings({
-            "TEPAI_DATA_DIR": str(data), "TELEGRAM_BOT_TOKEN": emu.token,
-            "TELEGRAM_API_BASE_URL": emu.base_url, "TELEGRAM_API_FILE_URL": emu.base_file_url,
-            "TEPAI_FLOOD_LIMIT": "1000",
+            **emu.tepai_environ(), "TEPAI_DATA_DIR": str(data), "TEPAI_FLOOD_LIMIT": "1000",
         })
         services = await asyncio.to_thread(open_services, settings)
         pool = questions()

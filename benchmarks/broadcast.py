@@ -114,9 +114,8 @@ def main_run(recipients: int, kill: bool) -> dict:
         return broadcast.id
 
     broadcast_id = asyncio.run(prepare())
-    env = {**os.environ, "TEPAI_DATA_DIR": str(data), "TELEGRAM_BOT_TOKEN": emu.token,
-           "TELEGRAM_API_BASE_URL": emu.base_url, "TELEGRAM_API_FILE_URL": emu.base_file_url,
-           "DATABASE_URL": "", "HF_HUB_OFFLINE": "1"}
+    env = {**os.environ, **emu.tepai_environ(), "TEPAI_DATA_DIR": str(data), "DATABASE_URL": "",
+           "HF_HUB_OFFLINE": "1"}
     log = data / "bot.log"
     faults(emu)
     memory: list[tuple[float, float]] = []

@@ -183,10 +183,10 @@ class Broadcaster:
         if broadcast is None:
             return
         claim = _Claim(self.db, delivery_id)
-        if not isinstance(self.bot.rate_limiter, PacedRateLimiter):
-            await claim.before_send()  # no hook support: claim before the request instead
         status, message_id, error, retry_in, refund = "sent", None, None, None, False
         try:
+            if not isinstance(self.bot.rate_limiter, PacedRateLimiter):
+                await claim.before_send()  # no hook support: claim before the request instead
             message = await self._send(broadcast, chat_id, claim)
             message_id = message.message_id
         except _NotQueued:  # cancelled meanwhile, or another sender has it

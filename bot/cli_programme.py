@@ -59,11 +59,7 @@ def cmd_broadcast(settings: Settings, args) -> int:  # type: ignore[no-untyped-d
                       else texts.BROADCAST_RESEND_NONE.format(id=args.id))
                 return EXIT_OK
             if args.action == "cancel":
-                remaining = 0
-                existing = await session.get(Broadcast, args.id)
-                if existing is not None:
-                    remaining = (await bc.progress(session, existing)).remaining
-                broadcast, changed = await bc.cancel(session, args.id)
+                broadcast, changed, stopped = await bc.cancel(session, args.id)
                 if broadcast is None:
                     print(texts.BROADCAST_UNKNOWN.format(id=args.id), file=sys.stderr)
                     return EXIT_INPUT
@@ -71,7 +67,7 @@ def cmd_broadcast(settings: Settings, args) -> int:  # type: ignore[no-untyped-d
                     print(texts.BROADCAST_ALREADY_OVER.format(
                         id=args.id, state=texts.BROADCAST_STATES.get(broadcast.status, broadcast.status)), file=sys.stderr)
                     return EXIT_INPUT
-                print(texts.BROADCAST_CANCELLED.format(id=args.id, count=remaining))
+                print(texts.BROADCAST_CANCELLED.format(id=args.id, count=stopped))
                 return EXIT_OK
             if args.segment is None or args.text_file is None:
                 print(texts.BROADCAST_CLI_NEEDS, file=sys.stderr)
@@ -123,8 +119,7 @@ def cmd_conflicts(settings: Settings, action: str, credit_code: str | None, ref:
 
     from store import engagements as eng
     from store.db import Database
-    from store.models import Engagement, Enterprise
-    from store.validators import ValidationError, unified_credit_code
+    from store.models import Engagement
 
     async def work() -> int:
         async with Database.opened(settings.db_url) as db, db.session() as session, session.begin():
@@ -135,16 +130,9 @@ def cmd_conflicts(settings: Settings, action: str, credit_code: str | None, ref:
                 if not rows:
                     print(texts.CONFLICT_NONE)
                 return EXIT_OK
-            try:
-                code = unified_credit_code(credit_code)
-            except ValidationError as exc:
-                print(exc.message, file=sys.stderr)
-                return EXIT_INPUT
-            enterprise = await session.scalar(select(Enterprise).where(Enterprise.credit_code == code))
-            specialist = await eng.find_specialist(session, ref or "")
-            if enterprise is None or specialist is None:
-                print(texts.CONFLICT_UNKNOWN_ENTERPRISE.format(code=code) if enterprise is None
-                      else texts.CONFLICT_UNKNOWN_SPECIALIST.format(ref=ref), file=sys.stderr)
+            enterprise, specialist, error = await eng.resolve_pair(session, credit_code or "", ref or "")
+            if error is not None:
+                print(error, file=sys.stderr)
                 return EXIT_INPUT
             who = f"#{specialist.id} {specialist.name}"
             if action == "remove":

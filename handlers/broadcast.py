@@ -5,6 +5,7 @@ itself is bot/broadcaster.py's."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy import select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -114,14 +115,12 @@ async def broadcast_command(update: Update, context: TepaiContext) -> None:
 async def in_broadcast(update: Update, context: TepaiContext) -> bool:
     """Text while composing: the body, or the time of a scheduled send."""
     user_id = update.effective_user.id
-    async with context.services.db.session() as session:
-        draft = await _draft(session, user_id)
-    if draft is None or draft.step in (None, "paused") or not await context.services.is_staff(user_id):
-        return False
     chat_id = update.effective_chat.id
     text = update.effective_message.text or ""
     async with context.services.db.session() as session, session.begin():
-        draft = await session.get(Broadcast, draft.id)
+        draft = await _draft(session, user_id)
+        if draft is None or draft.step in (None, "paused") or not await context.services.is_staff(user_id):
+            return False
         try:
             if draft.step == "text":
                 draft.text = bc.check_text(text, with_document=bool(draft.document_file_id))
@@ -263,9 +262,7 @@ async def pause_broadcast(update: Update, context: TepaiContext) -> bool:
 
 async def _cancel(context: TepaiContext, broadcast_id: int) -> str:
     async with context.services.db.session() as session, session.begin():
-        before = await session.get(Broadcast, broadcast_id)
-        queued = (await bc.progress(session, before)).remaining if before else 0
-        broadcast, changed = await bc.cancel(session, broadcast_id)
+        broadcast, changed, stopped = await bc.cancel(session, broadcast_id)
     if broadcast is None:
         return texts.BROADCAST_UNKNOWN.format(id=broadcast_id)
     if not changed:
@@ -273,26 +270,7 @@ async def _cancel(context: TepaiContext, broadcast_id: int) -> str:
     broadcaster = _broadcaster(context)
     if broadcaster is not None:
         broadcaster.cancelled(broadcast_id)
-    return texts.BROADCAST_CANCELLED.format(id=broadcast_id, count=queued)
-
-
-@staff_only
-async def cancel_button(update: Update, context: TepaiContext) -> None:
-    query = update.callback_query
-    raw = (query.data or "").partition(":")[2]
-    if not raw.isdigit():
-        await query.answer(texts.STALE_BUTTON, show_alert=True)
-        return
-    await query.answer(await _cancel(context, int(raw)), show_alert=True)
-
-
-@staff_only
-async def cancel_command(update: Update, context: TepaiContext) -> None:
-    args = context.args or []
-    if len(args) != 1 or not args[0].lstrip("#").isdigit():
-        await update.effective_message.reply_text(texts.BROADCAST_CANCEL_USAGE)
-        return
-    await update.effective_message.reply_text(await _cancel(context, int(args[0].lstrip("#"))))
+    return texts.BROADCAST_CANCELLED.format(id=broadcast_id, count=stopped)
 
 
 async def _resend(context: TepaiContext, broadcast_id: int) -> str:
@@ -308,28 +286,41 @@ async def _resend(context: TepaiContext, broadcast_id: int) -> str:
     return texts.BROADCAST_RESENT.format(id=broadcast_id, count=count)
 
 
-@staff_only
-async def resend_command(update: Update, context: TepaiContext) -> None:
-    args = context.args or []
-    if len(args) != 1 or not args[0].lstrip("#").isdigit():
-        await update.effective_message.reply_text(texts.BROADCAST_RESEND_USAGE)
-        return
-    await update.effective_message.reply_text(await _resend(context, int(args[0].lstrip("#"))))
+Action = Callable[[TepaiContext, int], Awaitable[str]]
 
 
-@staff_only
-async def resend_button(update: Update, context: TepaiContext) -> None:
-    query = update.callback_query
-    raw = (query.data or "").partition(":")[2]
-    if not raw.isdigit():
-        await query.answer(texts.STALE_BUTTON, show_alert=True)
-        return
-    reply = await _resend(context, int(raw))
-    await query.answer(reply, show_alert=True)
-    try:
-        await query.edit_message_reply_markup(None)  # used up, whatever the answer
-    except TelegramError:
-        pass
+def _command(action: Action, usage: str):  # type: ignore[no-untyped-def]
+    """/broadcast_cancel ID, /broadcast_resend ID: staff only, the id checked, the action's reply."""
+
+    @staff_only
+    async def command(update: Update, context: TepaiContext) -> None:
+        args = context.args or []
+        if len(args) != 1 or not args[0].lstrip("#").isdigit():
+            await update.effective_message.reply_text(usage)
+            return
+        await update.effective_message.reply_text(await action(context, int(args[0].lstrip("#"))))
+
+    return command
+
+
+def _button(action: Action, spend: bool):  # type: ignore[no-untyped-def]
+    """⏹ / 🔁 on a broadcast's messages: the same action, answered as an alert."""
+
+    @staff_only
+    async def button(update: Update, context: TepaiContext) -> None:
+        query = update.callback_query
+        raw = (query.data or "").partition(":")[2]
+        if not raw.isdigit():
+            await query.answer(texts.STALE_BUTTON, show_alert=True)
+            return
+        await query.answer(await action(context, int(raw)), show_alert=True)
+        if spend:
+            try:
+                await query.edit_message_reply_markup(None)  # used up, whatever the answer
+            except TelegramError:
+                pass
+
+    return button
 
 
 @staff_only
@@ -356,8 +347,8 @@ def register(application: Application) -> None:
             hooks.append(hook)
     application.add_handler(CommandHandler("broadcast", broadcast_command))
     application.add_handler(CommandHandler("broadcast_status", status_command))
-    application.add_handler(CommandHandler("broadcast_cancel", cancel_command))
+    application.add_handler(CommandHandler("broadcast_cancel", _command(_cancel, texts.BROADCAST_CANCEL_USAGE)))
     application.add_handler(CallbackQueryHandler(compose_button, pattern=r"^bs:"))
-    application.add_handler(CommandHandler("broadcast_resend", resend_command))
-    application.add_handler(CallbackQueryHandler(cancel_button, pattern=r"^bx:"))
-    application.add_handler(CallbackQueryHandler(resend_button, pattern=r"^br:"))
+    application.add_handler(CommandHandler("broadcast_resend", _command(_resend, texts.BROADCAST_RESEND_USAGE)))
+    application.add_handler(CallbackQueryHandler(_button(_cancel, spend=False), pattern=r"^bx:"))
+    application.add_handler(CallbackQueryHandler(_button(_resend, spend=True), pattern=r"^br:"))

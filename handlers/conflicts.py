@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler
@@ -13,23 +12,7 @@ from bot.services import TepaiContext
 from handlers.common import send_html, staff_only
 from handlers.engagements import after_refusal
 from store import engagements as eng
-from store.models import Enterprise, Specialist
-from store.validators import ValidationError, unified_credit_code
-
-
-async def _pair(session, code_text: str, ref: str) -> tuple[Enterprise | None, Specialist | None, str | None]:  # type: ignore[no-untyped-def]
-    """(enterprise, specialist, error message)."""
-    try:
-        code = unified_credit_code(code_text)
-    except ValidationError as exc:
-        return None, None, exc.message
-    enterprise = await session.scalar(select(Enterprise).where(Enterprise.credit_code == code))
-    if enterprise is None:
-        return None, None, texts.CONFLICT_UNKNOWN_ENTERPRISE.format(code=code)
-    specialist = await eng.find_specialist(session, ref)
-    if specialist is None:
-        return enterprise, None, texts.CONFLICT_UNKNOWN_SPECIALIST.format(ref=ref)
-    return enterprise, specialist, None
+from store.models import Specialist
 
 
 def _who(specialist: Specialist) -> str:
@@ -56,7 +39,7 @@ async def conflict_command(update: Update, context: TepaiContext) -> None:
         await update.effective_message.reply_text(texts.CONFLICT_USAGE)
         return
     async with services.db.session() as session, session.begin():
-        enterprise, specialist, error = await _pair(session, rest[0], rest[1])
+        enterprise, specialist, error = await eng.resolve_pair(session, rest[0], rest[1])
         if error is not None:
             await update.effective_message.reply_text(error)
             return

@@ -22,14 +22,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
 from store import validators as v
+from store.coverage import MATCHED_STATUSES
 from store.models import (
-    Broadcast, Campaign, Delivery, Engagement, Enterprise, EnterpriseMember, Specialist, Submission, User, utcnow,
+    Broadcast, Campaign, Delivery, Engagement, Enterprise, EnterpriseMember, Specialist, StaffGrant, Submission, User,
+    utcnow,
 )
+from store.survey import open_campaign
 
 FINAL = ("done", "cancelled")
 ACTIVE = ("queued", "sending")
 INTERRUPTED = "interrupted"
-MATCHED_STATUSES = ("proposed", "accepted")
 BEIJING = timezone(timedelta(hours=8))
 TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024
 SIMPLE_SEGMENTS = ("all", "enterprises", "specialists", "unsubmitted", "matched", "unmatched")
@@ -73,8 +75,7 @@ def segment_label(segment: str) -> str:
 
 async def campaign_for(session: AsyncSession) -> Campaign | None:
     """The open campaign, else the latest one: what "this campaign" means to staff."""
-    open_one = await session.scalar(select(Campaign).where(Campaign.status == "open").order_by(Campaign.year.desc()))
-    return open_one or await session.scalar(select(Campaign).order_by(Campaign.year.desc()))
+    return await open_campaign(session) or await session.scalar(select(Campaign).order_by(Campaign.year.desc()))
 
 
 async def recipients(session: AsyncSession, segment: str, year: int | None = None,
@@ -82,8 +83,6 @@ async def recipients(session: AsyncSession, segment: str, year: int | None = Non
     """Telegram ids in the segment, reachable ones only (blocked people are left out until they
     write to the bot again), each once, in a stable order. Staff (`staff` from the settings plus
     those granted in the database) are no enterprise."""
-    from store.models import StaffGrant
-
     staff = set(staff) | set((await session.scalars(select(StaffGrant.telegram_id))).all())
     reachable = select(User.telegram_id, User.id, User.role).where(User.reachable.is_(True))
     users = (await session.execute(reachable)).all()
@@ -258,15 +257,16 @@ async def progress(session: AsyncSession, broadcast: Broadcast) -> Progress:
                     count.get("queued", 0) + count.get("sending", 0))
 
 
-async def cancel(session: AsyncSession, broadcast_id: int) -> tuple[Broadcast | None, bool]:
-    """(broadcast, changed). Rows not yet sent become cancelled; sent ones stay sent."""
+async def cancel(session: AsyncSession, broadcast_id: int) -> tuple[Broadcast | None, bool, int]:
+    """(broadcast, changed, rows stopped). Rows not yet sent become cancelled; sent ones stay sent."""
     broadcast = await session.get(Broadcast, broadcast_id, with_for_update=True)
     if broadcast is None or broadcast.status in FINAL:
-        return broadcast, False
+        return broadcast, False, 0
     broadcast.status, broadcast.finished_at = "cancelled", utcnow()
-    await session.execute(update(Delivery).where(Delivery.broadcast_id == broadcast_id, Delivery.status == "queued")
-                          .values(status="cancelled", updated_at=utcnow()))
-    return broadcast, True
+    result = await session.execute(update(Delivery).where(Delivery.broadcast_id == broadcast_id,
+                                                          Delivery.status == "queued")
+                                   .values(status="cancelled", updated_at=utcnow()))
+    return broadcast, True, int(result.rowcount or 0)
 
 
 async def resend_interrupted(session: AsyncSession, broadcast_id: int) -> tuple[Broadcast | None, int]:

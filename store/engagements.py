@@ -7,7 +7,9 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import texts
 from store.assignments import Proposal
+from store.validators import ValidationError, unified_credit_code
 from store.models import BlockedPair, Engagement, Enterprise, Project, Specialist, Submission, utcnow
 
 ANSWER_WINDOW = timedelta(hours=72)
@@ -137,6 +139,23 @@ async def find_specialist(session: AsyncSession, ref: str) -> Specialist | None:
         return by_external
     number = ref.lstrip("#").removeprefix("S").removeprefix("s")
     return await session.get(Specialist, int(number)) if number.isdigit() and len(number) < 10 else None
+
+
+async def resolve_pair(session: AsyncSession, code_text: str, ref: str,
+                       ) -> tuple[Enterprise | None, Specialist | None, str | None]:
+    """An enterprise by credit code and a specialist by reference, as staff type them:
+    (enterprise, specialist, None), or an error message naming what was not found."""
+    try:
+        code = unified_credit_code(code_text)
+    except ValidationError as exc:
+        return None, None, exc.message
+    enterprise = await session.scalar(select(Enterprise).where(Enterprise.credit_code == code))
+    if enterprise is None:
+        return None, None, texts.CONFLICT_UNKNOWN_ENTERPRISE.format(code=code)
+    specialist = await find_specialist(session, ref)
+    if specialist is None:
+        return enterprise, None, texts.CONFLICT_UNKNOWN_SPECIALIST.format(ref=ref)
+    return enterprise, specialist, None
 
 
 async def add_conflict(session: AsyncSession, enterprise_id: int, specialist_id: int, withdraw: bool = True,

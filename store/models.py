@@ -230,36 +230,30 @@ class Specialist(Base):
         return f"Specialist(id={self.id}, external_id={self.external_id!r}, status={self.status!r})"
 
 
-class RegistrationDraft(Base):
-    """A specialist's registration in progress (one per Telegram user), committed per answer."""
+class _FormDraft:
+    """A dialogue form in progress (one per Telegram user), committed per answer."""
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    step: Mapped[str] = mapped_column(String(32))
+    editing: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(user_id={self.user_id}, step={self.step!r})"
+
+
+class RegistrationDraft(_FormDraft, Base):
+    """A specialist's registration in progress."""
 
     __tablename__ = "registration_drafts"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
-    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    step: Mapped[str] = mapped_column(String(32))
-    editing: Mapped[bool] = mapped_column(Boolean, default=False)
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    def __repr__(self) -> str:
-        return f"RegistrationDraft(user_id={self.user_id}, step={self.step!r})"
-
-
-class NominationDraft(Base):
-    """An enterprise member's nomination of an expert in progress (one at a time), committed per answer."""
+class NominationDraft(_FormDraft, Base):
+    """An enterprise member's nomination of an expert in progress (one at a time)."""
 
     __tablename__ = "nomination_drafts"
-
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
-    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    step: Mapped[str] = mapped_column(String(32))
-    editing: Mapped[bool] = mapped_column(Boolean, default=False)
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    def __repr__(self) -> str:
-        return f"NominationDraft(user_id={self.user_id}, step={self.step!r})"
 
 
 class MatchRequest(Base):

@@ -219,34 +219,33 @@ async def on_button(session: AsyncSession, user: User, data: str, form: Form = R
 
 async def _submit(session: AsyncSession, user: User, draft, form: Form) -> Prompt:  # type: ignore[no-untyped-def]
     a = draft.answers
-    common = dict(name=a["name"], institution=a["institution"], institution_type=a.get("institution_type"),
-                  title=a.get("title"), field=a["field"], expertise=a["expertise"], phone=a.get("phone"),
-                  status="pending", source=form.kind)
+    profile = dict(name=a["name"], institution=a["institution"], institution_type=a.get("institution_type"),
+                   title=a.get("title"), field=a["field"], expertise=a["expertise"], phone=a.get("phone"))
     if form is REGISTRATION:
+        profile.update(achievements=a.get("achievements"), capacity=a.get("capacity") or 1,
+                       districts=a.get("districts") or [], telegram_id=user.telegram_id)
         nominee = await session.scalar(select(Specialist).where(
             Specialist.source == "nomination", Specialist.telegram_id.is_(None), Specialist.phone == a.get("phone"),
             Specialist.status.in_(("pending", "active"))).order_by(Specialist.id).limit(1))
         if nominee is not None:
             # An enterprise nominated this expert already (same mobile): one record, now theirs.
-            nominee.telegram_id, nominee.updated_at = user.telegram_id, utcnow()
-            nominee.name, nominee.institution, nominee.institution_type = a["name"], a["institution"], a.get("institution_type")
-            nominee.title, nominee.field, nominee.expertise = a.get("title"), a["field"], a["expertise"]
-            nominee.achievements, nominee.capacity = a.get("achievements"), a.get("capacity") or 1
-            nominee.districts = a.get("districts") or []
+            for key, value in profile.items():
+                setattr(nominee, key, value)
+            nominee.updated_at = utcnow()
             draft.step, draft.active = "done", False
             await session.flush()
             return Prompt(texts.REG_LINKED.format(status=texts.REG_STATUS.get(nominee.status, nominee.status)),
                           finished=True)
-        specialist = Specialist(**common, achievements=a.get("achievements"), capacity=a.get("capacity") or 1,
-                                telegram_id=user.telegram_id, districts=a.get("districts") or [])
+        specialist = Specialist(**profile, status="pending", source=form.kind)
     else:
         member = await session.get(EnterpriseMember, user.id)
         if member is None:  # unlinked since it began: nothing is lost, the draft waits (paused) at review
             draft.active = False
             return Prompt(texts.NOM_NEEDS_ENTERPRISE)
         # An expert the enterprise already works with serves it first: capacity 1, no district limit.
-        specialist = Specialist(**common, capacity=1, districts=[], nominated_by=member.enterprise_id,
-                                nominated_user=user.id, nomination_note=a.get("cooperation"))
+        specialist = Specialist(**profile, status="pending", source=form.kind, capacity=1, districts=[],
+                                nominated_by=member.enterprise_id, nominated_user=user.id,
+                                nomination_note=a.get("cooperation"))
     session.add(specialist)
     draft.step, draft.active = "done", False
     await session.flush()

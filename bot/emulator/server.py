@@ -73,6 +73,11 @@ class BotApiEmulator(Observation):
     def base_file_url(self) -> str:
         return f"http://{self.host}:{self.port}/file/bot"
 
+    def tepai_environ(self) -> dict[str, str]:
+        """The settings that point a tepai process (or `load_settings`) at this emulator."""
+        return {"TELEGRAM_BOT_TOKEN": self.token, "TELEGRAM_API_BASE_URL": self.base_url,
+                "TELEGRAM_API_FILE_URL": self.base_file_url}
+
     async def start(self) -> BotApiEmulator:
         if self._runner is not None:
             return self

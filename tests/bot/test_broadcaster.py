@@ -135,9 +135,8 @@ def test_kill_9_half_way_then_restart_sends_nobody_twice(tmp_path: Path) -> None
             return broadcast.id
 
         broadcast_id = asyncio.run(prepare())
-        env = {**os.environ, "TEPAI_DATA_DIR": str(data), "TELEGRAM_BOT_TOKEN": emu.token,
-               "TELEGRAM_API_BASE_URL": emu.base_url, "TELEGRAM_API_FILE_URL": emu.base_file_url,
-               "DATABASE_URL": "", "HF_HUB_OFFLINE": "1"}
+        env = {**os.environ, **emu.tepai_environ(), "TEPAI_DATA_DIR": str(data), "DATABASE_URL": "",
+               "HF_HUB_OFFLINE": "1"}
         command = [sys.executable, "-m", "bot.cli", "run"]  # the module itself, as `python -m bot.cli` users run it
         root = Path(__file__).resolve().parents[2]
 

@@ -54,10 +54,8 @@ async def stop_bot(app) -> None:  # type: ignore[no-untyped-def]
 
 def bot_settings(emu: BotApiEmulator, data_dir: Path, database_url: str, **extra: str):  # type: ignore[no-untyped-def]
     return load_settings({
-        "TEPAI_DATA_DIR": str(data_dir), "DATABASE_URL": database_url,
-        "TELEGRAM_BOT_TOKEN": emu.token, "TELEGRAM_API_BASE_URL": emu.base_url,
-        "TELEGRAM_API_FILE_URL": emu.base_file_url, "TEPAI_STAFF_IDS": str(STAFF),
-        "TEPAI_FLOOD_LIMIT": "200", **extra,
+        **emu.tepai_environ(), "TEPAI_DATA_DIR": str(data_dir), "DATABASE_URL": database_url,
+        "TEPAI_STAFF_IDS": str(STAFF), "TEPAI_FLOOD_LIMIT": "200", **extra,
     })
 
 

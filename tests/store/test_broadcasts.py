@@ -152,11 +152,11 @@ async def test_cancel_stops_what_is_queued_and_keeps_what_was_sent(db: Database)
         await bc.claim(session, first)
         await bc.settle(session, first, "sent", message_id=1)
     async with db.session() as session, session.begin():
-        _, changed = await bc.cancel(session, broadcast.id)
-        assert changed
+        _, changed, stopped = await bc.cancel(session, broadcast.id)
+        assert changed and stopped == 5
     async with db.session() as session, session.begin():
-        again, changed = await bc.cancel(session, broadcast.id)
-        assert not changed and again.status == "cancelled"
+        again, changed, stopped = await bc.cancel(session, broadcast.id)
+        assert not changed and stopped == 0 and again.status == "cancelled"
         progress = await bc.progress(session, again)
     assert (progress.sent, progress.cancelled, progress.remaining) == (1, 5, 0)
 
