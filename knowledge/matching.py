@@ -134,7 +134,7 @@ class MatchIndex:
         """The `top` specialists for `demand`, best first."""
         if not demand.text.strip():  # no count() here: it costs more than the query at 100k
             return []
-        query = self.embeddings.embed_array([demand.text])[0]
+        query = self.embeddings.embed_array([demand.text], query=True)[0]
         hits = self.store.query_with_metadata(query, max(CANDIDATES, top) * 4)
         by_specialist: dict[str, dict] = {}
         for similarity, meta in hits:

@@ -60,7 +60,7 @@ class Retriever:
         dense: dict[int, float] = {}
         vector = None
         if self.mode != "bm25":
-            vector = self.index.embeddings.embed_array([question])[0]
+            vector = self.index.embeddings.embed_array([question], query=True)[0]
             for unit_id, similarity in self.index.vectors.query(vector, 3 * CANDIDATES):
                 pos = snap.position.get(unit_id.rsplit(":", 1)[0])
                 if pos is not None and allowed[pos]:

@@ -40,3 +40,15 @@ def test_a_model_not_available_offline_names_the_setting(tmp_path) -> None:  # t
     model = make_embeddings("sentence-transformers:BAAI/bge-small-zh-v1.5-not-on-disk")
     with pytest.raises(EmbeddingUnavailable, match="TEPAI_EMBEDDING"):
         model.embed_query("测试")
+
+
+def test_e5_small_ships_in_its_wheel_and_encodes_questions_as_queries() -> None:
+    model = make_embeddings("e5-small")
+    passages = model.embed_array(["高新技术企业资格自颁发证书之日起有效期为三年。", "企业所得税的税率为25%。"])
+    assert passages.shape == (2, 384) and model.dimension == 384
+    assert np.allclose(np.linalg.norm(passages, axis=1), 1.0, atol=1e-4)
+    question = model.embed_array(["高企资格拿到手以后能管几年？"], query=True)[0]
+    assert passages[0] @ question > passages[1] @ question
+    # e5 is asymmetric: the same text as a query and as a passage is not the same vector
+    assert not np.allclose(model.embed_array(["有效期"], query=True), model.embed_array(["有效期"]))
+    assert len(model.embed_query("测试")) == 384
