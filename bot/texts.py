@@ -378,8 +378,6 @@ REG_REVIEW_HEADER = "<b>请核对您的登记信息</b>（点击按钮修改，�
 REG_CONFIRM = "✅ 提交审核"
 REG_SUBMITTED = "✅ 已提交，科技局审核通过后会通知您。"
 REG_PAUSED = "已暂停特派员登记，内容已保存。发送 /register 继续。"
-REG_LINKED = "✅ 已提交。您此前已由合作企业申报为科技特派员，登记信息已合并到该档案（状态：{status}）。"
-REG_LINKED_STAFF = "ℹ️ 企业申报的专家 #{id} {name} 已本人登记并绑定 Telegram，档案已按本人填写更新。"
 REG_ALREADY = "您已登记为科技特派员（状态：{status}）。"
 REG_STATUS = {"pending": "待审核", "active": "已通过", "rejected": "未通过"}
 REG_BAD_DISTRICT = "没有这个区县：{names}。可选：{choices}。"
@@ -651,3 +649,4 @@ REG_SEPARATED_SPECIALIST = "科技局核对后，您的登记将作为单独的�
 REG_MERGED_NOMINATOR = "ℹ️ 贵企业申报的专家 {name} 已本人登记，科技局核对后已合并档案。"
 REG_MERGE_STALE = "这条合并申请已经处理过或不存在了。"
 
+REG_MERGE_FIRST = "这条登记与一位企业申报的专家手机号相同，请先核对是否为同一人（合并或单独审核）。"
