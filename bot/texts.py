@@ -109,6 +109,7 @@ HELP = {
         "• /campaign open 2026 开启年度需求调查，/campaign close 2026 关闭\n"
         "• /survey_stats 需求调查统计；/export [年份] [csv] 导出需求调查\n"
         "• /approve 审核特派员登记；/match 信用代码 查看某企业的前 10 位推荐特派员\n"
+        "• /members 信用代码 查看企业的已验证人员、加入申请和变更记录（可移除冒用者）；/claims 待确认的企业加入申请\n"
         "• /assign 为本年度全部需求提出分配方案，核对后批准并通知特派员\n"
         "• /conflict 信用代码 特派员编号 登记利益冲突（不再配对）；/conflict 查看全部\n"
         "• /stats [年份] 科技特派员覆盖率（对照 2027 年 50% 目标），附各区县图表\n"
@@ -122,7 +123,7 @@ COMMANDS = {
     "specialist": [("start", "开始"), ("register", "特派员登记"), ("proposals", "待答复的对接邀请"), ("help", "使用说明"), ("cancel", "退出当前操作")],
     "staff": [("start", "开始"), ("help", "工作人员命令"), ("docs", "政策文件管理"),
               ("unanswered", "待答复问题"), ("campaign", "需求调查开关"), ("survey_stats", "需求调查统计"), ("stats", "覆盖率统计"),
-              ("export", "导出需求调查"), ("approve", "审核特派员登记"), ("match", "查看推荐特派员"), ("assign", "分配特派员"), ("conflict", "登记利益冲突"), ("broadcast", "发布公告"),
+              ("export", "导出需求调查"), ("approve", "审核特派员登记"), ("members", "企业人员与变更记录"), ("claims", "企业加入申请"), ("match", "查看推荐特派员"), ("assign", "分配特派员"), ("conflict", "登记利益冲突"), ("broadcast", "发布公告"),
               ("broadcast_status", "公告发送进度"), ("cancel", "退出当前操作")],
 }
 NOTHING_TO_CANCEL = "当前没有进行中的操作。有问题可以直接发给我。"
