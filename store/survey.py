@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
@@ -332,8 +333,12 @@ async def _submit(session: AsyncSession, user: User, draft: SurveyDraft) -> Prom
     draft.step, draft.active, draft.updated_at = "done", False, utcnow()
     enterprise = await session.scalar(select(Enterprise).where(Enterprise.credit_code == code))
     if enterprise is None and not await membership.known(session, code):
-        enterprise = await membership.found(session, user, code, answers["name"])
-    elif not await _speaks_for(session, user, code):
+        try:
+            async with session.begin_nested():
+                enterprise = await membership.found(session, user, code, answers["name"])
+        except IntegrityError:  # someone founded it a moment ago: this becomes a claim like any other
+            enterprise = None
+    if enterprise is None or not await _speaks_for(session, user, code):
         # Checked again here, not only when the code was typed: someone may have founded it since.
         enterprise = await membership.enterprise_for_claim(session, code)
         _, asked, notices = await membership.request_join(session, user, enterprise, draft.campaign_year, answers)

@@ -398,3 +398,16 @@ async def test_a_mistyped_code_claim_can_be_withdrawn_keeping_the_other_answers(
     done = await choose(bot, OTHER, texts.SURVEY_CONFIRM)
     assert "第 1 版" in done.plain_text
     assert await members_of(bot) == sorted([OWNER, OTHER])
+
+
+async def test_a_code_founded_by_someone_else_while_filling_in_becomes_a_claim_at_submission(bot: Bot) -> None:
+    await open_campaign(bot)
+    await bot.say(OWNER, "/survey")
+    await fill_until_review(bot, OWNER)  # the code was nobody's when typed
+    await bot.say(OTHER, "/survey")
+    await fill_until_review(bot, OTHER, phone="13700001111")
+    assert "第 1 版" in (await choose(bot, OTHER, texts.SURVEY_CONFIRM)).plain_text
+    other_before = len(bot.emu.messages(OTHER))
+    assert (await choose(bot, OWNER, texts.SURVEY_CONFIRM)).plain_text == texts.CLAIM_PENDING_MEMBERS
+    await bot.emu.wait_for_message(OTHER, "申请以", after=other_before)
+    assert (await current_version(bot)).answers["phone"] == "13700001111" and await members_of(bot) == [OTHER]
