@@ -15,9 +15,11 @@ from bot import texts
 from bot.render import esc
 from bot.services import TepaiContext
 from handlers.common import current_user, send_html, spend_buttons, staff_only
+from handlers.membership import deliver, markup
 from handlers.survey import keyboard
 from store import registration
 from store import repositories as repo
+from store.membership import Buttons, Notice
 from store.models import EnterpriseMember, Enterprise, User
 from store.registration import NOMINATION, REGISTRATION
 from store.specialists import sync_index
@@ -83,7 +85,7 @@ async def form_button(update: Update, context: TepaiContext) -> None:
     if submitted is None:
         return
     if merge_note is not None:
-        await _tell_staff(context, merge_note, _merge_buttons(submitted.id))
+        await deliver(context, [Notice(merge_note, None, _merge_buttons(submitted.id))])
         return
     await _notify_staff(context, submitted, nominator.name if nominator else None)
 
@@ -108,25 +110,10 @@ async def _merge_summary(session, submitted) -> str:  # type: ignore[no-untyped-
         enterprise=esc(enterprise.name if enterprise else "—"), nominee=_profile(nominee))
 
 
-def _merge_buttons(registration_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([
-        [InlineKeyboardButton(texts.REG_MERGE_BUTTON, callback_data=f"sm:ok:{registration_id}")],
-        [InlineKeyboardButton(texts.REG_SEPARATE_BUTTON, callback_data=f"sm:sep:{registration_id}"),
-         InlineKeyboardButton(texts.REJECT_BUTTON.format(id=registration_id), callback_data=f"sp:no:{registration_id}")],
-    ])
-
-
-async def _tell_staff(context: TepaiContext, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    for chat_id in await context.services.staff_chat_ids():
-        await _tell(context, chat_id, text, markup)
-
-
-async def _tell(context: TepaiContext, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """One message owed to someone else; a failure is logged, never shown to the person acting."""
-    try:
-        await send_html(context, chat_id, text, markup)
-    except TelegramError as exc:
-        log.info("notice not delivered to %s: %s", chat_id, exc)
+def _merge_buttons(registration_id: int) -> Buttons:
+    return [[(texts.REG_MERGE_BUTTON, f"sm:ok:{registration_id}")],
+            [(texts.REG_SEPARATE_BUTTON, f"sm:sep:{registration_id}"),
+             (texts.REJECT_BUTTON.format(id=registration_id), f"sp:no:{registration_id}")]]
 
 
 @staff_only
@@ -157,13 +144,14 @@ async def decide_merge(update: Update, context: TepaiContext) -> None:
         await spend_buttons(query, texts.REG_SEPARATED_STAFF.format(reg_id=registrant.id, nominee_id=nominee.id if nominee else "—"))
         await send_html(context, update.effective_chat.id, separate_note, _decision_buttons(registrant.id))
         if registrant.telegram_id:
-            await _tell(context, registrant.telegram_id, texts.REG_SEPARATED_SPECIALIST)
+            await deliver(context, [Notice(texts.REG_SEPARATED_SPECIALIST, registrant.telegram_id)])
         return
     await spend_buttons(query, texts.REG_MERGED_STAFF.format(reg_id=parts[2], nominee_id=nominee.id, name=nominee.name))
     status = texts.REG_STATUS.get(nominee.status, nominee.status)
-    await _tell(context, nominee.telegram_id, texts.REG_MERGED_SPECIALIST.format(status=status))
+    notices = [Notice(texts.REG_MERGED_SPECIALIST.format(status=status), nominee.telegram_id)]
     if result.nominator is not None:
-        await _tell(context, result.nominator.telegram_id, texts.REG_MERGED_NOMINATOR.format(name=esc(nominee.name)))
+        notices.append(Notice(texts.REG_MERGED_NOMINATOR.format(name=esc(nominee.name)), result.nominator.telegram_id))
+    await deliver(context, notices)
 
 
 def _decision_buttons(specialist_id: int) -> InlineKeyboardMarkup:
@@ -224,7 +212,7 @@ async def approve_command(update: Update, context: TepaiContext) -> None:
     await send_html(context, update.effective_chat.id, texts.PENDING_HEADER.format(count=len(items)))
     for specialist in items[:20]:
         if specialist.id in merges:
-            await send_html(context, update.effective_chat.id, merges[specialist.id], _merge_buttons(specialist.id))
+            await send_html(context, update.effective_chat.id, merges[specialist.id], markup(_merge_buttons(specialist.id)))
             continue
         await send_html(context, update.effective_chat.id, _summary(specialist, nominators.get(specialist.nominated_by)),
                         _decision_buttons(specialist.id))

@@ -29,7 +29,7 @@ Functions take a session and never commit; the messages owed to other people com
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -56,6 +56,8 @@ class Notice:
 
 
 def beijing(moment: datetime) -> str:
+    if moment.tzinfo is None:  # SQLite hands back naive datetimes; the store writes UTC
+        moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") + "（北京时间）"
 
 
