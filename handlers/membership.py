@@ -70,6 +70,14 @@ async def decide_claim(update: Update, context: TepaiContext) -> None:
         return
     await spend_buttons(query, decision.reply)
     await deliver(context, decision.notices)
+    if decision.suggest_to is not None:  # verified now: the suggestions a member gets after submitting
+        from handlers.matching import suggest
+
+        chat_id, answers = decision.suggest_to
+        try:
+            await suggest(context, chat_id, answers)
+        except TelegramError as exc:
+            log.info("suggestions not delivered to %s: %s", chat_id, exc)
 
 
 @staff_only

@@ -227,6 +227,11 @@ async def request_join(session: AsyncSession, user: User, enterprise: Enterprise
         claim.status, claim.decided_at = "withdrawn", utcnow()
         claim = None
     asked = [u for _, u in await members(session, enterprise.id) if u.reachable]
+    refused_before = await session.scalar(select(EnterpriseClaim.id).where(
+        EnterpriseClaim.user_id == user.id, EnterpriseClaim.enterprise_id == enterprise.id,
+        EnterpriseClaim.status == "refused").limit(1))
+    if refused_before is not None:  # asking the members again would only pester them: staff check it
+        asked = []
     if claim is not None:
         claim.answers = answers
         return claim, bool(asked), []
@@ -261,6 +266,7 @@ class Decision:
     outcome: str  # approved | refused | stale | not_yours | already
     reply: str = ""  # to the person who pressed
     notices: list[Notice] = field(default_factory=list)
+    suggest_to: tuple[int, dict[str, Any]] | None = None  # (telegram id, answers): a new member's suggestions
 
 
 async def decide_claim(session: AsyncSession, claim_id: int, actor: User, actor_is_staff: bool,
@@ -302,7 +308,9 @@ async def decide_claim(session: AsyncSession, claim_id: int, actor: User, actor_
         notices.append(Notice(texts.CLAIM_APPROVED_APPLIED.format(enterprise=name, year=claim.campaign_year,
                                                                   version=version), claimant.telegram_id))
         notices += [n for n in changed if n.telegram_id != actor.telegram_id]
-    return Decision("approved", texts.CLAIM_APPROVED_DONE.format(who=who(claimant), enterprise=name), notices)
+    suggest_to = (claimant.telegram_id, dict(claim.answers)) if applied and claim.answers.get("consent") else None
+    return Decision("approved", texts.CLAIM_APPROVED_DONE.format(who=who(claimant), enterprise=name), notices,
+                    suggest_to)
 
 
 async def _apply_held_answers(session: AsyncSession, claim: EnterpriseClaim, claimant: User,

@@ -266,6 +266,14 @@ async def test_a_stranger_who_types_the_code_sees_and_changes_nothing_and_the_ow
     assert "已经处理过" in await bot.press(STAFF, to_staff, "拒绝")
     assert await members_of(bot) == [OWNER] and (await current_version(bot)).version == 1
 
+    # Asking again does not pester the owner: a second claim after a refusal goes to staff only.
+    owner_before, staff_before = len(bot.emu.messages(OWNER)), len(bot.emu.messages(STAFF))
+    await bot.say(OTHER, "/survey")
+    await fill_until_review(bot, OTHER, name="冒名顶替有限公司", join=True, phone="13700001111")
+    assert (await choose(bot, OTHER, texts.SURVEY_CONFIRM)).plain_text == texts.CLAIM_PENDING_STAFF
+    await bot.emu.wait_for_message(STAFF, "企业加入申请", after=staff_before)
+    assert not any("申请以" in m.plain_text for m in bot.emu.messages(OWNER)[owner_before:])
+
 
 async def test_a_colleague_the_owner_approves_joins_and_every_change_says_who_made_it(bot: Bot) -> None:
     await open_campaign(bot)
@@ -337,6 +345,7 @@ async def test_a_roster_enterprise_without_members_is_joined_only_through_staff(
     owner_before = len(bot.emu.messages(OWNER))
     assert (await bot.press(STAFF, request, "同意")).startswith("已同意")
     assert "第 1 版" in (await bot.emu.wait_for_message(OWNER, "已确认", after=owner_before)).plain_text
+    await bot.emu.wait_for_message(OWNER, texts.SUGGEST_NONE, after=owner_before)  # verified: suggestions now
     assert await members_of(bot) == [OWNER] and (await current_version(bot)).answers["phone"] == "13905311234"
     assert texts.CLAIMS_NONE == (await bot.say(STAFF, "/claims")).plain_text
 
