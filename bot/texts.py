@@ -618,6 +618,7 @@ MEMBER_CHANGED = ("ℹ️ {who} 更新了<b>{enterprise}</b>的{year}年度需�
 MEMBER_REMOVED_PERSON = "ℹ️ 科技局工作人员已将您从<b>{enterprise}</b>的已验证人员中移除。如有疑问，请留言并点“转人工”。"
 MEMBER_REMOVED_OTHERS = "ℹ️ 科技局工作人员已将 {who} 从<b>{enterprise}</b>的已验证人员中移除（{at}）。"
 MEMBER_REMOVED_DONE = "已将 {who} 从{enterprise}移除。此人提交过的版本保留，并记录为此人提交。"
+MEMBER_REMOVED_RETIRED = "此人提交的当前版本已撤下，不再用于匹配和对接（如有其他人员提交的版本，恢复为其最新版本）。"
 MEMBER_REMOVE_STALE = "此人已不是该企业的人员。"
 MEMBER_REMOVE_BUTTON = "移除 {name}"
 MEMBERS_USAGE = "用法：/members 统一社会信用代码（查看企业的已验证人员、待确认的加入申请和变更记录）；/claims 查看全部待确认申请。"

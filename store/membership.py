@@ -67,6 +67,15 @@ def who(user: User) -> str:
     return f"{name}（@{esc(user.username)}）" if user.username else name
 
 
+def _plain(user: User) -> str:
+    """A person's name in a button's toast (plain text, kept short)."""
+    return (user.display_name or texts.MEMBER_NO_NAME)[:30]
+
+
+def _toast(text: str) -> str:
+    return text if len(text) <= 200 else text[:199] + "…"  # Telegram's limit for a button's answer
+
+
 def record(session: AsyncSession, record_type: str, record_id: int, actor: User | None, action: str,
            **detail: Any) -> None:
     session.add(RecordChange(record_type=record_type, record_id=record_id, actor_id=actor.id if actor else None,
@@ -295,7 +304,8 @@ async def decide_claim(session: AsyncSession, claim_id: int, actor: User, actor_
             notices.append(Notice(texts.CLAIM_REFUSED_BY_MEMBER_STAFF.format(
                 enterprise=name, code=esc(enterprise.credit_code), summary=_claim_summary(claim, claimant),
                 member=who(actor)), None, [[(texts.CLAIM_OVERRULE_BUTTON, f"jc:ok:{claim.id}")]]))
-        return Decision("refused", texts.CLAIM_REFUSED_DONE.format(who=who(claimant), enterprise=name), notices)
+        return Decision("refused", _toast(texts.CLAIM_REFUSED_DONE.format(who=_plain(claimant), enterprise=enterprise.name[:40])),
+                        notices)
     await _join(session, claimant, enterprise, role, actor)
     joined = texts.MEMBER_JOINED.format(who=who(claimant), enterprise=name, by=texts.CLAIM_BY[role],
                                         at=beijing(utcnow()))
@@ -309,7 +319,8 @@ async def decide_claim(session: AsyncSession, claim_id: int, actor: User, actor_
                                                                   version=version), claimant.telegram_id))
         notices += [n for n in changed if n.telegram_id != actor.telegram_id]
     suggest_to = (claimant.telegram_id, dict(claim.answers)) if applied and claim.answers.get("consent") else None
-    return Decision("approved", texts.CLAIM_APPROVED_DONE.format(who=who(claimant), enterprise=name), notices,
+    return Decision("approved", _toast(texts.CLAIM_APPROVED_DONE.format(who=_plain(claimant), enterprise=enterprise.name[:40])),
+                    notices,
                     suggest_to)
 
 
@@ -326,17 +337,40 @@ async def _apply_held_answers(session: AsyncSession, claim: EnterpriseClaim, cla
 
 async def remove_member(session: AsyncSession, enterprise_id: int, user_id: int, staff: User) -> Decision:
     """Staff take a person off an enterprise (an impostor, someone who left): they and the
-    remaining members are told; the versions they submitted stay, recorded as theirs."""
+    remaining members are told. The versions they submitted stay, recorded as theirs, but a
+    current one of theirs is retired (its contact is theirs): the latest version by a remaining
+    member becomes current again, if there is one."""
     member = await session.get(EnterpriseMember, user_id)
     if member is None or member.enterprise_id != enterprise_id:
         return Decision("stale", texts.MEMBER_REMOVE_STALE)
     enterprise = await session.get(Enterprise, enterprise_id)
     removed = await session.get(User, user_id)
     await session.delete(member)
-    record(session, "enterprise", enterprise_id, staff, "removed", user_id=user_id)
+    await session.flush()
+    retired = await _retire_versions_of(session, enterprise, user_id)
+    record(session, "enterprise", enterprise_id, staff, "removed", user_id=user_id, retired=retired)
     await session.flush()
     name = esc(enterprise.name)
     notices = [Notice(texts.MEMBER_REMOVED_PERSON.format(enterprise=name), removed.telegram_id)]
     notices += await _tell_members(session, enterprise_id, texts.MEMBER_REMOVED_OTHERS.format(
         who=who(removed), enterprise=name, at=beijing(utcnow())), besides={staff.id})
-    return Decision("approved", texts.MEMBER_REMOVED_DONE.format(who=who(removed), enterprise=name), notices)
+    done = texts.MEMBER_REMOVED_DONE.format(who=_plain(removed), enterprise=enterprise.name[:40])
+    return Decision("approved", _toast(done + (texts.MEMBER_REMOVED_RETIRED if retired else "")), notices)
+
+
+async def _retire_versions_of(session: AsyncSession, enterprise: Enterprise, user_id: int) -> list[int]:
+    """Current versions a removed person submitted stop being current; (version ids retired)."""
+    current = (await session.scalars(select(Submission).where(
+        Submission.enterprise_id == enterprise.id, Submission.current, Submission.submitted_by == user_id))).all()
+    remaining = {m.user_id for m, _ in await members(session, enterprise.id)}
+    retired = []
+    for submission in current:
+        submission.current = False
+        retired.append(submission.id)
+        fallback = await session.scalar(select(Submission).where(
+            Submission.enterprise_id == enterprise.id, Submission.campaign_year == submission.campaign_year,
+            Submission.submitted_by.in_(remaining or {-1})).order_by(Submission.version.desc()).limit(1))
+        if fallback is not None:
+            fallback.current = True
+            enterprise.name, enterprise.district = fallback.answers.get("name", enterprise.name), fallback.answers.get("district")
+    return retired

@@ -379,9 +379,10 @@ async def test_an_impostor_who_came_first_is_removed_by_staff_and_the_real_owner
     assert (await bot.emu.wait_for_callback_answer(stale["callback_query"]["id"])).text == texts.STALE_BUTTON
 
     impostor_before = len(bot.emu.messages(OTHER))
-    assert (await bot.press(STAFF, listing, "移除")).startswith("已将")
+    assert texts.MEMBER_REMOVED_RETIRED in await bot.press(STAFF, listing, "移除")
     assert "移除" in (await bot.emu.wait_for_message(OTHER, "移除", after=impostor_before)).plain_text
-    assert await members_of(bot) == []
+    # The impostor's version (their name, their phone) no longer stands for the enterprise.
+    assert await members_of(bot) == [] and await current_version(bot) is None
     owner_before = len(bot.emu.messages(OWNER))
     assert (await bot.press(STAFF, overrule, "仍然同意")).startswith("已同意")
     assert "第 2 版" in (await bot.emu.wait_for_message(OWNER, "已确认", after=owner_before)).plain_text
