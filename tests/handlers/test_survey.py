@@ -300,6 +300,7 @@ async def test_a_colleague_the_owner_approves_joins_and_every_change_says_who_ma
     assert (await bot.press(OWNER, request, "同意")).startswith("已同意")
     approved = await bot.emu.wait_for_message(OTHER, "已确认", after=other_before)
     assert "第 2 版" in approved.plain_text
+    await bot.emu.wait_for_message(OTHER, texts.SUGGEST_NONE, after=other_before)  # a member's suggestions
     assert await members_of(bot) == sorted([OWNER, OTHER])
 
     # Now a member, the colleague revises; the owner is told who changed what.
