@@ -229,7 +229,8 @@ async def decide(update: Update, context: TepaiContext) -> None:
     approve = parts[1] == "ok"
     services = context.services
     async with services.db.session() as session, session.begin():
-        specialist, changed = await registration.decide(session, int(parts[2]), approve)
+        specialist, changed = await registration.decide(session, int(parts[2]), approve,
+                                                        await current_user(session, update))
         if specialist is None:
             await query.answer(texts.STALE_BUTTON, show_alert=True)
             return

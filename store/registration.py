@@ -252,6 +252,7 @@ async def _submit(session: AsyncSession, user: User, draft, form: Form) -> Promp
     session.add(specialist)
     draft.step, draft.active = "done", False
     await session.flush()
+    record(session, "specialist", specialist.id, user, "nominated" if form is NOMINATION else "registered")
     return Prompt(form.submitted, finished=True)
 
 
@@ -333,7 +334,8 @@ async def nominators(session: AsyncSession, specialists: list[Specialist]) -> li
     return list((await session.scalars(select(Enterprise).where(Enterprise.id.in_(ids)))).all()) if ids else []
 
 
-async def decide(session: AsyncSession, specialist_id: int, approve: bool) -> tuple[Specialist | None, bool]:
+async def decide(session: AsyncSession, specialist_id: int, approve: bool,
+                 staff: User | None = None) -> tuple[Specialist | None, bool]:
     """(specialist, changed). Only a pending registration can be decided."""
     specialist = await session.get(Specialist, specialist_id)
     if specialist is None or specialist.status != "pending":
@@ -341,4 +343,5 @@ async def decide(session: AsyncSession, specialist_id: int, approve: bool) -> tu
     if approve and specialist.claims_specialist_id is not None:  # same person as a nominee? staff decide that first
         return specialist, False
     specialist.status, specialist.updated_at = ("active" if approve else "rejected"), utcnow()
+    record(session, "specialist", specialist.id, staff, "approved" if approve else "rejected")
     return specialist, True

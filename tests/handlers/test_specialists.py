@@ -165,10 +165,11 @@ async def test_an_enterprise_nominates_an_expert_it_works_with_and_staff_approve
         everyone = (await session.scalars(select(Specialist))).all()
         merged_by = (await session.execute(select(RecordChange.action, User.telegram_id)
                                            .join(User, User.id == RecordChange.actor_id)
-                                           .where(RecordChange.record_type == "specialist"))).all()
+                                           .where(RecordChange.record_type == "specialist").order_by(RecordChange.id))).all()
     assert len(everyone) == 1 and everyone[0].telegram_id == EXPERT and everyone[0].name == "李明"
     assert everyone[0].source == "nomination" and everyone[0].status == "active"
-    assert [tuple(r) for r in merged_by] == [("merge_claim", EXPERT), ("merged", STAFF)]
+    assert [tuple(r) for r in merged_by] == [("nominated", OWNER), ("approved", STAFF), ("merge_claim", EXPERT),
+                                             ("merged", STAFF)]
     assert "李明" in [m.name for m in bot.services.matcher.match(Demand(field="先进制造与自动化",
                                                                        description="金属3D打印钛合金"), 3)]
     assert "/proposals" in (await bot.say(EXPERT, "/help")).plain_text  # the specialist's help now
