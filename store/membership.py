@@ -281,7 +281,8 @@ class Decision:
 async def decide_claim(session: AsyncSession, claim_id: int, actor: User, actor_is_staff: bool,
                        approve: bool) -> Decision:
     """A verified member or staff approve or refuse a claim. Staff may overrule a member's refusal."""
-    claim = await session.get(EnterpriseClaim, claim_id)
+    # Locked (PostgreSQL): two members pressing at once decide it once; the second sees it decided.
+    claim = await session.get(EnterpriseClaim, claim_id, with_for_update=True)
     if claim is None:
         return Decision("stale", texts.CLAIM_STALE)
     if not actor_is_staff and not await is_member(session, actor, claim.enterprise_id):
