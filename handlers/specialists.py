@@ -102,6 +102,8 @@ async def _merge_summary(session, submitted) -> str:  # type: ignore[no-untyped-
     from store.models import Specialist
 
     nominee = await session.get(Specialist, submitted.claims_specialist_id)
+    if nominee is None:
+        return _summary(submitted)
     enterprise = await session.get(Enterprise, nominee.nominated_by) if nominee.nominated_by else None
     registrant = await repo.get_user(session, submitted.telegram_id) if submitted.telegram_id else None
     return texts.REG_CLAIM_TO_STAFF.format(

@@ -402,8 +402,11 @@ async def test_a_mistyped_code_claim_can_be_withdrawn_keeping_the_other_answers(
     await fill_until_review(bot, OTHER, join=True, phone="13700001111")
     await choose(bot, OTHER, texts.SURVEY_CONFIRM)
     assert (await bot.say(OTHER, "/survey")).plain_text == texts.CLAIM_STILL_PENDING
+    pending = bot.emu.last_message(OTHER)
     again = await choose(bot, OTHER, texts.CLAIM_WITHDRAW_BUTTON)
     assert texts.CLAIM_WITHDRAWN in again.plain_text and "信用代码" in again.plain_text
+    twice = bot.emu.user_presses_button(OTHER, pending.message_id, "sv:withdraw", force=True)
+    assert (await bot.emu.wait_for_callback_answer(twice["callback_query"]["id"])).text == texts.SURVEY_STALE
     other17 = "91370100MA3C5QYY1"
     review = await bot.say(OTHER, other17 + credit_code_check_char(other17))
     assert "请核对" in review.plain_text and "13700001111" in review.plain_text
