@@ -572,3 +572,18 @@ BROADCAST_RESEND_BUTTON = "🔁 重发中断的 {count} 条（可能重复）"
 BROADCAST_RESENT = "已将公告 #{id} 中断时正在发送的 {count} 条重新排队（收件人可能收到两次）。"
 BROADCAST_RESEND_NONE = "公告 #{id} 没有中断时正在发送的记录。"
 BROADCAST_RESEND_USAGE = "用法：/broadcast_resend 公告编号（重发服务中断时正在发送的记录，收件人可能收到两次）"
+
+# -- outbox: messages owed to other people (invitations, staff notices, forwards, replies) --------
+OUTBOX_KINDS = {
+    "invitation": "对接邀请", "contact": "对接联系方式", "staff_notice": "工作人员通知", "handoff": "转人工问题",
+    "staff_reply": "工作人员答复", "reminder": "调查提醒", "notice": "通知", "report": "发送报告",
+}
+OUTBOX_UNDELIVERED = "⚠️ {kind}未能送达 {who}：{reason}。"
+OUTBOX_REASON_UNREACHABLE = "对方尚未开启或已停用机器人"
+OUTBOX_REASON_FAILED = "多次发送失败"
+OUTBOX_REASON_INTERRUPTED = "发送时服务中断，可能已送达，为避免重复未重发，请人工核实"
+OUTBOX_INVITATION_AGAIN = "\n特派员开启机器人（/start）或发送 /proposals 时会再次收到邀请；72 小时答复期从实际送达时起算。"
+OUTBOX_BATCH_DONE = "📬 本次{kind}已发送完毕：共 {total} 份，已送达 {sent}，无法送达 {unreachable}，失败 {failed}。"
+OUTBOX_BATCH_INTERRUPTED = "\n另有 {count} 份在服务中断时正在发送：可能已送达，为避免重复未重发，请人工核实。"
+ASSIGN_QUEUED = "已批准：{queued} 份对接邀请已排入发送队列{missing}。全部发送完毕后会告诉您送达情况。"
+STAFF_REPLY_QUEUED = "答复已排入发送队列，将转达给提问人（#{id}）；如未能送达会告诉您。"
