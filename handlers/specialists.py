@@ -7,7 +7,6 @@ import asyncio
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import texts
@@ -15,6 +14,7 @@ from bot.render import esc
 from bot.services import TepaiContext
 from handlers.common import current_user, send_html, spend_buttons, staff_only
 from handlers.survey import keyboard
+from store import outbox as ob
 from store import registration
 from store import repositories as repo
 from store.models import EnterpriseMember, Enterprise, User
@@ -71,6 +71,8 @@ async def form_button(update: Update, context: TepaiContext) -> None:
             submitted = await (registration.existing_specialist(session, user) if form is REGISTRATION
                                else registration.submitted_nomination(session, user))
             nominator = await session.get(Enterprise, submitted.nominated_by) if submitted and submitted.nominated_by else None
+            if submitted is not None and submitted.status != "active":  # staff review it: owed with the submission
+                await _owe_staff_review(session, context, submitted, nominator.name if nominator else None)
     if prompt is None:
         await query.answer(texts.SURVEY_STALE, show_alert=True)
         return
@@ -80,8 +82,6 @@ async def form_button(update: Update, context: TepaiContext) -> None:
         return
     if submitted.status == "active":  # a nominee registering themself: already in the pool
         await _linked(context, submitted)
-        return
-    await _notify_staff(context, submitted, nominator.name if nominator else None)
 
 
 async def _linked(context: TepaiContext, specialist) -> None:  # type: ignore[no-untyped-def]
@@ -90,11 +90,8 @@ async def _linked(context: TepaiContext, specialist) -> None:  # type: ignore[no
     async with services.db.session() as session, session.begin():
         await asyncio.to_thread(sync_index, services.matcher, [specialist])
         await repo.set_role(session, specialist.telegram_id, "specialist")
-    for chat_id in await services.staff_chat_ids():
-        try:
-            await context.bot.send_message(chat_id, texts.REG_LINKED_STAFF.format(id=specialist.id, name=specialist.name))
-        except TelegramError as exc:
-            log.info("link note not delivered to staff %s: %s", chat_id, exc)
+        await ob.owe_staff(session, services.settings.staff_ids,
+                           texts.REG_LINKED_STAFF.format(id=specialist.id, name=specialist.name), html=False)
 
 
 def _decision_buttons(specialist_id: int) -> InlineKeyboardMarkup:
@@ -118,12 +115,11 @@ def _summary(specialist, nominator: str | None = None) -> str:  # type: ignore[n
     )
 
 
-async def _notify_staff(context: TepaiContext, specialist, nominator: str | None = None) -> None:  # type: ignore[no-untyped-def]
-    for chat_id in await context.services.staff_chat_ids():
-        try:
-            await send_html(context, chat_id, _summary(specialist, nominator), _decision_buttons(specialist.id))
-        except TelegramError as exc:
-            log.warning("registration #%s not delivered to staff %s: %s", specialist.id, chat_id, exc)
+async def _owe_staff_review(session, context: TepaiContext, specialist,  # type: ignore[no-untyped-def]
+                            nominator: str | None = None) -> None:
+    """Every staff chat is owed the submission with ✅/✖️ (in the caller's transaction)."""
+    await ob.owe_staff(session, context.services.settings.staff_ids, _summary(specialist, nominator),
+                       buttons=_decision_buttons(specialist.id), ref=f"specialist:{specialist.id}")
 
 
 async def pause_registration(update: Update, context: TepaiContext) -> bool:
@@ -179,21 +175,20 @@ async def decide(update: Update, context: TepaiContext) -> None:
                 await repo.touch_user(session, specialist.telegram_id)
                 await repo.set_role(session, specialist.telegram_id, "specialist")
         nominator = await session.get(User, specialist.nominated_user) if specialist.nominated_user else None
+        if changed:  # the outcome is owed to the applicant (and the nominating enterprise) with the decision
+            if specialist.telegram_id:
+                await ob.owe(session, specialist.telegram_id,
+                             texts.APPROVED_SPECIALIST if approve else texts.REJECTED_SPECIALIST, kind=ob.NOTICE,
+                             html=False, ref=f"specialist:{specialist.id}")
+            if nominator is not None:
+                await ob.owe(session, nominator.telegram_id,
+                             (texts.NOM_APPROVED if approve else texts.NOM_REJECTED).format(name=specialist.name),
+                             kind=ob.NOTICE, html=False, ref=f"specialist:{specialist.id}")
     if not changed:
         await query.answer(texts.ALREADY_DECIDED.format(status=texts.REG_STATUS.get(specialist.status, "")), show_alert=True)
         return
     done = texts.APPROVED_STAFF if approve else texts.REJECTED_STAFF
     await spend_buttons(query, done.format(id=specialist.id, name=specialist.name))
-    told = []
-    if specialist.telegram_id:
-        told.append((specialist.telegram_id, texts.APPROVED_SPECIALIST if approve else texts.REJECTED_SPECIALIST))
-    if nominator is not None:
-        told.append((nominator.telegram_id, (texts.NOM_APPROVED if approve else texts.NOM_REJECTED).format(name=specialist.name)))
-    for chat_id, text in told:
-        try:
-            await context.bot.send_message(chat_id, text)
-        except TelegramError as exc:
-            log.info("decision on #%s not delivered to %s: %s", specialist.id, chat_id, exc)
 
 
 def register(application: Application) -> None:

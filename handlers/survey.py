@@ -9,13 +9,13 @@ from datetime import timedelta
 from pathlib import Path
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import texts
 from bot.render import esc
 from bot.services import TepaiContext, services_of
 from handlers.common import current_user, send_html, spend_buttons, staff_only
+from store import outbox as ob
 from store import repositories as repo
 from store import survey
 from store.exports import write_table
@@ -165,11 +165,9 @@ async def remind_idle_drafts(context: ContextTypes.DEFAULT_TYPE) -> None:
     services = services_of(context.application)
     async with services.db.session() as session, session.begin():
         pending = await survey.drafts_to_remind(session)
-        for draft, user in pending:
-            try:
-                await context.bot.send_message(user.telegram_id, texts.SURVEY_REMINDER.format(year=draft.campaign_year))
-            except TelegramError as exc:
-                log.info("survey reminder to %s failed: %s", user.telegram_id, exc)
+        for draft, user in pending:  # owed with the mark that it was reminded: once, and never lost
+            await ob.owe(session, user.telegram_id, texts.SURVEY_REMINDER.format(year=draft.campaign_year),
+                         kind=ob.REMINDER, html=False, ref=f"draft:{draft.id}")
             draft.reminded_at = survey.utcnow()
 
 

@@ -265,10 +265,8 @@ async def waiting(session: AsyncSession) -> int:
 async def _after(session: AsyncSession, row: Delivery, message_ids: list[int], staff: Iterable[int]) -> None:
     kind, _, ref_id = (row.ref or "").partition(":")
     if row.status == "sent" and kind == "engagement" and ref_id.isdigit() and row.kind == INVITATION:
-        await session.execute(update(Engagement).where(Engagement.id == int(ref_id), Engagement.delivered_at.is_(None))
-                              .values(delivered_at=row.sent_at or utcnow())
-                              .execution_options(synchronize_session=False))
-    if row.status == "sent" and kind == "handoff" and ref_id.isdigit():
+        await invitation_delivered(session, int(ref_id), row.sent_at)
+    if row.status == "sent" and kind == "handoff" and ref_id.isdigit() and row.kind == HANDOFF:
         for message_id in message_ids:  # a staff reply to any piece routes back to the asker
             session.add(HandoffForward(handoff_id=int(ref_id), staff_chat_id=row.telegram_id, message_id=message_id))
     if row.kind == REPORT:
@@ -286,6 +284,12 @@ async def _after(session: AsyncSession, row: Delivery, message_ids: list[int], s
                 text += texts.OUTBOX_INVITATION_AGAIN
             for chat_id in targets:
                 await owe(session, chat_id, text, kind=REPORT, html=False, key=f"report:{row.id}:{chat_id}")
+
+
+async def invitation_delivered(session: AsyncSession, engagement_id: int, at: datetime | None = None) -> None:
+    """The specialist has the invitation: its 72 hours start now (the first delivery counts)."""
+    await session.execute(update(Engagement).where(Engagement.id == engagement_id, Engagement.delivered_at.is_(None))
+                          .values(delivered_at=at or utcnow()).execution_options(synchronize_session=False))
 
 
 async def _batch_report(session: AsyncSession, batch: str, report_to: int | None) -> None:
