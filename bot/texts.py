@@ -585,5 +585,5 @@ OUTBOX_REASON_INTERRUPTED = "发送时服务中断，可能已送达，为避免
 OUTBOX_INVITATION_AGAIN = "\n特派员开启机器人（/start）或发送 /proposals 时会再次收到邀请；72 小时答复期从实际送达时起算。"
 OUTBOX_BATCH_DONE = "📬 本次{kind}已发送完毕：共 {total} 份，已送达 {sent}，无法送达 {unreachable}，失败 {failed}。"
 OUTBOX_BATCH_INTERRUPTED = "\n另有 {count} 份在服务中断时正在发送：可能已送达，为避免重复未重发，请人工核实。"
-ASSIGN_QUEUED = "已批准：{queued} 份对接邀请已排入发送队列{missing}。全部发送完毕后会告诉您送达情况。"
+ASSIGN_QUEUED = "已批准：{queued} 份对接邀请已排入发送队列{missing}。全部发出后会告诉您送达情况。"
 STAFF_REPLY_QUEUED = "答复已排入发送队列，将转达给提问人（#{id}）；如未能送达会告诉您。"
