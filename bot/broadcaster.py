@@ -239,9 +239,20 @@ class Broadcaster:
         if broadcast_id is not None and self.held:
             async with self.db.session() as session, session.begin():
                 broadcast = await bc.finish(session, broadcast_id)
-            if broadcast is not None and broadcast.status in bc.FINAL:
+                finished = broadcast is not None and broadcast.status in bc.FINAL
+                if finished:  # the final report is owed with the finish: a crash cannot lose it
+                    await self._owe_final_report(session, broadcast)
+            if finished:
                 await self._report(broadcast_id, final=True)
         return state["handled"]
+
+    async def _owe_final_report(self, session, broadcast: Broadcast) -> None:  # type: ignore[no-untyped-def]
+        if broadcast.status_chat_id is None:
+            return
+        p = await bc.progress(session, broadcast)
+        resend = resend_markup(broadcast.id, p.interrupted) if p.interrupted and broadcast.status != "cancelled" else None
+        await ob.owe(session, broadcast.status_chat_id, final_text(p), kind=ob.REPORT, html=False, buttons=resend,
+                     ref=f"broadcast:{broadcast.id}", key=f"broadcast-final:{broadcast.id}:{bc.beijing(broadcast.finished_at)}:{p.interrupted}")
 
     async def _is_cancelled(self, broadcast_id: int) -> bool:
         if broadcast_id in self._cancelled:
@@ -355,13 +366,9 @@ class Broadcaster:
         text = progress_text(broadcast, p)
         markup = None if p.done else cancel_markup(broadcast.id)
         try:
-            if broadcast.status_message_id is not None:
+            if broadcast.status_message_id is not None:  # (the final report itself is an outbox row)
                 await self.bot.edit_message_text(text, broadcast.status_chat_id, broadcast.status_message_id,
                                                  parse_mode="HTML", reply_markup=markup)
-            if final:
-                resend = resend_markup(broadcast.id, p.interrupted) \
-                    if p.interrupted and broadcast.status != "cancelled" else None
-                await self.bot.send_message(broadcast.status_chat_id, final_text(p), reply_markup=resend)
         except BadRequest as exc:
             if "not modified" not in str(exc).lower():
                 log.info("broadcast #%s progress not shown: %s", broadcast_id, exc)
