@@ -54,14 +54,18 @@ async def conflict_command(update: Update, context: TepaiContext) -> None:
                 if existing else texts.CONFLICT_ADDED.format(specialist=_who(specialist), enterprise=enterprise.name)
             if withdrawn:
                 reply += texts.CONFLICT_WITHDRAWN
-        # The withdrawal owes the specialist a note, staff a notice and the next alternate an
-        # invitation — all in the withdrawal's transaction.
-        for _, successor in withdrawn:
-            name = (await session.get(Specialist, successor.specialist_id)).name if successor else None
-            await ob.owe(session, specialist.telegram_id, texts.PROPOSAL_WITHDRAWN.format(enterprise=enterprise.name),
-                         kind=ob.NOTICE, html=False)
-            await owe_refusal(session, services, texts.STAFF_WITHDRAWN, specialist, enterprise, successor, name)
+        await owe_withdrawals(session, services.settings.staff_ids, specialist, enterprise, withdrawn)
     await update.effective_message.reply_text(reply)
+
+
+async def owe_withdrawals(session, staff, specialist: Specialist, enterprise, withdrawn) -> None:  # type: ignore[no-untyped-def]
+    """A withdrawal owes the specialist a note, staff a notice and the next alternate an
+    invitation — all in the withdrawal's transaction (the chat's or the shell's)."""
+    for _, successor in withdrawn:
+        name = (await session.get(Specialist, successor.specialist_id)).name if successor else None
+        await ob.owe(session, specialist.telegram_id, texts.PROPOSAL_WITHDRAWN.format(enterprise=enterprise.name),
+                     kind=ob.NOTICE, html=False)
+        await owe_refusal(session, staff, texts.STAFF_WITHDRAWN, specialist, enterprise, successor, name)
 
 
 def register(application: Application) -> None:

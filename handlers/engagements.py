@@ -151,7 +151,8 @@ async def answer_proposal(update: Update, context: TepaiContext) -> None:
                     key=f"contact:{engagement.id}")
         elif outcome == "declined":
             specialist, enterprise, _, _ = details
-            await owe_refusal(session, services, texts.STAFF_DECLINED, specialist, enterprise, successor, successor_name)
+            await owe_refusal(session, services.settings.staff_ids, texts.STAFF_DECLINED, specialist, enterprise,
+                              successor, successor_name)
     if outcome == "stale":
         await query.answer(texts.STALE_BUTTON, show_alert=True)
         return
@@ -180,14 +181,15 @@ async def _pair_details(session, engagement: Engagement):  # type: ignore[no-unt
     return specialist, enterprise, submission, owner
 
 
-async def owe_refusal(session, services, template: str, specialist, enterprise, successor,  # type: ignore[no-untyped-def]
+async def owe_refusal(session, staff, template: str, specialist, enterprise, successor,  # type: ignore[no-untyped-def]
                       successor_name) -> None:
-    """In the refusal's transaction: the next alternate, if any, is invited; staff are told."""
+    """In the refusal's transaction: the next alternate, if any, is invited; staff (TEPAI_STAFF_IDS
+    `staff`, plus those granted) are told."""
     if successor is not None:
         await owe_invitation(session, successor)
     note = template.format(specialist=specialist.name, enterprise=enterprise.name,
                            next=texts.STAFF_NEXT.format(name=successor_name) if successor else texts.STAFF_NO_NEXT)
-    await ob.owe_staff(session, services.settings.staff_ids, note, html=False)
+    await ob.owe_staff(session, staff, note, html=False)
 
 
 async def expire_proposals(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -200,7 +202,8 @@ async def expire_proposals(context: ContextTypes.DEFAULT_TYPE) -> None:
             specialist = await session.get(Specialist, old.specialist_id)
             enterprise = await session.get(Enterprise, old.enterprise_id)
             name = (await session.get(Specialist, successor.specialist_id)).name if successor else None
-            await owe_refusal(session, services, texts.STAFF_EXPIRED, specialist, enterprise, successor, name)
+            await owe_refusal(session, services.settings.staff_ids, texts.STAFF_EXPIRED, specialist, enterprise,
+                              successor, name)
 
 
 async def proposals_command(update: Update, context: TepaiContext, quiet: bool = False) -> None:

@@ -137,3 +137,49 @@ async def _all_settled(db: Database) -> bool:
 async def _status(db: Database, delivery_id: int, status: str) -> bool:
     async with db.session() as session:
         return (await session.get(Delivery, delivery_id)).status == status
+
+
+def test_a_conflict_entered_in_the_shell_withdraws_the_waiting_invitation_and_queues_its_messages(
+        tmp_path, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    """The shell cannot message anyone, but it can owe: the running bot sends what it queued."""
+    from store import survey
+    from store.models import Engagement, Enterprise, Specialist, Submission
+    from tests.bot.test_cli import tepai
+    from tests.handlers.test_survey import CODE as code
+
+    async def seed() -> None:
+        database = Database.open(database_url)
+        async with database.session() as session, session.begin():
+            await survey.set_campaign(session, 2026, "open")
+            owner = User(telegram_id=6001, display_name="王总")
+            enterprise = Enterprise(credit_code=code, name="甲乳业")
+            first = Specialist(name="刘芳", institution="山东农业大学", field="现代农业", expertise="益生菌发酵",
+                               telegram_id=6101, status="active", external_id="S001")
+            second = Specialist(name="赵磊", institution="齐鲁工业大学", field="现代农业", expertise="乳品工艺",
+                                telegram_id=6102, status="active", external_id="S002")
+            session.add_all([owner, enterprise, first, second])
+            await session.flush()
+            session.add(Submission(enterprise_id=enterprise.id, campaign_year=2026, submitted_by=owner.id,
+                                   answers={"name": "甲乳业", "field": "现代农业", "product": "酸奶", "consent": True}))
+            session.add(Engagement(campaign_year=2026, enterprise_id=enterprise.id, specialist_id=first.id,
+                                   alternates=[second.id], status="proposed", proposed_at=ob.utcnow(),
+                                   delivered_at=ob.utcnow()))
+        await database.close()
+
+    async def outcome():  # type: ignore[no-untyped-def]
+        database = Database.open(database_url)
+        async with database.session() as session:
+            engagements = [(e.specialist_id, e.status) for e in
+                           (await session.scalars(select(Engagement).order_by(Engagement.id))).all()]
+            owed = [(d.telegram_id, d.kind, d.status) for d in
+                    (await session.scalars(select(Delivery).order_by(Delivery.id))).all()]
+        await database.close()
+        return engagements, owed
+
+    asyncio.run(seed())
+    env = {"TEPAI_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": database_url, "TEPAI_STAFF_IDS": "900"}
+    added = tepai("conflicts", "add", code, "S001", env=env)
+    assert added.returncode == 0 and "已撤回" in added.stdout, added.stderr
+    engagements, owed = asyncio.run(outcome())
+    assert engagements == [(1, "withdrawn"), (2, "proposed")]
+    assert owed == [(6101, "notice", "queued"), (6102, "invitation", "queued"), (900, "staff_notice", "queued")]
