@@ -149,8 +149,6 @@ HANDOFF_TO_STAFF = (
 )
 HANDOFF_REASONS = {"unanswered": "文件未覆盖", "requested": "用户请求转人工"}
 STAFF_REPLY_TO_USER = "💬 <b>科技局工作人员答复</b>（关于：{question}）\n\n{reply}"
-STAFF_REPLY_SENT = "已将答复发送给提问人（#{id}）。"
-STAFF_REPLY_UNREACHABLE = "提问人已停用机器人，答复未能送达（#{id}）。"
 UNANSWERED_EMPTY = "目前没有待答复的问题。"
 UNANSWERED_HEADER = "<b>待答复问题（{count}）</b>"
 UNANSWERED_ITEM = "#{id} · {time} · {name}：{question}"
@@ -458,7 +456,6 @@ ASSIGN_PROPOSAL = ("<b>{year}年度分配方案（待批准）</b>\n可分配需
 ASSIGN_LOWEST = "\n<b>匹配度最低的几对</b>\n{lines}"
 ASSIGN_MANUAL_LIST = "\n<b>需人工处理</b>\n{lines}"
 ASSIGN_APPROVE_BUTTON = "✅ 批准并通知特派员"
-ASSIGN_APPROVED = "已批准：通知了 {sent} 位特派员{missing}。"
 ASSIGN_MISSING = "；{count} 位未绑定 Telegram 或无法送达，需线下联系"
 ASSIGN_NOTHING = "没有待批准的分配方案，请先 /assign。"
 PROPOSAL_TO_SPECIALIST = ("🤝 <b>新的对接邀请</b>（1 名特派员 + 1 家企业 + 1 个合作项目）\n"

@@ -139,3 +139,80 @@ def test_kill_9_right_after_approving_an_assignment_then_restart_every_invitatio
     # The 72 hours run from delivery: each delivered invitation has its time, none before its approval.
     assert all(e.delivered_at is not None and e.delivered_at >= e.proposed_at for e in engagements
                if any(d.ref == f"engagement:{e.id}" and d.status == "sent" for d in deliveries))
+
+
+async def test_a_second_bot_process_leaves_the_first_ones_in_flight_deliveries_alone(
+        tmp_path: Path, database_url: str) -> None:
+    """The first sender is mid-send when a second `tepai run` starts on the same database: the
+    second waits as a standby (no row reclassified), and takes over only when the first stops."""
+    from telegram.ext import ExtBot
+
+    from bot.broadcaster import Broadcaster
+    from bot.ratelimit import PacedRateLimiter
+    from store import broadcasts as bc
+    from store.models import Broadcast
+
+    people = list(range(8500, 8560))
+    data = tmp_path / "data"
+    database = Database.open(database_url)
+    async with BotApiEmulator(strict_chats=False) as emu:
+        async with database.session() as session, session.begin():
+            session.add_all([User(telegram_id=t, display_name="") for t in people])
+            broadcast, _ = await bc.create(session, text="<b>公告</b>", segment="all")
+        bot = ExtBot(emu.token, base_url=emu.base_url, rate_limiter=PacedRateLimiter())
+        await bot.initialize()
+        first = Broadcaster(bot, database, lease_seconds=20.0)
+        second = None
+        try:
+            async with database.session() as session, session.begin():
+                assert await ob.hold_lease(session, first.owner, first.lease_seconds) == (True, True)
+                page = await bc.queued_page(session, broadcast.id, 0, 3)
+                for delivery_id, _ in page:  # the first process's requests on the wire right now
+                    assert await ob.claim(session, delivery_id, first.owner) == 1
+            await first.start()
+
+            env = {**os.environ, **emu.tepai_environ(), "TEPAI_DATA_DIR": str(data), "DATABASE_URL": database_url,
+                   "TEPAI_STAFF_IDS": str(STAFF), "HF_HUB_OFFLINE": "1"}
+            second = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=env, cwd=ROOT,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            emu.user_sends_text(STAFF, "/start")  # answered: the second process is up, start-up done
+            await emu.wait_for_message(STAFF, timeout=180)
+            async with database.session() as session:
+                in_flight = [await session.get(Delivery, delivery_id) for delivery_id, _ in page]
+                holder = await ob.lease_holder(session)
+            assert [d.status for d in in_flight] == ["sending"] * 3 and holder.owner == first.owner
+
+            # The first process's three requests come back: delivered, and recorded as such.
+            for delivery_id, chat_id in page:
+                message = await bot.send_message(chat_id, "<b>公告</b>", parse_mode="HTML")
+                async with database.session() as session, session.begin():
+                    assert await ob.settle(session, delivery_id, "sent", message.message_id, owner=first.owner)
+            for _ in range(600):
+                async with database.session() as session:
+                    done = await session.get(Broadcast, broadcast.id, populate_existing=True)
+                    if done.status in bc.FINAL:
+                        progress = await bc.progress(session, done)
+                        break
+                await asyncio.sleep(0.05)
+            else:
+                raise AssertionError("the broadcast did not finish")
+
+            # A clean stop hands the lease over: the second process sends what is owed next.
+            await first.stop()
+            async with database.session() as session, session.begin():
+                handed = await ob.owe(session, people[0], "交接后的通知", kind=ob.NOTICE, html=False)
+            await emu.wait_for_message(people[0], "交接后的通知", timeout=60)
+            assert second.poll() is None, second.stderr.read().decode()[-2000:]
+        finally:
+            await first.stop()
+            await bot.shutdown()
+            if second is not None:
+                second.terminate()
+                second.wait(timeout=30)
+        counts = {t: sum("公告" in (m.plain_text or "") for m in emu.messages(t)) for t in people}
+    async with database.session() as session:
+        handed = await session.get(Delivery, handed.id)
+    await database.close()
+    assert progress.sent == len(people) and progress.interrupted == 0 and progress.failed == 0
+    assert set(counts.values()) == {1}  # nobody twice, nobody left out
+    assert handed.status == "sent" and handed.owner not in (None, first.owner)
