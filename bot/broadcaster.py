@@ -236,6 +236,9 @@ class Broadcaster:
             for task in (watcher, *waiting):
                 task.cancel()
             await asyncio.gather(watcher, *waiting, return_exceptions=True)
+        if state["handled"] and self.held:
+            async with self.db.session() as session, session.begin():
+                await ob.report_finished_batches(session)
         if broadcast_id is not None and self.held:
             async with self.db.session() as session, session.begin():
                 broadcast = await bc.finish(session, broadcast_id)

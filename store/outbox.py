@@ -28,7 +28,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,9 +48,6 @@ STAFF_REPLY = "staff_reply"
 REMINDER = "reminder"
 NOTICE = "notice"
 REPORT = "report"
-
-Buttons = Sequence[Sequence[tuple[str, str]]]
-
 
 def markup_rows(markup) -> list[list[list[str]]] | None:  # type: ignore[no-untyped-def]
     """A PTB InlineKeyboardMarkup as the row's JSON (label, callback data)."""
@@ -312,6 +309,21 @@ async def _batch_report(session: AsyncSession, batch: str, report_to: int | None
     if kind == INVITATION and total > counts.get("sent", 0):
         text += texts.OUTBOX_INVITATION_AGAIN
     await owe(session, report_to, text, kind=REPORT, html=False, key=f"batch:{batch}")
+
+
+async def report_finished_batches(session: AsyncSession) -> int:
+    """Batches whose rows are all settled but whose report is not yet owed — e.g. when the last two
+    rows settled at once in two transactions, each seeing the other still sending. Reports owed."""
+    pending = func.sum(case((Delivery.status.in_(("queued", "sending")), 1), else_=0))
+    finished = (await session.execute(select(Delivery.batch, func.max(Delivery.report_to))
+                                      .where(Delivery.batch.is_not(None)).group_by(Delivery.batch)
+                                      .having(pending == 0))).all()
+    owed = 0
+    for batch, report_to in finished:
+        if report_to and await session.scalar(select(Delivery.id).where(Delivery.key == f"batch:{batch}")) is None:
+            await _batch_report(session, batch, report_to)
+            owed += 1
+    return owed
 
 
 async def _who(session: AsyncSession, telegram_id: int) -> str:

@@ -81,6 +81,22 @@ async def test_only_the_lease_holder_claims_and_a_new_holder_recovers_only_a_gon
                                                                   ("queued", None, None)]
 
 
+async def test_a_batch_whose_last_rows_settled_at_once_is_still_reported_once(db: Database) -> None:
+    from sqlalchemy import update
+
+    async with db.session() as session, session.begin():
+        for chat_id in (801, 802):
+            await ob.owe(session, chat_id, "邀请", kind=ob.INVITATION, batch="assign:2026:1", report_to=900)
+    async with db.session() as session, session.begin():  # two workers' answers, neither saw the other's
+        await session.execute(update(Delivery).values(status="sent", sent_at=ob.utcnow()))
+    for _ in range(2):
+        async with db.session() as session, session.begin():
+            await ob.report_finished_batches(session)
+    reports = [r for r in await rows(db) if r.kind == ob.REPORT]
+    assert [(r.telegram_id, r.status) for r in reports] == [(900, "queued")]
+    assert "共 2 份，已送达 2" in reports[0].text
+
+
 async def test_two_senders_on_one_database_send_each_owed_message_once_and_interrupt_nothing(db: Database) -> None:
     """Two bot processes' senders: the second starts while the first is mid-send."""
     ids = list(range(7100, 7160))
