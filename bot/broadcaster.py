@@ -312,7 +312,7 @@ class Broadcaster:
                 await ob.requeue(session, delivery_id, refund=refund, owner=self.owner)
             else:
                 await ob.settle(session, delivery_id, status, message_id, error, owner=self.owner,
-                                message_ids=claim.message_ids, staff=self.staff)
+                                message_ids=claim.message_ids, staff=self.staff, broadcast=broadcast_id is not None)
             if status == "unreachable":
                 await repo.mark_unreachable(session, chat_id)
         if status == "queued":

@@ -195,10 +195,11 @@ async def claim(session: AsyncSession, delivery_id: int, owner: str | None = Non
 
 async def settle(session: AsyncSession, delivery_id: int, status: str, message_id: int | None = None,
                  error: str | None = None, owner: str | None = None, message_ids: Sequence[int] = (),
-                 staff: Iterable[int] = ()) -> Delivery | None:
+                 staff: Iterable[int] = (), broadcast: bool = False) -> Delivery | bool | None:
     """The answer is in: sent / unreachable / failed. A row another sender recovered as
     interrupted meanwhile (we were thought dead) is corrected to what really happened. Then
-    what the delivery changes elsewhere, and the reports it owes. The row, or None if not ours."""
+    what the delivery changes elsewhere, and the reports it owes. The row (True for a broadcast
+    row, which changes nothing else), or None if not ours."""
     mine = Delivery.status == "sending"
     if owner is not None:
         mine = and_(Delivery.owner == owner, or_(mine, and_(Delivery.status == "failed", Delivery.error == INTERRUPTED)))
@@ -209,6 +210,8 @@ async def settle(session: AsyncSession, delivery_id: int, status: str, message_i
                                    .execution_options(synchronize_session=False))
     if not result.rowcount:
         return None
+    if broadcast:  # the sender's hot path: a broadcast recipient owes nothing further
+        return True
     row = await session.get(Delivery, delivery_id, populate_existing=True)
     if row.broadcast_id is None:
         await _after(session, row, list(message_ids) or ([message_id] if message_id else []), staff)
