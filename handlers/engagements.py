@@ -140,9 +140,15 @@ async def answer_proposal(update: Update, context: TepaiContext) -> None:
                                                                   parts[1] == "a")
         details = await _pair_details(session, engagement) if engagement else None
         successor_name = (await session.get(Specialist, successor.specialist_id)).name if successor else None
-        # What the answer owes others is owed with it: the enterprise's contact, or staff and the next alternate.
+        # What the answer owes is owed with it: both halves of the contact exchange, or staff's
+        # notice and the next alternate's invitation.
         if outcome == "accepted":
             specialist, enterprise, submission, owner = details
+            a = submission.answers if submission else {}
+            await ob.owe(session, query.from_user.id, texts.ACCEPTED_SPECIALIST.format(
+                contact=a.get("contact") or "—", phone=a.get("phone") or "—", enterprise=enterprise.name,
+                project=project.title), kind=ob.CONTACT, html=False, ref=f"engagement:{engagement.id}",
+                key=f"contact-specialist:{engagement.id}")
             if owner is not None:
                 await ob.owe(session, owner.telegram_id, texts.ACCEPTED_ENTERPRISE.format(
                     name=esc(specialist.name), institution=esc(specialist.institution),
@@ -164,13 +170,8 @@ async def answer_proposal(update: Update, context: TepaiContext) -> None:
                            show_alert=True)
         return
     await spend_buttons(query)
-    specialist, enterprise, submission, owner = details
-    if outcome == "accepted":
-        a = submission.answers if submission else {}
-        await context.bot.send_message(query.from_user.id, texts.ACCEPTED_SPECIALIST.format(
-            contact=a.get("contact") or "—", phone=a.get("phone") or "—", enterprise=enterprise.name, project=project.title))
-        return
-    await context.bot.send_message(query.from_user.id, texts.DECLINED_SPECIALIST)
+    if outcome == "declined":
+        await context.bot.send_message(query.from_user.id, texts.DECLINED_SPECIALIST)
 
 
 async def _pair_details(session, engagement: Engagement):  # type: ignore[no-untyped-def]
