@@ -283,6 +283,7 @@ class Broadcaster:
                 await self._send_owed(payload, chat_id, claim)
                 message_id = claim.message_ids[0]
         except _NotQueued:  # cancelled meanwhile, another sender has it, or our lease is gone
+            await self._check_lease_after_refusal(delivery_id)
             return False
         except RetryAfter as exc:  # Telegram said "later": back in the queue, no attempt spent
             status, refund, retry_in = "queued", True, retry_seconds(exc)
@@ -319,6 +320,15 @@ class Broadcaster:
             later(item, float(retry_in or 0.0))
             return True
         return False
+
+    async def _check_lease_after_refusal(self, delivery_id: int) -> None:
+        """A claim refused on a row still queued means the lease is not ours any more: stop this
+        pass (the heartbeat finds out whether to resume) instead of offering the row again and again."""
+        async with self.db.session() as session:
+            row = await session.get(Delivery, delivery_id)
+        if row is not None and row.status == "queued":
+            log.warning("sender lease not held any more; pausing until the heartbeat settles it")
+            self.held = False
 
     async def _send_owed(self, row: Delivery, chat_id: int, claim: _Claim) -> None:
         """An owed message: its text (split to Telegram's limit), buttons on the last piece."""
