@@ -1,16 +1,21 @@
-"""The single sender of staff announcements, running inside the bot process.
+"""The one sender: every message the bot owes — broadcast recipients and outbox rows alike.
 
-It works through one broadcast's delivery rows at a time, a page at a time (memory stays flat
-however many recipients), with a few workers whose requests all pass through the bot's rate
-limiter (bot/ratelimit.py: ~30 messages/s, paced; a 429 pauses every request as Telegram
-asked). Per row: claimed queued → sending in the database by the limiter's hook immediately
-before its HTTP request, then sent (with the Telegram message id) / unreachable (403, or the
-chat is gone: the person is marked unreachable and left out of later broadcasts until they
-write again) / failed (with the reason). 5xx and network errors are retried with backoff; a
-429 puts the row back in the queue without spending an attempt.
+It works through delivery rows a page at a time (memory stays flat however many recipients),
+with a few workers whose requests all pass through the bot's rate limiter (bot/ratelimit.py:
+~30 messages/s, paced; a 429 pauses every request as Telegram asked). Owed messages (store/
+outbox.py: invitations, staff notices, forwards, replies, reminders) go before the rest of a
+running broadcast. Per row: claimed queued → sending in the database by the limiter's hook
+immediately before its HTTP request, then sent (with the Telegram message id) / unreachable
+(403, or the chat is gone: the person is marked unreachable and left out of later broadcasts
+until they write again) / failed (with the reason). 5xx and network errors are retried with
+backoff; a 429 puts the row back in the queue without spending an attempt.
 
-What survives a crash is in the database: queued rows and scheduled broadcasts resume on the
-next start; a row caught mid-send is never resent (store/broadcasts.py explains why).
+One sender at a time, however many processes run: each process has an identity and sends only
+while it holds the database lease (renewed by a heartbeat; a claim checks the lease in the same
+UPDATE). A process that takes the lease over — the holder's lease expired, or its process is
+gone from this host — recovers the rows the holder left mid-send; a live holder's rows are never
+touched. What survives a crash is in the database: queued rows and scheduled broadcasts resume
+on the next start; a row caught mid-send is never resent (store/outbox.py explains why).
 """
 
 from __future__ import annotations
@@ -26,22 +31,33 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot import texts
 from bot.ratelimit import PacedRateLimiter, SendHook, retry_seconds
+from bot.render import split_message
 from store import broadcasts as bc
+from store import outbox as ob
 from store import repositories as repo
 from store.db import Database
-from store.models import Broadcast
+from store.models import Broadcast, Delivery
 
 log = logging.getLogger(__name__)
+
+Item = tuple[int, int, "int | None"]  # (delivery id, chat id, broadcast id or None for an owed message)
 
 
 class Broadcaster:
     def __init__(self, bot: Bot, db: Database, *, workers: int = 4, page: int = 200, poll: float = 1.0,
                  progress_every: float = 5.0, backoff: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0),
-                 max_attempts: int = 5, staff: frozenset[int] = frozenset()) -> None:
+                 max_attempts: int = 5, staff: frozenset[int] = frozenset(), lease_seconds: float = 20.0,
+                 heartbeat: float | None = None, owner: str | None = None) -> None:
         self.bot, self.db, self.staff = bot, db, staff
         self.workers, self.page, self.poll = workers, page, poll
         self.progress_every, self.backoff, self.max_attempts = progress_every, backoff, max_attempts
+        self.owner = owner or ob.identity()
+        self.lease_seconds = lease_seconds
+        self.heartbeat = heartbeat if heartbeat is not None else lease_seconds / 4
+        self.held = False
         self._task: asyncio.Task[None] | None = None
+        self._beater: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._wake = asyncio.Event()
         self._cancelled: set[int] = set()
         self._upload_lock = asyncio.Lock()
@@ -50,58 +66,100 @@ class Broadcaster:
     # -- lifecycle ------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        async with self.db.session() as session, session.begin():
-            self.recovered = await bc.recover(session)
-        if self.recovered:
-            log.warning("%d deliveries were mid-send at the last stop: marked failed (interrupted), not resent",
-                        self.recovered)
-        self._task = asyncio.create_task(self._run(), name="tepai-broadcaster")
+        self._loop = asyncio.get_running_loop()
+        await self._beat()  # the lease if free (recovering what a dead holder left mid-send)
+        ob.on_owed(self._wake_from_anywhere)
+        self._task = asyncio.create_task(self._run(), name="tepai-sender")
+        self._beater = asyncio.create_task(self._heartbeat(), name="tepai-sender-lease")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        ob.off_owed(self._wake_from_anywhere)
+        for task in (self._beater, self._task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._task = self._beater = None
+        if self.held:
+            with contextlib.suppress(Exception):  # a clean stop hands over at once
+                async with self.db.session() as session, session.begin():
+                    await ob.release_lease(session, self.owner)
+            self.held = False
 
     def wake(self) -> None:
         """Something was queued or cancelled: look now rather than at the next poll."""
         self._wake.set()
 
+    def _wake_from_anywhere(self) -> None:
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._wake.set)
+
     def cancelled(self, broadcast_id: int) -> None:
         self._cancelled.add(broadcast_id)
         self.wake()
 
+    async def _beat(self) -> None:
+        async with self.db.session() as session, session.begin():
+            held, taken = await ob.hold_lease(session, self.owner, self.lease_seconds)
+            recovered = await ob.recover(session, self.owner, self.staff) if taken else 0
+        if self.held and not held:
+            log.warning("sender lease lost to another process; this one stops sending")
+        self.held = held
+        if recovered:
+            self.recovered += recovered
+            log.warning("%d deliveries were mid-send when the previous sender stopped: marked failed "
+                        "(interrupted), not resent", recovered)
+        if taken:
+            log.info("this process is now the sender (%s)", self.owner)
+            self.wake()
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat)
+            try:
+                await self._beat()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a database hiccup: the claim's lease check keeps sending safe meanwhile
+                log.exception("sender lease not renewed; retrying")
+
+    async def _idle(self) -> None:
+        self._wake.clear()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), self.poll)
+
     async def _run(self) -> None:
         while True:
             try:
+                if not self.held:
+                    await self._idle()
+                    continue
                 async with self.db.session() as session, session.begin():
                     broadcast = await bc.next_due(session, staff=self.staff)
                     if broadcast is not None and broadcast.status == "queued":
                         broadcast.status, broadcast.started_at = "sending", broadcast.started_at or bc.utcnow()
-                if broadcast is None:
-                    self._wake.clear()
-                    with contextlib.suppress(asyncio.TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), self.poll)
-                    continue
-                await self._deliver(broadcast.id)
+                handled = await self._deliver(broadcast.id if broadcast is not None else None)
+                if broadcast is None and not handled:
+                    await self._idle()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # a database hiccup must not end broadcasting for good
-                log.exception("broadcaster error; retrying shortly")
+            except Exception:  # a database hiccup must not end sending for good
+                log.exception("sender error; retrying shortly")
                 await asyncio.sleep(self.poll)
 
-    # -- one broadcast -----------------------------------------------------------------------------
+    # -- one pass: owed rows, and one broadcast's if one is running ---------------------------------
 
-    async def _deliver(self, broadcast_id: int) -> None:
-        queue: asyncio.Queue[tuple[int, int] | None] = asyncio.Queue(maxsize=self.workers * 4)
-        state = {"in_flight": 0, "delayed": 0}
+    async def _deliver(self, broadcast_id: int | None) -> int:
+        """Send until nothing is left (of owed rows, and of the broadcast if given); rows handled."""
+        queue: asyncio.Queue[Item | None] = asyncio.Queue(maxsize=self.workers * 4)
+        state = {"in_flight": 0, "delayed": 0, "handled": 0}
         stop = asyncio.Event()
+        holding: set[int] = set()  # owed rows this pass has in hand (queued in memory, in flight, delayed)
 
         waiting: set[asyncio.Task[None]] = set()
 
-        def later(item: tuple[int, int], delay: float) -> None:
-            """Back into this run's queue after `delay` (the row is `queued` in the database meanwhile,
+        def later(item: Item, delay: float) -> None:
+            """Back into this pass's queue after `delay` (the row is `queued` in the database meanwhile,
             so a restart picks it up too)."""
             state["delayed"] += 1
 
@@ -118,13 +176,20 @@ class Broadcaster:
 
         async def feed() -> None:
             last = 0
-            while not stop.is_set():
+            while not stop.is_set() and self.held:
                 async with self.db.session() as session:
-                    rows = await bc.queued_page(session, broadcast_id, last, self.page)
-                for row in rows:
-                    await queue.put(row)
-                    last = row[0]
-                if rows:
+                    owed = await ob.queued_direct(session, holding, self.page)
+                for item in owed:
+                    holding.add(item[0])
+                    await queue.put(item)
+                rows: list = []
+                if broadcast_id is not None:  # small pages, so owed rows never wait long behind a broadcast
+                    async with self.db.session() as session:
+                        rows = await bc.queued_page(session, broadcast_id, last, min(self.page, 50))
+                    for delivery_id, chat_id in rows:
+                        await queue.put((delivery_id, chat_id, broadcast_id))
+                        last = delivery_id
+                if owed or rows:
                     continue
                 if state["delayed"] == 0 and state["in_flight"] == 0 and queue.empty():
                     break
@@ -141,7 +206,9 @@ class Broadcaster:
                     continue
                 state["in_flight"] += 1
                 try:
-                    await self._send_row(broadcast_id, item, later)
+                    if not await self._send_row(item, later) and item[2] is None:
+                        holding.discard(item[0])
+                    state["handled"] += 1
                 finally:
                     state["in_flight"] -= 1
 
@@ -149,6 +216,11 @@ class Broadcaster:
             last_edit = 0.0
             while not stop.is_set():
                 await asyncio.sleep(min(1.0, self.progress_every))
+                if not self.held:
+                    stop.set()
+                    return
+                if broadcast_id is None:
+                    continue
                 if await self._is_cancelled(broadcast_id):
                     stop.set()
                     return
@@ -164,10 +236,26 @@ class Broadcaster:
             for task in (watcher, *waiting):
                 task.cancel()
             await asyncio.gather(watcher, *waiting, return_exceptions=True)
-        async with self.db.session() as session, session.begin():
-            broadcast = await bc.finish(session, broadcast_id)
-        if broadcast is not None and broadcast.status in bc.FINAL:
-            await self._report(broadcast_id, final=True)
+        if state["handled"] and self.held:
+            async with self.db.session() as session, session.begin():
+                await ob.report_finished_batches(session)
+        if broadcast_id is not None and self.held:
+            async with self.db.session() as session, session.begin():
+                broadcast = await bc.finish(session, broadcast_id)
+                finished = broadcast is not None and broadcast.status in bc.FINAL
+                if finished:  # the final report is owed with the finish: a crash cannot lose it
+                    await self._owe_final_report(session, broadcast)
+            if finished:
+                await self._report(broadcast_id, final=True)
+        return state["handled"]
+
+    async def _owe_final_report(self, session, broadcast: Broadcast) -> None:  # type: ignore[no-untyped-def]
+        if broadcast.status_chat_id is None:
+            return
+        p = await bc.progress(session, broadcast)
+        resend = resend_markup(broadcast.id, p.interrupted) if p.interrupted and broadcast.status != "cancelled" else None
+        await ob.owe(session, broadcast.status_chat_id, final_text(p), kind=ob.REPORT, html=False, buttons=resend,
+                     ref=f"broadcast:{broadcast.id}", key=f"broadcast-final:{broadcast.id}:{bc.beijing(broadcast.finished_at)}:{p.interrupted}")
 
     async def _is_cancelled(self, broadcast_id: int) -> bool:
         if broadcast_id in self._cancelled:
@@ -176,21 +264,27 @@ class Broadcaster:
             broadcast = await session.get(Broadcast, broadcast_id)
         return broadcast is None or broadcast.status == "cancelled"
 
-    async def _send_row(self, broadcast_id: int, item: tuple[int, int], later) -> None:  # type: ignore[no-untyped-def]
-        delivery_id, chat_id = item
+    async def _send_row(self, item: Item, later) -> bool:  # type: ignore[no-untyped-def]
+        """One row through to its answer; True if it went back in the queue for a retry."""
+        delivery_id, chat_id, broadcast_id = item
         async with self.db.session() as session:
-            broadcast = await session.get(Broadcast, broadcast_id)
-        if broadcast is None:
-            return
-        claim = _Claim(self.db, delivery_id)
+            payload = await session.get(Broadcast, broadcast_id) if broadcast_id is not None \
+                else await session.get(Delivery, delivery_id)
+        if payload is None:
+            return False
+        claim = _Claim(self.db, delivery_id, self.owner)
         status, message_id, error, retry_in, refund = "sent", None, None, None, False
         try:
             if not isinstance(self.bot.rate_limiter, PacedRateLimiter):
                 await claim.before_send()  # no hook support: claim before the request instead
-            message = await self._send(broadcast, chat_id, claim)
-            message_id = message.message_id
-        except _NotQueued:  # cancelled meanwhile, or another sender has it
-            return
+            if broadcast_id is not None:
+                message_id = (await self._send(payload, chat_id, claim)).message_id
+            else:
+                await self._send_owed(payload, chat_id, claim)
+                message_id = claim.message_ids[0]
+        except _NotQueued:  # cancelled meanwhile, another sender has it, or our lease is gone
+            await self._check_lease_after_refusal(delivery_id)
+            return False
         except RetryAfter as exc:  # Telegram said "later": back in the queue, no attempt spent
             status, refund, retry_in = "queued", True, retry_seconds(exc)
         except Forbidden as exc:
@@ -207,20 +301,49 @@ class Broadcaster:
             status, error = "failed", f"{type(exc).__name__}: {exc}"
         except (OSError, ValueError) as exc:  # e.g. the attachment can no longer be read
             status, error = "failed", f"{type(exc).__name__}: {exc}"
+        if claim.message_ids and status != "sent":  # a long message half out: never send its start twice
+            status, message_id, error = "failed", claim.message_ids[0], f"partly sent: {error or status}"
         if not claim.attempt:  # failed before it went out (e.g. an unreadable attachment)
             try:
                 await claim.before_send()
             except _NotQueued:
-                return
+                return False
         async with self.db.session() as session, session.begin():
             if status == "queued":
-                await bc.requeue(session, delivery_id, refund=refund)
+                await ob.requeue(session, delivery_id, refund=refund, owner=self.owner)
             else:
-                await bc.settle(session, delivery_id, status, message_id, error)
+                await ob.settle(session, delivery_id, status, message_id, error, owner=self.owner,
+                                message_ids=claim.message_ids, staff=self.staff, broadcast=broadcast_id is not None)
             if status == "unreachable":
                 await repo.mark_unreachable(session, chat_id)
         if status == "queued":
             later(item, float(retry_in or 0.0))
+            return True
+        return False
+
+    async def _check_lease_after_refusal(self, delivery_id: int) -> None:
+        """A claim refused on a row still queued means the lease is not ours any more: stop this
+        pass (the heartbeat finds out whether to resume) instead of offering the row again and again."""
+        async with self.db.session() as session:
+            row = await session.get(Delivery, delivery_id)
+        if row is not None and row.status == "queued":
+            log.warning("sender lease not held any more; pausing until the heartbeat settles it")
+            self.held = False
+
+    async def _send_owed(self, row: Delivery, chat_id: int, claim: _Claim) -> None:
+        """An owed message: its text (split to Telegram's limit), buttons on the last piece."""
+        markup = None
+        if row.buttons:
+            markup = InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data) for label, data in line]
+                                           for line in row.buttons])
+        text = row.text or ""
+        pieces = split_message(text) if row.parse_mode == "HTML" else \
+            [text[i:i + 4096] for i in range(0, len(text), 4096)] or [""]
+        for number, piece in enumerate(pieces):
+            last = number == len(pieces) - 1
+            message = await self.bot.send_message(chat_id, piece, parse_mode=row.parse_mode,
+                                                  reply_markup=markup if last else None, rate_limit_args=claim)
+            claim.message_ids.append(message.message_id)
 
     async def _send(self, broadcast: Broadcast, chat_id: int, claim: _Claim):  # type: ignore[no-untyped-def]
         if broadcast.document_file_id is None and broadcast.document_path is None:
@@ -256,13 +379,9 @@ class Broadcaster:
         text = progress_text(broadcast, p)
         markup = None if p.done else cancel_markup(broadcast.id)
         try:
-            if broadcast.status_message_id is not None:
+            if broadcast.status_message_id is not None:  # (the final report itself is an outbox row)
                 await self.bot.edit_message_text(text, broadcast.status_chat_id, broadcast.status_message_id,
                                                  parse_mode="HTML", reply_markup=markup)
-            if final:
-                resend = resend_markup(broadcast.id, p.interrupted) \
-                    if p.interrupted and broadcast.status != "cancelled" else None
-                await self.bot.send_message(broadcast.status_chat_id, final_text(p), reply_markup=resend)
         except BadRequest as exc:
             if "not modified" not in str(exc).lower():
                 log.info("broadcast #%s progress not shown: %s", broadcast_id, exc)
@@ -275,17 +394,18 @@ class _NotQueued(Exception):
 
 
 class _Claim(SendHook):
-    """Claims the delivery row (queued → sending) right before its request goes out; once —
-    `attempt` is the attempt number it was given."""
+    """Claims the delivery row (queued → sending) right before its request goes out — once, and
+    only while this sender holds the lease; `attempt` is the attempt number it was given."""
 
-    def __init__(self, db: Database, delivery_id: int) -> None:
-        self.db, self.delivery_id, self.attempt = db, delivery_id, 0
+    def __init__(self, db: Database, delivery_id: int, owner: str | None = None) -> None:
+        self.db, self.delivery_id, self.owner, self.attempt = db, delivery_id, owner, 0
+        self.message_ids: list[int] = []
 
     async def before_send(self) -> None:
         if self.attempt:
             return
         async with self.db.session() as session, session.begin():
-            attempt = await bc.claim(session, self.delivery_id)
+            attempt = await ob.claim(session, self.delivery_id, self.owner)
         if attempt is None:
             raise _NotQueued(self.delivery_id)
         self.attempt = attempt

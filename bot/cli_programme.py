@@ -113,13 +113,12 @@ def cmd_broadcast(settings: Settings, args) -> int:  # type: ignore[no-untyped-d
 
 
 def cmd_conflicts(settings: Settings, action: str, credit_code: str | None, ref: str | None) -> int:
-    """Conflicts from the shell. Unlike /conflict in the chat, an invitation already waiting for
-    the specialist's answer is left as it is (the shell cannot message anyone): it is reported."""
-    from sqlalchemy import select
-
+    """Conflicts from the shell, as /conflict in the chat: an invitation already waiting for the
+    specialist's answer is withdrawn, and what that owes people (the specialist's note, staff's
+    notice, the next alternate's invitation) is queued for the running bot to send."""
+    from handlers.conflicts import owe_withdrawals
     from store import engagements as eng
     from store.db import Database
-    from store.models import Engagement
 
     async def work() -> int:
         async with Database.opened(settings.db_url) as db, db.session() as session, session.begin():
@@ -140,14 +139,12 @@ def cmd_conflicts(settings: Settings, action: str, credit_code: str | None, ref:
                 print(texts.CONFLICT_REMOVED.format(specialist=who, enterprise=enterprise.name) if removed
                       else texts.CONFLICT_NOT_FOUND)
                 return EXIT_OK if removed else EXIT_INPUT
-            waiting = await session.scalar(select(Engagement.id).where(
-                Engagement.enterprise_id == enterprise.id, Engagement.specialist_id == specialist.id,
-                Engagement.status == "proposed"))
-            existing, _ = await eng.add_conflict(session, enterprise.id, specialist.id, withdraw=False)
+            existing, withdrawn = await eng.add_conflict(session, enterprise.id, specialist.id)
+            await owe_withdrawals(session, settings.staff_ids, specialist, enterprise, withdrawn)
             print(texts.CONFLICT_EXISTS.format(reason=texts.BLOCK_REASONS.get(existing.reason, existing.reason))
                   if existing else texts.CONFLICT_ADDED.format(specialist=who, enterprise=enterprise.name))
-            if waiting is not None and existing is None:
-                print(texts.CONFLICT_CLI_WAITING.format(id=waiting))
+            for engagement, _ in withdrawn:
+                print(texts.CONFLICT_CLI_WITHDRAWN.format(id=engagement.id))
             return EXIT_OK
 
     return _run_async(work())

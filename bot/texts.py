@@ -150,8 +150,6 @@ HANDOFF_TO_STAFF = (
 )
 HANDOFF_REASONS = {"unanswered": "文件未覆盖", "requested": "用户请求转人工"}
 STAFF_REPLY_TO_USER = "💬 <b>科技局工作人员答复</b>（关于：{question}）\n\n{reply}"
-STAFF_REPLY_SENT = "已将答复发送给提问人（#{id}）。"
-STAFF_REPLY_UNREACHABLE = "提问人已停用机器人，答复未能送达（#{id}）。"
 UNANSWERED_EMPTY = "目前没有待答复的问题。"
 UNANSWERED_HEADER = "<b>待答复问题（{count}）</b>"
 UNANSWERED_ITEM = "#{id} · {time} · {name}：{question}"
@@ -423,7 +421,7 @@ CONFLICT_REMOVED = "已取消 {specialist} 与 {enterprise} 的冲突登记。"
 CONFLICT_NOT_FOUND = "没有这条冲突登记。"
 CONFLICT_UNKNOWN_ENTERPRISE = "没有找到统一社会信用代码为 {code} 的企业（企业需先填写过需求调查）。"
 CONFLICT_UNKNOWN_SPECIALIST = "没有找到特派员 {ref}。"
-CONFLICT_CLI_WAITING = "注意：该配对有一个待答复的邀请（#{id}），命令行不会撤回；请在聊天中发送 /conflict 同一命令撤回并邀请下一位候选。"
+CONFLICT_CLI_WITHDRAWN = "已撤回该配对待答复的邀请（#{id}）：运行中的机器人会通知该特派员、告知工作人员并邀请下一位候选。"
 CONFLICT_NONE = "还没有登记任何利益冲突。"
 CONFLICT_HEADER = "<b>已登记的利益冲突（{count}）</b>"
 BLOCK_REASONS = {"conflict": "利益冲突", "declined": "特派员已婉拒", "expired": "邀请超时未答复"}
@@ -459,7 +457,6 @@ ASSIGN_PROPOSAL = ("<b>{year}年度分配方案（待批准）</b>\n可分配需
 ASSIGN_LOWEST = "\n<b>匹配度最低的几对</b>\n{lines}"
 ASSIGN_MANUAL_LIST = "\n<b>需人工处理</b>\n{lines}"
 ASSIGN_APPROVE_BUTTON = "✅ 批准并通知特派员"
-ASSIGN_APPROVED = "已批准：通知了 {sent} 位特派员{missing}。"
 ASSIGN_MISSING = "；{count} 位未绑定 Telegram 或无法送达，需线下联系"
 ASSIGN_NOTHING = "没有待批准的分配方案，请先 /assign。"
 PROPOSAL_TO_SPECIALIST = ("🤝 <b>新的对接邀请</b>（1 名特派员 + 1 家企业 + 1 个合作项目）\n"
@@ -653,3 +650,17 @@ REG_MERGED_NOMINATOR = "ℹ️ 贵企业申报的专家 {name} 已本人登记�
 REG_MERGE_STALE = "这条合并申请已经处理过或不存在了。"
 
 REG_MERGE_FIRST = "这条登记与一位企业申报的专家手机号相同，请先核对是否为同一人（合并或单独审核）。"
+# -- outbox: messages owed to other people (invitations, staff notices, forwards, replies) --------
+OUTBOX_KINDS = {
+    "invitation": "对接邀请", "contact": "对接联系方式", "staff_notice": "工作人员通知", "handoff": "转人工问题",
+    "staff_reply": "工作人员答复", "reminder": "调查提醒", "notice": "通知", "report": "发送报告",
+}
+OUTBOX_UNDELIVERED = "⚠️ {kind}未能送达 {who}：{reason}。"
+OUTBOX_REASON_UNREACHABLE = "对方尚未开启或已停用机器人"
+OUTBOX_REASON_FAILED = "多次发送失败"
+OUTBOX_REASON_INTERRUPTED = "发送时服务中断，可能已送达，为避免重复未重发，请人工核实"
+OUTBOX_INVITATION_AGAIN = "\n特派员开启机器人（/start）或发送 /proposals 时会再次收到邀请；72 小时答复期从实际送达时起算。"
+OUTBOX_BATCH_DONE = "📬 本次{kind}已发送完毕：共 {total} 份，已送达 {sent}，无法送达 {unreachable}，失败 {failed}。"
+OUTBOX_BATCH_INTERRUPTED = "\n另有 {count} 份在服务中断时正在发送：可能已送达，为避免重复未重发，请人工核实。"
+ASSIGN_QUEUED = "已批准：{queued} 份对接邀请已排入发送队列{missing}。全部发出后会告诉您送达情况。"
+STAFF_REPLY_QUEUED = "答复已排入发送队列，将转达给提问人（#{id}）；如未能送达会告诉您。"

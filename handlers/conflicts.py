@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler
 
 from bot import texts
 from bot.render import esc
 from bot.services import TepaiContext
 from handlers.common import send_html, staff_only
-from handlers.engagements import after_refusal
+from handlers.engagements import owe_refusal
 from store import engagements as eng
+from store import outbox as ob
 from store.models import Specialist
 
 
@@ -54,16 +54,18 @@ async def conflict_command(update: Update, context: TepaiContext) -> None:
                 if existing else texts.CONFLICT_ADDED.format(specialist=_who(specialist), enterprise=enterprise.name)
             if withdrawn:
                 reply += texts.CONFLICT_WITHDRAWN
-        successors = [(s, (await session.get(Specialist, s.specialist_id)).name if s else None) for _, s in withdrawn]
+        await owe_withdrawals(session, services.settings.staff_ids, specialist, enterprise, withdrawn)
     await update.effective_message.reply_text(reply)
-    for successor, name in successors:
-        if specialist.telegram_id:
-            try:
-                await context.bot.send_message(specialist.telegram_id,
-                                               texts.PROPOSAL_WITHDRAWN.format(enterprise=enterprise.name))
-            except TelegramError:  # the withdrawal stands whether or not the note arrives
-                pass
-        await after_refusal(context.bot, services, texts.STAFF_WITHDRAWN, specialist, enterprise, successor, name)
+
+
+async def owe_withdrawals(session, staff, specialist: Specialist, enterprise, withdrawn) -> None:  # type: ignore[no-untyped-def]
+    """A withdrawal owes the specialist a note, staff a notice and the next alternate an
+    invitation — all in the withdrawal's transaction (the chat's or the shell's)."""
+    for _, successor in withdrawn:
+        name = (await session.get(Specialist, successor.specialist_id)).name if successor else None
+        await ob.owe(session, specialist.telegram_id, texts.PROPOSAL_WITHDRAWN.format(enterprise=enterprise.name),
+                     kind=ob.NOTICE, html=False)
+        await owe_refusal(session, staff, texts.STAFF_WITHDRAWN, specialist, enterprise, successor, name)
 
 
 def register(application: Application) -> None:

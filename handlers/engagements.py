@@ -17,6 +17,7 @@ from bot.services import TepaiContext, services_of
 from handlers.common import send_html, spend_buttons, staff_only
 from store import engagements as eng
 from store import membership
+from store import outbox as ob
 from store.assignments import DEFAULT_MIN_AFFINITY, propose
 from store.models import Engagement, Enterprise, Specialist
 from store.survey import open_campaign
@@ -60,29 +61,32 @@ async def approve_assignment(update: Update, context: TepaiContext) -> None:
     if len(parts) != 3 or not parts[2].isdigit():
         await query.answer(texts.STALE_BUTTON, show_alert=True)
         return
+    staff_id = query.from_user.id
     async with context.services.db.session() as session, session.begin():
         approved = await eng.approve_drafts(session, int(parts[2]))
+        # Each invitation is owed in the approval's own transaction: a crash after the commit
+        # loses none, and the sender reports to this staff member once the last one is settled.
+        batch = f"assign:{parts[2]}:{approved[0].id}" if approved else None
+        queued = 0
+        for engagement in approved:
+            queued += await owe_invitation(session, engagement, batch=batch, report_to=staff_id)
     if not approved:
         await query.answer(texts.ASSIGN_NOTHING, show_alert=True)
         return
     await spend_buttons(query)
-    sent = 0
-    for engagement in approved:
-        sent += await notify_specialist(context.bot, context.services, engagement.id)
-    missing = len(approved) - sent
-    await send_html(context, update.effective_chat.id, esc(texts.ASSIGN_APPROVED.format(
-        sent=sent, missing=texts.ASSIGN_MISSING.format(count=missing) if missing else "")))
+    missing = len(approved) - queued
+    await send_html(context, update.effective_chat.id, esc(texts.ASSIGN_QUEUED.format(
+        queued=queued, missing=texts.ASSIGN_MISSING.format(count=missing) if missing else "")))
 
 
-async def notify_specialist(bot, services, engagement_id: int) -> bool:  # type: ignore[no-untyped-def]
-    """The demand — never the phone — with 接受 / 婉拒. False if the specialist can't be reached."""
-    async with services.db.session() as session:
-        engagement = await session.get(Engagement, engagement_id)
-        specialist = await session.get(Specialist, engagement.specialist_id)
-        enterprise = await session.get(Enterprise, engagement.enterprise_id)
-        submission = await eng.current_submission(session, engagement)
+async def invitation(session, engagement: Engagement):  # type: ignore[no-untyped-def]
+    """(chat id, text, buttons) of the invitation — the demand, never the phone — with 接受 / 婉拒;
+    None if the specialist can't be reached in Telegram."""
+    specialist = await session.get(Specialist, engagement.specialist_id)
+    enterprise = await session.get(Enterprise, engagement.enterprise_id)
+    submission = await eng.current_submission(session, engagement)
     if specialist is None or not specialist.telegram_id or submission is None:
-        return False
+        return None
     a = submission.answers
     text = texts.PROPOSAL_TO_SPECIALIST.format(
         enterprise=esc(enterprise.name), district=esc(a.get("district") or "—"), field=esc(a.get("field") or "—"),
@@ -90,11 +94,37 @@ async def notify_specialist(bot, services, engagement_id: int) -> bool:  # type:
         description=esc(a.get("description") or "—"))
     markup = InlineKeyboardMarkup([[InlineKeyboardButton(texts.PROPOSAL_ACCEPT, callback_data=f"en:a:{engagement.id}"),
                                     InlineKeyboardButton(texts.PROPOSAL_DECLINE, callback_data=f"en:d:{engagement.id}")]])
-    try:
-        await bot.send_message(specialist.telegram_id, text, parse_mode="HTML", reply_markup=markup)
-    except TelegramError as exc:
-        log.info("proposal %s not delivered: %s", engagement.id, exc)
+    return specialist.telegram_id, text, markup
+
+
+async def owe_invitation(session, engagement: Engagement, batch: str | None = None,  # type: ignore[no-untyped-def]
+                         report_to: int | None = None) -> bool:
+    """The invitation as an outbox row, in the caller's transaction. False if unreachable in Telegram."""
+    built = await invitation(session, engagement)
+    if built is None:
         return False
+    chat_id, text, markup = built
+    await ob.owe(session, chat_id, text, kind=ob.INVITATION, buttons=markup, ref=f"engagement:{engagement.id}",
+                 key=f"invite:{engagement.id}", batch=batch, report_to=report_to)
+    return True
+
+
+async def notify_specialist(bot, services, engagement_id: int) -> bool:  # type: ignore[no-untyped-def]
+    """The invitation sent straight to the specialist asking for it (/proposals, /start). False if
+    it can't be reached. Delivered now: if the outbox never got it through, the 72 h start here."""
+    async with services.db.session() as session:
+        engagement = await session.get(Engagement, engagement_id)
+        built = await invitation(session, engagement)
+    if built is None:
+        return False
+    chat_id, text, markup = built
+    try:
+        await bot.send_message(chat_id, text, parse_mode="HTML", reply_markup=markup)
+    except TelegramError as exc:
+        log.info("proposal %s not delivered: %s", engagement_id, exc)
+        return False
+    async with services.db.session() as session, session.begin():
+        await ob.invitation_delivered(session, engagement_id)
     return True
 
 
@@ -111,6 +141,25 @@ async def answer_proposal(update: Update, context: TepaiContext) -> None:
                                                                   parts[1] == "a")
         details = await _pair_details(session, engagement) if engagement else None
         successor_name = (await session.get(Specialist, successor.specialist_id)).name if successor else None
+        # What the answer owes is owed with it: both halves of the contact exchange, or staff's
+        # notice and the next alternate's invitation.
+        if outcome == "accepted":
+            specialist, enterprise, submission, owner = details
+            a = submission.answers if submission else {}
+            await ob.owe(session, query.from_user.id, texts.ACCEPTED_SPECIALIST.format(
+                contact=a.get("contact") or "—", phone=a.get("phone") or "—", enterprise=enterprise.name,
+                project=project.title), kind=ob.CONTACT, html=False, ref=f"engagement:{engagement.id}",
+                key=f"contact-specialist:{engagement.id}")
+            if owner is not None:
+                await ob.owe(session, owner.telegram_id, texts.ACCEPTED_ENTERPRISE.format(
+                    name=esc(specialist.name), institution=esc(specialist.institution),
+                    title=f"，{esc(specialist.title)}" if specialist.title else "", phone=esc(specialist.phone or "—"),
+                    project=esc(project.title)), kind=ob.CONTACT, ref=f"engagement:{engagement.id}",
+                    key=f"contact:{engagement.id}")
+        elif outcome == "declined":
+            specialist, enterprise, _, _ = details
+            await owe_refusal(session, services.settings.staff_ids, texts.STAFF_DECLINED, specialist, enterprise,
+                              successor, successor_name)
     if outcome == "stale":
         await query.answer(texts.STALE_BUTTON, show_alert=True)
         return
@@ -122,22 +171,8 @@ async def answer_proposal(update: Update, context: TepaiContext) -> None:
                            show_alert=True)
         return
     await spend_buttons(query)
-    specialist, enterprise, submission, owner = details
-    if outcome == "accepted":
-        a = submission.answers if submission else {}
-        await context.bot.send_message(query.from_user.id, texts.ACCEPTED_SPECIALIST.format(
-            contact=a.get("contact") or "—", phone=a.get("phone") or "—", enterprise=enterprise.name, project=project.title))
-        if owner is not None:
-            try:
-                await send_html(context, owner.telegram_id, texts.ACCEPTED_ENTERPRISE.format(
-                    name=esc(specialist.name), institution=esc(specialist.institution),
-                    title=f"，{esc(specialist.title)}" if specialist.title else "", phone=esc(specialist.phone or "—"),
-                    project=esc(project.title)))
-            except TelegramError as exc:
-                log.info("acceptance not delivered to enterprise %s: %s", owner.telegram_id, exc)
-        return
-    await context.bot.send_message(query.from_user.id, texts.DECLINED_SPECIALIST)
-    await after_refusal(context.bot, services, texts.STAFF_DECLINED, specialist, enterprise, successor, successor_name)
+    if outcome == "declined":
+        await context.bot.send_message(query.from_user.id, texts.DECLINED_SPECIALIST)
 
 
 async def _pair_details(session, engagement: Engagement):  # type: ignore[no-untyped-def]
@@ -149,32 +184,29 @@ async def _pair_details(session, engagement: Engagement):  # type: ignore[no-unt
     return specialist, enterprise, submission, owner
 
 
-async def after_refusal(bot, services, template: str, specialist, enterprise, successor, successor_name) -> None:  # type: ignore[no-untyped-def]
-    """Staff are told; the next alternate, if any, is invited."""
+async def owe_refusal(session, staff, template: str, specialist, enterprise, successor,  # type: ignore[no-untyped-def]
+                      successor_name) -> None:
+    """In the refusal's transaction: the next alternate, if any, is invited; staff (TEPAI_STAFF_IDS
+    `staff`, plus those granted) are told."""
     if successor is not None:
-        await notify_specialist(bot, services, successor.id)
+        await owe_invitation(session, successor)
     note = template.format(specialist=specialist.name, enterprise=enterprise.name,
                            next=texts.STAFF_NEXT.format(name=successor_name) if successor else texts.STAFF_NO_NEXT)
-    for chat_id in await services.staff_chat_ids():
-        try:
-            await bot.send_message(chat_id, note)
-        except TelegramError as exc:
-            log.info("staff note not delivered to %s: %s", chat_id, exc)
+    await ob.owe_staff(session, staff, note, html=False)
 
 
 async def expire_proposals(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """72 hours without an answer counts as a decline: the next alternate is invited."""
+    """72 hours after an invitation was delivered without an answer counts as a decline: the next
+    alternate is invited. An invitation never delivered never expires."""
     services = services_of(context.application)
     async with services.db.session() as session, session.begin():
         expired = await eng.expire_overdue(session)
-        notes = []
         for old, successor in expired:
             specialist = await session.get(Specialist, old.specialist_id)
             enterprise = await session.get(Enterprise, old.enterprise_id)
             name = (await session.get(Specialist, successor.specialist_id)).name if successor else None
-            notes.append((specialist, enterprise, successor, name))
-    for specialist, enterprise, successor, name in notes:
-        await after_refusal(context.bot, services, texts.STAFF_EXPIRED, specialist, enterprise, successor, name)
+            await owe_refusal(session, services.settings.staff_ids, texts.STAFF_EXPIRED, specialist, enterprise,
+                              successor, name)
 
 
 async def proposals_command(update: Update, context: TepaiContext, quiet: bool = False) -> None:

@@ -2,45 +2,60 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
+from sqlalchemy import select
 from telegram import Update
-from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot import texts
 from bot.render import esc
 from bot.services import TepaiContext
 from handlers.common import send_html, staff_only
+from store import outbox as ob
 from store import repositories as repo
-from store.models import Handoff, User
+from store.models import Delivery, Handoff, User
 
 log = logging.getLogger(__name__)
 
 
-async def forward_to_staff(context: TepaiContext, handoff_id: int) -> bool:
-    """Send the hand-off to every staff chat; remember each message for replies. True if any got it."""
-    services = context.services
-    async with services.db.session() as session:
-        handoff = await session.get(Handoff, handoff_id)
-        user = await session.get(User, handoff.user_id)
+async def owe_forward(session, services, handoff: Handoff) -> bool:  # type: ignore[no-untyped-def]
+    """In the hand-off's transaction: owe every staff chat the question. When each is delivered, the
+    sender records the staff message it became, so a reply to it routes back. False if no staff."""
+    user = await session.get(User, handoff.user_id)
     text = texts.HANDOFF_TO_STAFF.format(
         id=handoff.id, reason=texts.HANDOFF_REASONS.get(handoff.reason, handoff.reason),
         name=esc(user.display_name or "—"), telegram_id=user.telegram_id,
         question=esc(handoff.question), score=handoff.best_score,
     )
-    delivered = False
-    for chat_id in await services.staff_chat_ids():
-        try:
-            sent = await send_html(context, chat_id, text)
-        except TelegramError as exc:  # a staff member who never started the bot, or blocked it
-            log.warning("hand-off #%s not delivered to staff %s: %s", handoff.id, chat_id, exc)
-            continue
-        async with services.db.session() as session, session.begin():
-            for message in sent:
-                await repo.add_forward(session, handoff.id, chat_id, message.message_id)
-        delivered = True
-    return delivered
+    owed = await ob.owe_staff(session, services.settings.staff_ids, text, kind=ob.HANDOFF, ref=f"handoff:{handoff.id}",
+                              key=f"handoff:{handoff.id}")
+    return bool(owed)
+
+
+async def forward_to_staff(context: TepaiContext, handoff_id: int) -> bool:
+    """The hand-off owed to every staff chat (its own transaction; prefer `owe_forward` inside
+    the one that opened the hand-off). True if there is staff to tell."""
+    async with context.services.db.session() as session, session.begin():
+        handoff = await session.get(Handoff, handoff_id)
+        return await owe_forward(session, context.services, handoff)
+
+
+async def _handoff_replied_to(context: TepaiContext, chat_id: int, message_id: int):  # type: ignore[no-untyped-def]
+    """The hand-off behind the staff message replied to. A forward is recorded when its delivery
+    settles, a moment after Telegram has shown it: if one to this chat is still settling, wait for it."""
+    for _ in range(30):
+        async with context.services.db.session() as session:
+            handoff = await repo.handoff_for_message(session, chat_id, message_id)
+            if handoff is not None:
+                return handoff
+            settling = await session.scalar(select(Delivery.id).where(
+                Delivery.kind == ob.HANDOFF, Delivery.telegram_id == chat_id, Delivery.status == "sending").limit(1))
+        if settling is None:
+            return None
+        await asyncio.sleep(0.1)
+    return None
 
 
 async def staff_reply(update: Update, context: TepaiContext) -> None:
@@ -55,22 +70,19 @@ async def staff_reply(update: Update, context: TepaiContext) -> None:
     if target is None or not await context.services.is_staff(update.effective_user.id):
         await on_text(update, context)
         return
-    async with context.services.db.session() as session:
-        handoff = await repo.handoff_for_message(session, message.chat_id, target.message_id)
+    handoff = await _handoff_replied_to(context, message.chat_id, target.message_id)
     if handoff is None:
         await on_text(update, context)
         return
     reply = (message.text or "").strip()
     body = texts.STAFF_REPLY_TO_USER.format(question=esc(handoff.question[:80]), reply=esc(reply))
-    try:
-        await send_html(context, handoff.user.telegram_id, body)
-    except Forbidden:
-        await message.reply_text(texts.STAFF_REPLY_UNREACHABLE.format(id=handoff.id))
-        return
     async with context.services.db.session() as session, session.begin():
         fresh = await session.get(Handoff, handoff.id)
         await repo.mark_replied(session, fresh, update.effective_user.id, reply)
-    await message.reply_text(texts.STAFF_REPLY_SENT.format(id=handoff.id))
+        # Owed with the reply itself; if it cannot be delivered, this staff member is told.
+        await ob.owe(session, handoff.user.telegram_id, body, kind=ob.STAFF_REPLY, ref=f"reply:{handoff.id}",
+                     report_to=message.chat_id)
+    await message.reply_text(texts.STAFF_REPLY_QUEUED.format(id=handoff.id))
 
 
 @staff_only

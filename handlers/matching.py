@@ -9,7 +9,6 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import texts
@@ -17,6 +16,7 @@ from bot.render import esc
 from bot.services import TepaiContext
 from handlers.common import send_html, staff_only
 from knowledge.matching import Match
+from store import outbox as ob
 from store import repositories as repo
 from store.assignments import demand_of
 from store.models import Enterprise, EnterpriseMember, MatchRequest, Specialist, Submission
@@ -97,12 +97,8 @@ async def request_specialist(update: Update, context: TepaiContext) -> None:
             return
         note = texts.REQUEST_TO_STAFF.format(enterprise=esc(enterprise.name), specialist=esc(specialist.name),
                                              year=campaign.year)
+        await ob.owe_staff(session, services.settings.staff_ids, note)  # owed with the request itself
     await query.answer(texts.REQUEST_SENT, show_alert=True)
-    for chat_id in await services.staff_chat_ids():
-        try:
-            await send_html(context, chat_id, note)
-        except TelegramError as exc:
-            log.warning("match request not delivered to staff %s: %s", chat_id, exc)
 
 
 @staff_only

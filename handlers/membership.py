@@ -2,7 +2,7 @@
 staff see an enterprise's members, claims and history (/members, /claims) and remove a member (mb:).
 
 The rules are in store/membership.py. Messages owed to other people arrive as `Notice`s and are
-sent here after the transaction commits, one `tell` each.
+owed (outbox rows) in the deciding transaction by `owe_notices`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from bot.render import esc
 from bot.services import TepaiContext
 from handlers.common import current_user, send_html, spend_buttons, staff_only
 from store import membership
+from store import outbox as ob
 from store.membership import Buttons, Notice
 from store.models import Enterprise
 from store.validators import ValidationError, unified_credit_code
@@ -33,25 +34,14 @@ def markup(buttons: Buttons) -> InlineKeyboardMarkup | None:
                                  for row in buttons])
 
 
-async def tell(context: TepaiContext, chat_id: int, notice: Notice) -> None:
-    """One message owed to someone else; a failure is logged, never shown to the person acting."""
-    try:
-        await send_html(context, chat_id, notice.text, markup(notice.buttons))
-    except TelegramError as exc:
-        log.info("notice not delivered to %s: %s", chat_id, exc)
-
-
-async def deliver(context: TepaiContext, notices: list[Notice]) -> None:
-    """Send after the commit: a notice without a recipient goes to every staff member."""
-    staff: list[int] | None = None
+async def owe_notices(session, context: TepaiContext, notices: list[Notice]) -> None:  # type: ignore[no-untyped-def]
+    """Owe each notice in the deciding transaction (the outbox sends it after the commit); a
+    notice without a recipient is owed to every staff member."""
     for notice in notices:
         if notice.telegram_id is not None:
-            await tell(context, notice.telegram_id, notice)
-            continue
-        if staff is None:
-            staff = await context.services.staff_chat_ids()
-        for chat_id in staff:
-            await tell(context, chat_id, notice)
+            await ob.owe(session, notice.telegram_id, notice.text, kind=ob.NOTICE, buttons=notice.buttons)
+        else:
+            await ob.owe_staff(session, context.services.settings.staff_ids, notice.text, buttons=notice.buttons)
 
 
 async def decide_claim(update: Update, context: TepaiContext) -> None:
@@ -65,11 +55,11 @@ async def decide_claim(update: Update, context: TepaiContext) -> None:
     async with context.services.db.session() as session, session.begin():
         actor = await current_user(session, update)
         decision = await membership.decide_claim(session, int(parts[2]), actor, is_staff, parts[1] == "ok")
+        await owe_notices(session, context, decision.notices)
     if decision.outcome in ("stale", "not_yours", "already"):
         await query.answer(decision.reply, show_alert=True)
         return
     await spend_buttons(query, decision.reply)
-    await deliver(context, decision.notices)
     if decision.suggest_to is not None:  # verified now: the suggestions a member gets after submitting
         from handlers.matching import suggest
 
@@ -144,11 +134,11 @@ async def remove_member(update: Update, context: TepaiContext) -> None:
     async with context.services.db.session() as session, session.begin():
         staff = await current_user(session, update)
         decision = await membership.remove_member(session, int(parts[2]), int(parts[3]), staff)
+        await owe_notices(session, context, decision.notices)
     if decision.outcome == "stale":
         await query.answer(decision.reply, show_alert=True)
         return
     await spend_buttons(query, decision.reply)
-    await deliver(context, decision.notices)
 
 
 def register(application: Application) -> None:

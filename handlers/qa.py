@@ -14,7 +14,7 @@ from bot import texts
 from bot.render import answer_html, esc
 from bot.services import TepaiContext
 from handlers.common import current_user, send_html, stale_button
-from handlers.handoff import forward_to_staff
+from handlers.handoff import owe_forward
 from knowledge.answers import MAX_QUESTION_CHARS, InvalidQuestion
 from store import repositories as repo
 
@@ -67,11 +67,12 @@ async def answer_question(update: Update, context: TepaiContext) -> None:
                                           answer.best_score, citations, answer.draft)
         handoff = None
         if not answer.answered:
-            handoff, _ = await repo.open_handoff(session, user, answer.question, "unanswered",
-                                                 answer.best_score, record.id)
+            handoff, created = await repo.open_handoff(session, user, answer.question, "unanswered",
+                                                       answer.best_score, record.id)
+            # Owed in the hand-off's own transaction: a crash cannot open it without telling staff.
+            delivered = await owe_forward(session, services, handoff) if created else True
     body = answer_html(answer)
     if handoff is not None:
-        delivered = await forward_to_staff(context, handoff.id)
         body += "\n\n" + esc(texts.UNANSWERED_LOGGED if delivered else texts.HANDOFF_NO_STAFF)
         await send_html(context, message.chat_id, body, reply_to=message.message_id)
         return
@@ -112,10 +113,10 @@ async def request_handoff(update: Update, context: TepaiContext) -> None:
         user = await repo.get_user(session, query.from_user.id)
         handoff, created = await repo.open_handoff(session, user, record.question, "requested",
                                                    record.best_score, record.id)
+        delivered = await owe_forward(session, context.services, handoff) if created else False
     if not created:
         await query.answer(texts.HANDOFF_ALREADY, show_alert=True)
         return
-    delivered = await forward_to_staff(context, handoff.id)
     await query.answer(texts.HANDOFF_ACCEPTED if delivered else texts.HANDOFF_NO_STAFF, show_alert=True)
 
 

@@ -8,18 +8,18 @@ import asyncio
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import texts
 from bot.render import esc
 from bot.services import TepaiContext
 from handlers.common import current_user, send_html, spend_buttons, staff_only
-from handlers.membership import deliver, markup
+from handlers.membership import markup
 from handlers.survey import keyboard
+from store import outbox as ob
 from store import registration
 from store import repositories as repo
-from store.membership import Buttons, Notice
+from store.membership import Buttons
 from store.models import EnterpriseMember, Enterprise, User
 from store.registration import NOMINATION, REGISTRATION
 from store.specialists import sync_index
@@ -76,7 +76,11 @@ async def form_button(update: Update, context: TepaiContext) -> None:
                                else registration.submitted_nomination(session, user))
             nominator = await session.get(Enterprise, submitted.nominated_by) if submitted and submitted.nominated_by else None
             if submitted is not None and submitted.claims_specialist_id is not None:
-                merge_note = await _merge_summary(session, submitted)
+                # Same mobile as a nominated record: staff decide whether it is the same person first.
+                await ob.owe_staff(session, context.services.settings.staff_ids, await _merge_summary(session, submitted),
+                                   buttons=_merge_buttons(submitted.id), ref=f"specialist:{submitted.id}")
+            elif submitted is not None and submitted.status != "active":  # staff review it: owed with the submission
+                await _owe_staff_review(session, context, submitted, nominator.name if nominator else None)
     if prompt is None:
         await query.answer(texts.SURVEY_STALE, show_alert=True)
         return
@@ -84,10 +88,6 @@ async def form_button(update: Update, context: TepaiContext) -> None:
     await send_html(context, update.effective_chat.id, prompt.text, keyboard(prompt))
     if submitted is None:
         return
-    if merge_note is not None:
-        await deliver(context, [Notice(merge_note, None, _merge_buttons(submitted.id))])
-        return
-    await _notify_staff(context, submitted, nominator.name if nominator else None)
 
 
 def _profile(specialist) -> str:  # type: ignore[no-untyped-def]
@@ -139,21 +139,25 @@ async def decide_merge(update: Update, context: TepaiContext) -> None:
             await repo.set_role(session, nominee.telegram_id, "specialist")
         if result.outcome == "separated":
             separate_note = _summary(registrant)
+            if registrant.telegram_id:
+                await ob.owe(session, registrant.telegram_id, texts.REG_SEPARATED_SPECIALIST, kind=ob.NOTICE,
+                             ref=f"specialist:{registrant.id}")
+        elif result.outcome == "merged":
+            status = texts.REG_STATUS.get(nominee.status, nominee.status)
+            await ob.owe(session, nominee.telegram_id, texts.REG_MERGED_SPECIALIST.format(status=status),
+                         kind=ob.NOTICE, ref=f"specialist:{nominee.id}")
+            if result.nominator is not None:
+                await ob.owe(session, result.nominator.telegram_id,
+                             texts.REG_MERGED_NOMINATOR.format(name=esc(nominee.name)), kind=ob.NOTICE,
+                             ref=f"specialist:{nominee.id}")
     if result.outcome == "stale":
         await query.answer(texts.REG_MERGE_STALE, show_alert=True)
         return
     if result.outcome == "separated":
         await spend_buttons(query, texts.REG_SEPARATED_STAFF.format(reg_id=registrant.id, nominee_id=nominee.id if nominee else "—"))
         await send_html(context, update.effective_chat.id, separate_note, _decision_buttons(registrant.id))
-        if registrant.telegram_id:
-            await deliver(context, [Notice(texts.REG_SEPARATED_SPECIALIST, registrant.telegram_id)])
         return
     await spend_buttons(query, texts.REG_MERGED_STAFF.format(reg_id=parts[2], nominee_id=nominee.id, name=nominee.name))
-    status = texts.REG_STATUS.get(nominee.status, nominee.status)
-    notices = [Notice(texts.REG_MERGED_SPECIALIST.format(status=status), nominee.telegram_id)]
-    if result.nominator is not None:
-        notices.append(Notice(texts.REG_MERGED_NOMINATOR.format(name=esc(nominee.name)), result.nominator.telegram_id))
-    await deliver(context, notices)
 
 
 def _decision_buttons(specialist_id: int) -> InlineKeyboardMarkup:
@@ -177,12 +181,11 @@ def _summary(specialist, nominator: str | None = None) -> str:  # type: ignore[n
     )
 
 
-async def _notify_staff(context: TepaiContext, specialist, nominator: str | None = None) -> None:  # type: ignore[no-untyped-def]
-    for chat_id in await context.services.staff_chat_ids():
-        try:
-            await send_html(context, chat_id, _summary(specialist, nominator), _decision_buttons(specialist.id))
-        except TelegramError as exc:
-            log.warning("registration #%s not delivered to staff %s: %s", specialist.id, chat_id, exc)
+async def _owe_staff_review(session, context: TepaiContext, specialist,  # type: ignore[no-untyped-def]
+                            nominator: str | None = None) -> None:
+    """Every staff chat is owed the submission with ✅/✖️ (in the caller's transaction)."""
+    await ob.owe_staff(session, context.services.settings.staff_ids, _summary(specialist, nominator),
+                       buttons=_decision_buttons(specialist.id), ref=f"specialist:{specialist.id}")
 
 
 async def pause_registration(update: Update, context: TepaiContext) -> bool:
@@ -243,6 +246,15 @@ async def decide(update: Update, context: TepaiContext) -> None:
                 await repo.touch_user(session, specialist.telegram_id)
                 await repo.set_role(session, specialist.telegram_id, "specialist")
         nominator = await session.get(User, specialist.nominated_user) if specialist.nominated_user else None
+        if changed:  # the outcome is owed to the applicant (and the nominating enterprise) with the decision
+            if specialist.telegram_id:
+                await ob.owe(session, specialist.telegram_id,
+                             texts.APPROVED_SPECIALIST if approve else texts.REJECTED_SPECIALIST, kind=ob.NOTICE,
+                             html=False, ref=f"specialist:{specialist.id}")
+            if nominator is not None:
+                await ob.owe(session, nominator.telegram_id,
+                             (texts.NOM_APPROVED if approve else texts.NOM_REJECTED).format(name=specialist.name),
+                             kind=ob.NOTICE, html=False, ref=f"specialist:{specialist.id}")
     if not changed and specialist.status == "pending":  # a merge claim: same person as the nominee? first
         await query.answer(texts.REG_MERGE_FIRST, show_alert=True)
         return
@@ -251,16 +263,6 @@ async def decide(update: Update, context: TepaiContext) -> None:
         return
     done = texts.APPROVED_STAFF if approve else texts.REJECTED_STAFF
     await spend_buttons(query, done.format(id=specialist.id, name=specialist.name))
-    told = []
-    if specialist.telegram_id:
-        told.append((specialist.telegram_id, texts.APPROVED_SPECIALIST if approve else texts.REJECTED_SPECIALIST))
-    if nominator is not None:
-        told.append((nominator.telegram_id, (texts.NOM_APPROVED if approve else texts.NOM_REJECTED).format(name=specialist.name)))
-    for chat_id, text in told:
-        try:
-            await context.bot.send_message(chat_id, text)
-        except TelegramError as exc:
-            log.info("decision on #%s not delivered to %s: %s", specialist.id, chat_id, exc)
 
 
 def register(application: Application) -> None:

@@ -9,14 +9,14 @@ from datetime import timedelta
 from pathlib import Path
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import texts
 from bot.render import esc
 from bot.services import TepaiContext, services_of
 from handlers.common import current_user, send_html, spend_buttons, staff_only
-from handlers.membership import deliver
+from handlers.membership import owe_notices
+from store import outbox as ob
 from store import repositories as repo
 from store import survey
 from store.exports import write_table
@@ -59,12 +59,13 @@ async def survey_button(update: Update, context: TepaiContext) -> None:
             prompt = await survey.start(session, user)
         else:
             prompt = await survey.on_button(session, user, query.data or "")
+        if prompt is not None:
+            await owe_notices(session, context, prompt.notices)
     if prompt is None:
         await query.answer(texts.SURVEY_STALE, show_alert=True)
         return
     await spend_buttons(query)
     await send_html(context, update.effective_chat.id, prompt.text, keyboard(prompt))
-    await deliver(context, prompt.notices)
     if prompt.suggest:
         await _suggest_after_submission(update, context)
 
@@ -167,11 +168,9 @@ async def remind_idle_drafts(context: ContextTypes.DEFAULT_TYPE) -> None:
     services = services_of(context.application)
     async with services.db.session() as session, session.begin():
         pending = await survey.drafts_to_remind(session)
-        for draft, user in pending:
-            try:
-                await context.bot.send_message(user.telegram_id, texts.SURVEY_REMINDER.format(year=draft.campaign_year))
-            except TelegramError as exc:
-                log.info("survey reminder to %s failed: %s", user.telegram_id, exc)
+        for draft, user in pending:  # owed with the mark that it was reminded: once, and never lost
+            await ob.owe(session, user.telegram_id, texts.SURVEY_REMINDER.format(year=draft.campaign_year),
+                         kind=ob.REMINDER, html=False, ref=f"draft:{draft.id}")
             draft.reminded_at = survey.utcnow()
 
 

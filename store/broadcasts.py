@@ -6,9 +6,10 @@ included and people who blocked the bot meanwhile are not). A row moves
 queued → sending → sent / failed / unreachable, or queued → cancelled.
 
 A row still `sending` when the process died may or may not have reached Telegram — the Bot
-API has no idempotency key to ask. tepai never sends twice: on restart such rows become
-`failed` with the reason "interrupted" and are counted separately in every report, so staff
-can follow up by hand. Everything else (queued rows, rows waiting for a retry) resumes.
+API has no idempotency key to ask. tepai never sends twice: when the next sender takes the
+lease over, such rows become `failed` with the reason "interrupted" and are counted separately
+in every report, so staff can follow up by hand. Everything else (queued rows, rows waiting for
+a retry) resumes. The same rows carry every other message the bot owes (store/outbox.py).
 """
 
 from __future__ import annotations
@@ -293,10 +294,11 @@ async def recent(session: AsyncSession, limit: int = 5) -> list[Broadcast]:
 
 
 async def recover(session: AsyncSession) -> int:
-    """After a crash: rows caught mid-send are not resent (see the module docstring)."""
-    result = await session.execute(update(Delivery).where(Delivery.status == "sending")
-                                   .values(status="failed", error=INTERRUPTED, updated_at=utcnow()))
-    return int(result.rowcount or 0)
+    """After a crash: rows caught mid-send are not resent (see the module docstring). The sender
+    itself recovers through store/outbox.py, and only rows of a holder whose lease is gone."""
+    from store import outbox
+
+    return await outbox.recover(session)
 
 
 async def next_due(session: AsyncSession, now: datetime | None = None,
@@ -323,29 +325,25 @@ async def queued_page(session: AsyncSession, broadcast_id: int, after_id: int, l
     return [(i, t) for i, t in rows.all()]
 
 
-async def claim(session: AsyncSession, delivery_id: int) -> int | None:
-    """queued → sending, atomically; the attempt number, or None if the row is no longer queued
-    (cancelled meanwhile, or claimed by another sender)."""
-    result = await session.execute(update(Delivery).where(Delivery.id == delivery_id, Delivery.status == "queued")
-                                   .values(status="sending", attempts=Delivery.attempts + 1, updated_at=utcnow())
-                                   .returning(Delivery.attempts))
-    row = result.first()
-    return int(row[0]) if row else None
+async def claim(session: AsyncSession, delivery_id: int, owner: str | None = None) -> int | None:
+    """queued → sending, atomically (see store/outbox.py: one claim for every kind of row)."""
+    from store import outbox
+
+    return await outbox.claim(session, delivery_id, owner)
 
 
 async def settle(session: AsyncSession, delivery_id: int, status: str, message_id: int | None = None,
                  error: str | None = None) -> None:
-    await session.execute(update(Delivery).where(Delivery.id == delivery_id, Delivery.status == "sending")
-                          .values(status=status, message_id=message_id, error=(error or None) and error[:200],
-                                  updated_at=utcnow()))
+    from store import outbox
+
+    await outbox.settle(session, delivery_id, status, message_id, error)
 
 
 async def requeue(session: AsyncSession, delivery_id: int, refund: bool = False) -> None:
     """sending → queued for a retry; `refund` gives the attempt back (Telegram said "later", not "failed")."""
-    values = {"status": "queued", "updated_at": utcnow()}
-    if refund:
-        values["attempts"] = Delivery.attempts - 1
-    await session.execute(update(Delivery).where(Delivery.id == delivery_id, Delivery.status == "sending").values(**values))
+    from store import outbox
+
+    await outbox.requeue(session, delivery_id, refund)
 
 
 async def finish(session: AsyncSession, broadcast_id: int) -> Broadcast | None:

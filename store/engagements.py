@@ -108,10 +108,11 @@ async def answer(session: AsyncSession, engagement_id: int, telegram_id: int, ac
 
 
 async def expire_overdue(session: AsyncSession, window: timedelta = ANSWER_WINDOW) -> list[tuple[Engagement, Engagement | None]]:
-    """Proposals unanswered for `window`: expired, the next alternate proposed."""
+    """Proposals unanswered for `window` since the specialist actually received them: expired, the
+    next alternate proposed. One never delivered (still queued, unreachable) never expires."""
     cutoff = utcnow() - window
     overdue = (await session.scalars(select(Engagement).where(Engagement.status == "proposed",
-                                                              Engagement.proposed_at < cutoff))).all()
+                                                              Engagement.delivered_at < cutoff))).all()
     results = []
     for engagement in overdue:
         engagement.status, engagement.decided_at = "expired", utcnow()

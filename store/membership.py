@@ -23,7 +23,7 @@ Identity rules (also in README, "Identity rules"):
   else changes their enterprise's record.
 
 Functions take a session and never commit; the messages owed to other people come back as
-`Notice`s for the caller to send after the commit.
+`Notice`s for the caller to owe (outbox rows) in the same transaction.
 """
 
 from __future__ import annotations

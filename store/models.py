@@ -336,6 +336,7 @@ class Engagement(Base):
     # draft (in a proposal) | proposed (sent, waiting) | accepted | declined | expired | withdrawn (a conflict)
     status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
     proposed_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]  # the invitation reached the specialist: the 72 h count from here
     decided_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -417,20 +418,47 @@ class Broadcast(Base):
 
 
 class Delivery(Base):
-    """One recipient of one broadcast: queued → sending → sent / failed / unreachable (or cancelled)."""
+    """One message the bot owes someone — a broadcast's recipient, or (without a broadcast) an
+    invitation, a contact exchange, a staff notice, a hand-off forward, a reminder… Written in
+    the transaction of the decision that owes it; the one sender moves it
+    queued → sending → sent / failed / unreachable (or cancelled). See store/outbox.py."""
 
     __tablename__ = "deliveries"
     __table_args__ = (UniqueConstraint("broadcast_id", "telegram_id"),
                       Index("ix_deliveries_broadcast_status", "broadcast_id", "status"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id"))
+    broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id"))
     telegram_id: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(12), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     message_id: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # What is owed, for rows without a broadcast (a broadcast's rows take all this from it).
+    kind: Mapped[str] = mapped_column(String(24), default="broadcast")
+    text: Mapped[str | None] = mapped_column(Text)
+    parse_mode: Mapped[str | None] = mapped_column(String(8))  # "HTML" or None (plain text)
+    buttons: Mapped[list[Any] | None] = mapped_column(JSON)  # [[[label, callback_data], …], …]
+    ref: Mapped[str | None] = mapped_column(String(64), index=True)  # e.g. "engagement:12", "handoff:3"
+    key: Mapped[str | None] = mapped_column(String(120), unique=True)  # owed once, however often the decision runs
+    batch: Mapped[str | None] = mapped_column(String(64), index=True)  # rows reported on together
+    report_to: Mapped[int | None] = mapped_column(BigInteger)  # who hears how it (or its batch) ended
+    owner: Mapped[str | None] = mapped_column(String(120))  # the sender process that claimed it
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
 
     def __repr__(self) -> str:
-        return f"Delivery(broadcast={self.broadcast_id}, to={self.telegram_id}, {self.status})"
+        return f"Delivery(broadcast={self.broadcast_id}, kind={self.kind!r}, to={self.telegram_id}, {self.status})"
+
+
+class SenderLease(Base):
+    """Which process is the sender: one row, held by an owner until `expires_at`, renewed by its
+    heartbeat. Only the holder sends, and only it recovers rows — another owner's, once expired."""
+
+    __tablename__ = "sender_leases"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(120))
+    expires_at: Mapped[datetime]
+    acquired_at: Mapped[datetime] = mapped_column(default=utcnow)

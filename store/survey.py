@@ -8,7 +8,7 @@ Entering a credit code is not proof of speaking for that enterprise (codes are p
 business licences): only a verified member's submission becomes the enterprise's current
 version. Anyone else entering a known code files a join claim that holds their answers until
 the enterprise's members or staff approve it (the rules are in store/membership.py). The
-messages owed to other people come back in `Prompt.notices`, to be sent after the commit.
+messages owed to other people come back in `Prompt.notices`, owed by the caller in the same transaction.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class Prompt:
     text: str
     buttons: Buttons = field(default_factory=list)
     finished: bool = False
-    notices: list[Notice] = field(default_factory=list)  # for other people, sent after the commit
+    notices: list[Notice] = field(default_factory=list)  # for other people, owed in the same transaction
     suggest: bool = False  # a verified member just submitted: show their suggestions
 
 

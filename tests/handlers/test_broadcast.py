@@ -50,7 +50,7 @@ async def test_staff_broadcast_reaches_each_enterprise_once_and_progress_is_repo
     for user in PEOPLE:
         assert sum("征集公告" in (m.plain_text or "") for m in bot.emu.messages(user)) == 1
     async with bot.services.db.session() as session:
-        rows = (await session.scalars(select(Delivery))).all()
+        rows = (await session.scalars(select(Delivery).where(Delivery.broadcast_id.is_not(None)))).all()
     assert sorted(r.telegram_id for r in rows) == sorted(PEOPLE)
     assert {r.status for r in rows} == {"sent"} and all(r.message_id for r in rows)
     listing = await bot.say(STAFF, "/broadcast_status")
@@ -69,7 +69,7 @@ async def test_bad_html_empty_and_oversized_text_are_explained_and_nothing_is_qu
     await bot.say(STAFF, "<i>通知</i> 😀 \u200b")
     await bot.emu.wait_for_message(STAFF, "请选择发送范围")
     async with bot.services.db.session() as session:
-        assert (await session.scalar(select(Delivery))) is None
+        assert (await session.scalar(select(Delivery).where(Delivery.broadcast_id.is_not(None)))) is None
 
 
 async def test_broadcast_commands_and_buttons_are_refused_to_everyone_but_staff(bot: Bot) -> None:
@@ -118,7 +118,7 @@ async def test_people_who_blocked_the_bot_are_marked_and_left_out_until_they_ret
     final = await bot.emu.wait_for_message(STAFF, "发送完毕", timeout=20)
     assert "已发送 2，失败 0，无法送达 1" in final.plain_text
     async with bot.services.db.session() as session:
-        rows = {r.telegram_id: r for r in (await session.scalars(select(Delivery))).all()}
+        rows = {r.telegram_id: r for r in (await session.scalars(select(Delivery).where(Delivery.broadcast_id.is_not(None)))).all()}
     assert OTHER not in rows and rows[1004].status == "unreachable" and "blocked" in rows[1004].error.lower()
     assert not await reachable(bot, 1004)
     async with bot.services.db.session() as session:
@@ -146,7 +146,7 @@ async def test_a_scheduled_broadcast_survives_a_restart_and_goes_out_when_due(bo
     await stop_bot(bot.app)  # a restart: the schedule lives in the database, not in memory
     async with bot.services.db.session() as session, session.begin():
         scheduled = await session.scalar(select(Broadcast).where(Broadcast.status == "scheduled"))
-        assert scheduled is not None and await session.scalar(select(Delivery)) is None  # rows written when due
+        assert scheduled is not None and await session.scalar(select(Delivery).where(Delivery.broadcast_id.is_not(None))) is None  # rows written when due
         await session.execute(update(Broadcast).values(scheduled_at=utcnow()))
     bot.app = await start_bot(bot.emu, bot.services)
     for user in (OWNER, OTHER):
@@ -169,7 +169,7 @@ async def test_a_running_broadcast_can_be_cancelled_and_what_was_sent_stays_sent
     await bot.emu.wait_for_message(STAFF, "发送完毕", timeout=20)
     await asyncio.sleep(0.5)
     async with bot.services.db.session() as session:
-        rows = (await session.scalars(select(Delivery))).all()
+        rows = (await session.scalars(select(Delivery).where(Delivery.broadcast_id.is_not(None)))).all()
         broadcast = await session.scalar(select(Broadcast))
     by_status = Counter(r.status for r in rows)
     assert broadcast.status == "cancelled" and by_status["cancelled"] > 0 and by_status["sent"] > 0

@@ -105,7 +105,7 @@ async def test_an_unanswered_proposal_expires_after_72_hours_and_the_next_is_inv
     await bot.emu.wait_until_idle(quiet=0.3)
     async with bot.services.db.session() as session, session.begin():
         first = await session.scalar(select(Engagement).where(Engagement.status == "proposed"))
-        await session.execute(update(Engagement).values(proposed_at=utcnow() - timedelta(hours=73)))
+        await session.execute(update(Engagement).values(delivered_at=utcnow() - timedelta(hours=73)))
     staff_before = len(bot.emu.messages(STAFF))
     await expire_proposals(SimpleNamespace(application=bot.app, bot=bot.app.bot))
     assert "72 小时" in (await bot.emu.wait_for_message(STAFF, "72 小时", after=staff_before)).plain_text

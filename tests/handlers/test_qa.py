@@ -32,7 +32,7 @@ async def test_owner_starts_asks_gets_a_cited_answer_then_hands_off_and_staff_re
 
     owner_before = len(bot.emu.messages(OWNER))
     confirmation = await bot.say(STAFF, "可以，另外请关注税务部门的申报时间。", reply_to_message_id=forwarded.message_id)
-    assert "已将答复发送" in confirmation.plain_text
+    assert "将转达给提问人" in confirmation.plain_text
     relayed = await bot.emu.wait_for_message(OWNER, "科技局工作人员答复", after=owner_before)
     assert "申报时间" in relayed.plain_text
 

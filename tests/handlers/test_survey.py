@@ -363,9 +363,10 @@ async def test_an_impostor_who_came_first_is_removed_by_staff_and_the_real_owner
     await choose(bot, OWNER, texts.SURVEY_CONFIRM)
     request = await bot.emu.wait_for_message(OTHER, "申请以", after=impostor_before)
     await bot.emu.wait_for_message(STAFF, "企业加入申请", after=staff_before)
-    staff_before = len(bot.emu.messages(STAFF))
+    staff_before, owner_before = len(bot.emu.messages(STAFF)), len(bot.emu.messages(OWNER))
     await bot.press(OTHER, request, "拒绝")  # the impostor keeps the real owner out…
     overrule = await bot.emu.wait_for_message(STAFF, "拒绝了", after=staff_before)
+    await bot.emu.wait_for_message(OWNER, "未获同意", after=owner_before)  # the refusal is owed to them too
 
     # …so the real owner's route is staff: they see who holds the record, and only they may act.
     for command in (f"/members {CODE}", "/claims"):
