@@ -572,3 +572,21 @@ BROADCAST_RESEND_BUTTON = "🔁 重发中断的 {count} 条（可能重复）"
 BROADCAST_RESENT = "已将公告 #{id} 中断时正在发送的 {count} 条重新排队（收件人可能收到两次）。"
 BROADCAST_RESEND_NONE = "公告 #{id} 没有中断时正在发送的记录。"
 BROADCAST_RESEND_USAGE = "用法：/broadcast_resend 公告编号（重发服务中断时正在发送的记录，收件人可能收到两次）"
+
+# -- matching rules: blocked pairs, relevance floor, explicit requests, stale proposals ------------
+SUGGEST_NONE_RELEVANT = ("暂时没有与贵企业需求足够相关的特派员，我们不勉强推荐。科技局会在征集选聘后为您匹配；"
+                         "如果贵企业已有合作的专家，可以发送 /nominate 申报为科技特派员。")
+REQUEST_BLOCKED = "这位特派员暂时不能为贵企业服务，工作人员会为您另行安排。"
+STAFF_MATCH_ITEM = ("{n}. <b>{name}</b>（#{id}），{institution}{title}\n   专长：{expertise}\n"
+                    "   相关度 {relevance:.2f}；推荐理由：{reason}{marks}")
+STAFF_MATCH_MARKS = {"declined": "已婉拒", "expired": "已婉拒（邀请超时未答复）", "conflict": "已回避（利益冲突）"}
+STAFF_MATCH_BELOW_FLOOR = "低于相关度下限，不会推荐给企业"
+STAFF_MATCH_REQUESTED = "企业已请求对接"
+STAFF_MATCH_FOOTER = "相关度低于 {floor:.2f} 的不会推荐给企业，也不会进入 /assign 方案；已婉拒、已回避的不会再推荐。"
+ASSIGN_REQUESTS_MET = "\n企业请求对接的特派员：已按请求安排 {count} 个（标有“企业请求”）。"
+ASSIGN_REQUESTS_UNMET = "\n<b>未能按企业请求安排</b>\n{lines}"
+ASSIGN_UNMET_REASONS = {"blocked": "该配对已婉拒或回避", "capacity": "该特派员名额已满", "inactive": "该特派员已不在库中"}
+ASSIGN_REQUESTED_MARK = "（企业请求）"
+ASSIGN_UNMET_CLI = "  未能按请求安排：{enterprise} → {specialist}（{reason}）"
+ASSIGN_STALE = "这份方案已被更新的方案取代，没有批准。最新方案已发给您，请核对后再批准。"
+ASSIGN_CURRENT = "<b>{year}年度最新分配方案（待批准）</b>\n匹配 {served} 个，总匹配度 {affinity:.2f}。\n{lines}"
