@@ -115,6 +115,7 @@ class MatchIndex:
     store: VectorStore
     _field_cache: dict[str, np.ndarray] = field(default_factory=dict)
     _background: np.ndarray | None = None
+    _agreement_cache: dict[tuple[str, str], float] = field(default_factory=dict)
 
     @classmethod
     def open(cls, embeddings: BaseEmbeddings, client, embedding_name: str) -> MatchIndex:  # type: ignore[no-untyped-def]
@@ -166,10 +167,12 @@ class MatchIndex:
             return 0.0
         if a == b:
             return 1.0
-        va, vb = self._field_vector(a), self._field_vector(b)
-        similarity = float(va @ vb)
-        standing = (self._standing(va, similarity) + self._standing(vb, similarity)) / 2
-        return float(min(1.0, max(0.0, (standing - 0.5) / 1.5)))
+        if (a, b) not in self._agreement_cache:
+            va, vb = self._field_vector(a), self._field_vector(b)
+            similarity = float(va @ vb)
+            standing = (self._standing(va, similarity) + self._standing(vb, similarity)) / 2
+            self._agreement_cache[(a, b)] = float(min(1.0, max(0.0, (standing - 0.5) / 1.5)))
+        return self._agreement_cache[(a, b)]
 
     def match(self, demand: Demand, top: int = 10, exclude: set[str] | None = None) -> list[Match]:
         """The `top` specialists for `demand`, best first — below the relevance floor too
