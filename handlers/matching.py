@@ -39,7 +39,8 @@ def _listing(matches: list[Match]) -> str:
 
 
 async def _ranked(context: TepaiContext, answers: dict, top: int) -> list[tuple[Match, Specialist, str | None]]:
-    """The best `top` specialists active in the database (the index may lag behind it), each
+    """Candidates best first — more than `top`, so `top` remain once blocked and irrelevant
+    ones are set aside — who are active in the database (the index may lag behind it), each
     with why they must not be proposed to this enterprise (a BlockedPair reason) or None."""
     matches = await asyncio.to_thread(context.services.matcher.match, demand_of(answers), top * 2 + 10)
     async with context.services.db.session() as session:
