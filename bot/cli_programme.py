@@ -199,8 +199,9 @@ def cmd_match(settings: Settings, top: int, text: str | None, stdin: TextIO | No
 
     def emit(demand: Demand) -> None:
         matches = index.match(demand, top)
-        payload = {"matches": [{"id": m.id, "name": m.name, "score": m.score, "reason": texts.match_reason(m)}
-                               for m in matches]}
+        # `relevant` false: below the relevance floor — never suggested to an owner or proposed.
+        payload = {"matches": [{"id": m.id, "name": m.name, "score": m.score, "reason": texts.match_reason(m),
+                                "relevant": m.relevant} for m in matches]}
         print(json.dumps(payload, ensure_ascii=False), flush=True)
 
     if text is not None:
@@ -237,8 +238,11 @@ def cmd_assign(settings: Settings, year: int, min_affinity: float | None, altern
             print(json.dumps({
                 "campaign": year, "served": result.served, "total_affinity": round(result.total_affinity, 4),
                 "pairs": [{"demand": p.demand_id, "enterprise": proposal.demand_names.get(p.demand_id),
-                           "specialist": p.specialist_id, "affinity": round(p.affinity, 4), "alternates": p.alternates}
+                           "specialist": p.specialist_id, "affinity": round(p.affinity, 4), "alternates": p.alternates,
+                           "requested": p.requested}
                           for p in result.pairs],
+                "unmet_requests": [{"demand": d, "specialist": key, "reason": reason}
+                                   for d, (key, reason) in proposal.unmet_requests.items()],
                 "manual_review": [{"demand": d, "reason": result.reasons.get(d)} for d in result.manual_review],
             }, ensure_ascii=False))
             return EXIT_OK
@@ -249,6 +253,12 @@ def cmd_assign(settings: Settings, year: int, min_affinity: float | None, altern
             print(texts.ASSIGN_LOW_PAIR.format(enterprise=proposal.demand_names.get(pair.demand_id, pair.demand_id),
                                                specialist=proposal.specialist_names.get(pair.specialist_id, pair.specialist_id),
                                                affinity=pair.affinity))
+        if proposal.requests_met:
+            print(texts.ASSIGN_REQUESTS_MET.strip().format(count=proposal.requests_met))
+        for demand, (key, reason) in proposal.unmet_requests.items():
+            print(texts.ASSIGN_UNMET_CLI.format(enterprise=proposal.demand_names.get(demand, demand),
+                                                specialist=proposal.specialist_names.get(key, key),
+                                                reason=texts.ASSIGN_UNMET_REASONS.get(reason, reason)))
         for demand in result.manual_review:
             print(texts.ASSIGN_MANUAL.format(enterprise=proposal.demand_names.get(demand, demand),
                                              reason=texts.ASSIGN_REASONS.get(result.reasons.get(demand, ""), "")))

@@ -420,7 +420,7 @@ CONFLICT_EXISTS = "这对已经登记过（{reason}），无需重复登记。"
 CONFLICT_REMOVED = "已取消 {specialist} 与 {enterprise} 的冲突登记。"
 CONFLICT_NOT_FOUND = "没有这条冲突登记。"
 CONFLICT_UNKNOWN_ENTERPRISE = "没有找到统一社会信用代码为 {code} 的企业（企业需先填写过需求调查）。"
-CONFLICT_UNKNOWN_SPECIALIST = "没有找到特派员 {ref}。"
+CONFLICT_UNKNOWN_SPECIALIST = "没有找到特派员 {ref}（编号请写 #数字，如 #12，或导入时的外部编号，如 S001）。"
 CONFLICT_CLI_WITHDRAWN = "已撤回该配对待答复的邀请（#{id}）：运行中的机器人会通知该特派员、告知工作人员并邀请下一位候选。"
 CONFLICT_NONE = "还没有登记任何利益冲突。"
 CONFLICT_HEADER = "<b>已登记的利益冲突（{count}）</b>"
@@ -664,3 +664,20 @@ OUTBOX_BATCH_DONE = "📬 本次{kind}已发送完毕：共 {total} 份，已送
 OUTBOX_BATCH_INTERRUPTED = "\n另有 {count} 份在服务中断时正在发送：可能已送达，为避免重复未重发，请人工核实。"
 ASSIGN_QUEUED = "已批准：{queued} 份对接邀请已排入发送队列{missing}。全部发出后会告诉您送达情况。"
 STAFF_REPLY_QUEUED = "答复已排入发送队列，将转达给提问人（#{id}）；如未能送达会告诉您。"
+# -- matching rules: blocked pairs, relevance floor, explicit requests, stale proposals ------------
+SUGGEST_NONE_RELEVANT = ("暂时没有与贵企业需求足够相关的特派员，我们不勉强推荐。科技局会在征集选聘后为您匹配；"
+                         "如果贵企业已有合作的专家，可以发送 /nominate 申报为科技特派员。")
+REQUEST_BLOCKED = "这位特派员暂时不能为贵企业服务，工作人员会为您另行安排。"
+STAFF_MATCH_ITEM = ("{n}. <b>{name}</b>（#{id}），{institution}{title}\n   专长：{expertise}\n"
+                    "   相关度 {relevance:.2f}；推荐理由：{reason}{marks}")
+STAFF_MATCH_MARKS = {"declined": "已婉拒", "expired": "已婉拒（邀请超时未答复）", "conflict": "已回避（利益冲突）"}
+STAFF_MATCH_BELOW_FLOOR = "低于相关度下限，不会推荐给企业"
+STAFF_MATCH_REQUESTED = "企业已请求对接"
+STAFF_MATCH_FOOTER = "相关度低于 {floor:.2f} 的不会推荐给企业，也不会进入 /assign 方案；已婉拒、已回避的不会再推荐。"
+ASSIGN_REQUESTS_MET = "\n企业请求对接的特派员：已按请求安排 {count} 个（标有“企业请求”）。"
+ASSIGN_REQUESTS_UNMET = "\n<b>未能按企业请求安排</b>\n{lines}"
+ASSIGN_UNMET_REASONS = {"blocked": "该配对已婉拒或回避", "capacity": "该特派员名额已满", "inactive": "该特派员已不在库中"}
+ASSIGN_REQUESTED_MARK = "（企业请求）"
+ASSIGN_UNMET_CLI = "  未能按请求安排：{enterprise} → {specialist}（{reason}）"
+ASSIGN_STALE = "这份方案已被更新的方案取代，没有批准。最新方案已发给您，请核对后再批准。"
+ASSIGN_CURRENT = "<b>{year}年度最新分配方案（待批准）</b>\n匹配 {served} 个，总匹配度 {affinity:.2f}。\n{lines}"

@@ -36,43 +36,79 @@ async def assign_command(update: Update, context: TepaiContext) -> None:
             await update.effective_message.reply_text(texts.ASSIGN_NO_CAMPAIGN)
             return
         proposal = await propose(session, services.matcher, campaign.year, DEFAULT_MIN_AFFINITY)
-        await eng.save_drafts(session, campaign.year, proposal)
+        digest = eng.drafts_digest(await eng.save_drafts(session, campaign.year, proposal))
     result = proposal.assignment
     parts = [texts.ASSIGN_PROPOSAL.format(year=campaign.year, total=result.served + len(result.manual_review),
                                           served=result.served, affinity=result.total_affinity,
                                           manual=len(result.manual_review))]
+    if proposal.requests_met:
+        parts.append(texts.ASSIGN_REQUESTS_MET.format(count=proposal.requests_met))
+    unmet = [f"{esc(proposal.demand_names[d])} → {esc(proposal.specialist_names.get(key, key))}："
+             f"{texts.ASSIGN_UNMET_REASONS.get(reason, reason)}" for d, (key, reason) in proposal.unmet_requests.items()]
+    if unmet:
+        parts.append(texts.ASSIGN_REQUESTS_UNMET.format(lines="\n".join(unmet[:20])))
     lowest = [f"{esc(proposal.demand_names[p.demand_id])} ← {esc(proposal.specialist_names.get(p.specialist_id, p.specialist_id))}"
-              f"（{p.affinity:.2f}）" for p in result.lowest(5)]
+              f"（{p.affinity:.2f}）{texts.ASSIGN_REQUESTED_MARK if p.requested else ''}" for p in result.lowest(5)]
     if lowest:
         parts.append(texts.ASSIGN_LOWEST.format(lines="\n".join(lowest)))
     manual = [f"{esc(proposal.demand_names[d])}：{texts.ASSIGN_REASONS.get(result.reasons.get(d, ''), '')}"
               for d in result.manual_review[:20]]
     if manual:
         parts.append(texts.ASSIGN_MANUAL_LIST.format(lines="\n".join(manual)))
-    markup = InlineKeyboardMarkup([[InlineKeyboardButton(texts.ASSIGN_APPROVE_BUTTON, callback_data=f"as:ok:{campaign.year}")]]) \
-        if result.pairs else None
+    markup = _approve_markup(campaign.year, digest) if result.pairs else None
     await send_html(context, update.effective_chat.id, "\n".join(parts), markup)
+
+
+def _approve_markup(year: int, digest: str) -> InlineKeyboardMarkup:
+    # The digest binds the button to the proposal shown above it, not to whatever waits later.
+    return InlineKeyboardMarkup([[InlineKeyboardButton(texts.ASSIGN_APPROVE_BUTTON, callback_data=f"as:ok:{year}:{digest}")]])
+
+
+async def _current_proposal(session, year: int, drafts: list[Engagement]) -> str:  # type: ignore[no-untyped-def]
+    """The proposal waiting now, as staff would review it (pairs, affinity, requests)."""
+    lines = []
+    for draft in drafts[:30]:
+        enterprise = await session.get(Enterprise, draft.enterprise_id)
+        specialist = await session.get(Specialist, draft.specialist_id)
+        lines.append(f"{esc(enterprise.name)} ← {esc(specialist.name)}（{esc(specialist.institution)}）（{draft.affinity:.2f}）")
+    return texts.ASSIGN_CURRENT.format(year=year, served=len(drafts), affinity=sum(d.affinity for d in drafts),
+                                       lines="\n".join(lines))
 
 
 @staff_only
 async def approve_assignment(update: Update, context: TepaiContext) -> None:
     query = update.callback_query
     parts = (query.data or "").split(":")
-    if len(parts) != 3 or not parts[2].isdigit():
+    if len(parts) not in (3, 4) or parts[1] != "ok" or not parts[2].isdigit() or len(parts[2]) > 4:
         await query.answer(texts.STALE_BUTTON, show_alert=True)
         return
+    year = int(parts[2])
+    # A button from before proposals carried a digest is stale by definition: it saw no particular proposal.
+    digest = parts[3] if len(parts) == 4 else ""
     staff_id = query.from_user.id
+    queued = 0
     async with context.services.db.session() as session, session.begin():
-        approved = await eng.approve_drafts(session, int(parts[2]))
-        # Each invitation is owed in the approval's own transaction: a crash after the commit
-        # loses none, and the sender reports to this staff member once the last one is settled.
-        batch = f"assign:{parts[2]}:{approved[0].id}" if approved else None
-        queued = 0
-        for engagement in approved:
-            queued += await owe_invitation(session, engagement, batch=batch, report_to=staff_id)
-    if not approved:
+        outcome, drafts = await eng.approve_drafts(session, year, digest)
+        current = await _current_proposal(session, year, drafts) if outcome == "stale" else ""
+        current_digest = eng.drafts_digest(drafts) if outcome == "stale" else ""
+        if outcome not in ("none", "stale"):
+            # Each invitation is owed in the approval's own transaction: a crash after the commit
+            # loses none, and the sender reports to this staff member once the last one is settled.
+            batch = f"assign:{year}:{drafts[0].id}" if drafts else None
+            for engagement in drafts:
+                queued += await owe_invitation(session, engagement, batch=batch, report_to=staff_id)
+    if outcome == "none":
         await query.answer(texts.ASSIGN_NOTHING, show_alert=True)
         return
+    if outcome == "stale":
+        await query.answer(texts.ASSIGN_STALE, show_alert=True)
+        try:  # the old proposal's button is spent: only the one under the current proposal approves
+            await query.edit_message_reply_markup(None)
+        except TelegramError:
+            pass
+        await send_html(context, update.effective_chat.id, current, _approve_markup(year, current_digest))
+        return
+    approved = drafts
     await spend_buttons(query)
     missing = len(approved) - queued
     await send_html(context, update.effective_chat.id, esc(texts.ASSIGN_QUEUED.format(

@@ -15,7 +15,8 @@ from bot import texts
 from bot.render import esc
 from bot.services import TepaiContext
 from handlers.common import send_html, staff_only
-from knowledge.matching import Match
+from knowledge.matching import RELEVANCE_FLOOR, Match
+from store import engagements as eng
 from store import outbox as ob
 from store import repositories as repo
 from store.assignments import demand_of
@@ -28,18 +29,6 @@ SUGGESTIONS = 3
 STAFF_TOP = 10
 
 
-async def _db_ids(context: TepaiContext, matches: list[Match]) -> dict[str, int]:
-    """Match-index id (external id or S<id>) → database id, for short callback data."""
-    external = [m.id for m in matches if not m.id.startswith("S")]
-    out = {m.id: int(m.id[1:]) for m in matches if m.id.startswith("S") and m.id[1:].isdigit()}
-    if external:
-        async with context.services.db.session() as session:
-            rows = await session.execute(select(Specialist.external_id, Specialist.id)
-                                         .where(Specialist.external_id.in_(external), Specialist.status == "active"))
-            out.update({ext: sid for ext, sid in rows.all()})
-    return out
-
-
 def _listing(matches: list[Match]) -> str:
     return "\n\n".join(
         texts.SUGGEST_ITEM.format(n=n, name=esc(m.name), institution=esc(m.institution),
@@ -49,23 +38,31 @@ def _listing(matches: list[Match]) -> str:
     )
 
 
-async def _active_matches(context: TepaiContext, answers: dict, top: int) -> tuple[list[Match], dict[str, int]]:
-    """The best `top` specialists who are active in the database (the index may lag behind it)."""
-    matches = await asyncio.to_thread(context.services.matcher.match, demand_of(answers), top * 2)
-    ids = await _db_ids(context, matches)
-    return [m for m in matches if m.id in ids][:top], ids
+async def _ranked(context: TepaiContext, answers: dict, top: int) -> list[tuple[Match, Specialist, str | None]]:
+    """Candidates best first — more than `top`, so `top` remain once blocked and irrelevant
+    ones are set aside — who are active in the database (the index may lag behind it), each
+    with why they must not be proposed to this enterprise (a BlockedPair reason) or None."""
+    matches = await asyncio.to_thread(context.services.matcher.match, demand_of(answers), top * 2 + 10)
+    async with context.services.db.session() as session:
+        by_key = await eng.specialists_by_key(session, [m.id for m in matches], active_only=True)
+        enterprise = await session.scalar(select(Enterprise).where(Enterprise.credit_code == answers.get("credit_code")))
+        blocked = await eng.blocked_for(session, enterprise.id) if enterprise else {}
+    return [(m, by_key[m.id], blocked.get(by_key[m.id].id)) for m in matches if m.id in by_key]
 
 
 async def suggest(context: TepaiContext, chat_id: int, answers: dict) -> None:
-    """The enterprise's top 3 — name, institution, title, expertise; never a phone."""
-    matches, ids = await _active_matches(context, answers, SUGGESTIONS)
-    if not matches:
-        await send_html(context, chat_id, esc(texts.SUGGEST_NONE))
+    """The enterprise's top 3 — name, institution, title, expertise; never a phone. Never a
+    specialist who declined or must recuse themselves, never one below the relevance floor."""
+    ranked = await _ranked(context, answers, SUGGESTIONS)
+    usable = [(m, s) for m, s, reason in ranked if reason is None]
+    relevant = [(m, s) for m, s in usable if m.relevant][:SUGGESTIONS]
+    if not relevant:
+        await send_html(context, chat_id, esc(texts.SUGGEST_NONE_RELEVANT if usable else texts.SUGGEST_NONE))
         return
-    buttons = [[InlineKeyboardButton(texts.SUGGEST_BUTTON.format(name=m.name), callback_data=f"mq:{ids[m.id]}")]
-               for m in matches]
-    await send_html(context, chat_id, texts.SUGGEST_HEADER + "\n\n" + _listing(matches),
-                    InlineKeyboardMarkup(buttons) if buttons else None)
+    buttons = [[InlineKeyboardButton(texts.SUGGEST_BUTTON.format(name=m.name), callback_data=f"mq:{s.id}")]
+               for m, s in relevant]
+    await send_html(context, chat_id, texts.SUGGEST_HEADER + "\n\n" + _listing([m for m, _ in relevant]),
+                    InlineKeyboardMarkup(buttons))
 
 
 async def request_specialist(update: Update, context: TepaiContext) -> None:
@@ -77,7 +74,8 @@ async def request_specialist(update: Update, context: TepaiContext) -> None:
         user = await repo.get_user(session, query.from_user.id)
         member = await session.get(EnterpriseMember, user.id) if user else None
         campaign = await open_campaign(session)
-        specialist = await session.get(Specialist, int(raw)) if raw.isdigit() else None
+        # mq:<internal id> — the button names the database row, never an import's id.
+        specialist = await session.get(Specialist, int(raw)) if raw.isdigit() and len(raw) < 10 else None
         submission = None
         if member and campaign:
             submission = await session.scalar(select(Submission).where(
@@ -86,7 +84,10 @@ async def request_specialist(update: Update, context: TepaiContext) -> None:
         if specialist is None or specialist.status != "active" or submission is None or not submission.answers.get("consent"):
             await query.answer(texts.STALE_BUTTON, show_alert=True)
             return
-        key = specialist.external_id or f"S{specialist.id}"
+        if specialist.id in await eng.blocked_for(session, member.enterprise_id):
+            await query.answer(texts.REQUEST_BLOCKED, show_alert=True)
+            return
+        key = eng.index_key(specialist)
         enterprise = await session.get(Enterprise, member.enterprise_id)
         try:
             async with session.begin_nested():
@@ -122,9 +123,31 @@ async def staff_match(update: Update, context: TepaiContext) -> None:
     if submission is None:
         await update.effective_message.reply_text(texts.STAFF_MATCH_UNKNOWN)
         return
-    matches, _ = await _active_matches(context, submission.answers, STAFF_TOP)
-    header = texts.STAFF_MATCH_HEADER.format(enterprise=esc(submission.answers.get("name", code)), count=len(matches))
-    await send_html(context, update.effective_chat.id, header + "\n\n" + (_listing(matches) or esc(texts.SUGGEST_NONE)))
+    ranked = (await _ranked(context, submission.answers, STAFF_TOP))[:STAFF_TOP]
+    async with context.services.db.session() as session:
+        asked = set((await eng.requested_by(session, submission.campaign_year)).get(submission.enterprise_id, []))
+    header = texts.STAFF_MATCH_HEADER.format(enterprise=esc(submission.answers.get("name", code)), count=len(ranked))
+    if not ranked:
+        await send_html(context, update.effective_chat.id, header + "\n\n" + esc(texts.SUGGEST_NONE))
+        return
+    await send_html(context, update.effective_chat.id, header + "\n\n" + _staff_listing(ranked, asked) + "\n\n"
+                    + esc(texts.STAFF_MATCH_FOOTER.format(floor=RELEVANCE_FLOOR)))
+
+
+def _staff_listing(ranked: list[tuple[Match, Specialist, str | None]], asked: set[str]) -> str:
+    """Every candidate, with what keeps them from the enterprise marked rather than hidden."""
+    lines = []
+    for n, (m, specialist, reason) in enumerate(ranked, 1):
+        marks = [texts.STAFF_MATCH_MARKS.get(reason, reason)] if reason else []
+        if not m.relevant:
+            marks.append(texts.STAFF_MATCH_BELOW_FLOOR)
+        if m.id in asked:
+            marks.append(texts.STAFF_MATCH_REQUESTED)
+        lines.append(texts.STAFF_MATCH_ITEM.format(
+            n=n, name=esc(m.name), id=specialist.id, institution=esc(m.institution),
+            title=f"，{esc(m.title)}" if m.title else "", expertise=esc(m.expertise), relevance=m.relevance,
+            reason=esc(texts.match_reason(m)), marks=f"\n   ⚠️ {esc('；'.join(marks))}" if marks else ""))
+    return "\n\n".join(lines)
 
 
 def register(application: Application) -> None:

@@ -12,6 +12,12 @@ Constraints: a demand gets at most one specialist, a specialist at most `capacit
 and blocked pairs (declined / conflict of interest) and pairs below `min_affinity` are never
 used.
 
+Explicit requests (an enterprise asked for this specialist, `preferred`) are a strong
+preference: such a pair counts PREFERENCE_BONUS more in criterion 2 — more than any affinity
+difference, so a requested specialist with capacity gets the demand — but never at the cost
+of criterion 1: a request does not leave another demand unserved. A preferred pair is still
+subject to blocks and capacity, and reported (`Pair.requested`) so staff see it was honoured.
+
 Formulation (min-cost assignment on a sparse bipartite graph, solved exactly with
 `scipy.sparse.csgraph.min_weight_full_bipartite_matching`, i.e. LAPJVsp):
   rows    = demands with at least one usable candidate;
@@ -42,6 +48,7 @@ from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 NO_CANDIDATE = "no_candidate"
 CAPACITY = "capacity"
+PREFERENCE_BONUS = 1.0  # above any affinity spread the matcher produces (scores are ~0–1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +68,7 @@ class Pair:
     specialist_id: str
     affinity: float
     alternates: list[str] = field(default_factory=list)
+    requested: bool = False  # the enterprise asked for this specialist
 
 
 @dataclass
@@ -94,6 +102,12 @@ class _Problem:
     d: np.ndarray  # demand index per usable edge
     s: np.ndarray  # specialist index per usable edge
     a: np.ndarray  # affinity per usable edge
+    p: np.ndarray | None = None  # bool per usable edge: an explicit request
+
+    @property
+    def weight(self) -> np.ndarray:
+        """What criterion 2 maximises: affinity, plus the bonus on requested pairs."""
+        return self.a if self.p is None else self.a + PREFERENCE_BONUS * self.p
 
 
 # --------------------------------------------------------------------------- public API
@@ -107,13 +121,15 @@ def assign(
     alternates: int = 3,
     *,
     demands: Iterable[str] | None = None,
+    preferred: Collection[tuple[str, str]] = (),
 ) -> Assignment:
-    """Optimal assignment: most demands served, then highest total affinity.
+    """Optimal assignment: most demands served, then highest total affinity (requested
+    pairs first, see the module docstring).
 
     `demands` optionally lists every demand of the campaign, so that one the matcher returned
     nothing for still shows up in manual review (it also fixes the output order).
     """
-    problem = _prepare(candidates, capacities, blocked, min_affinity, alternates, demands)
+    problem = _prepare(candidates, capacities, blocked, min_affinity, alternates, demands, preferred)
     chosen = _solve(problem)
     return _result(problem, chosen, alternates)
 
@@ -126,13 +142,14 @@ def greedy_assign(
     alternates: int = 3,
     *,
     demands: Iterable[str] | None = None,
+    preferred: Collection[tuple[str, str]] = (),
 ) -> Assignment:
     """Baseline only: take usable pairs by descending affinity while both sides are free."""
-    problem = _prepare(candidates, capacities, blocked, min_affinity, alternates, demands)
+    problem = _prepare(candidates, capacities, blocked, min_affinity, alternates, demands, preferred)
     chosen = np.full(len(problem.demand_ids), -1, dtype=np.int64)
     left = problem.capacity.copy()
     # Stable sort, so ties fall back to the matcher's order, like `assign`'s alternates.
-    for edge in np.argsort(-problem.a, kind="stable").tolist():
+    for edge in np.argsort(-problem.weight, kind="stable").tolist():
         d, s = int(problem.d[edge]), int(problem.s[edge])
         if chosen[d] < 0 and left[s] > 0:
             chosen[d] = s
@@ -150,6 +167,7 @@ def _prepare(
     min_affinity: float,
     alternates: int,
     demands: Iterable[str] | None,
+    preferred: Collection[tuple[str, str]] = (),
 ) -> _Problem:
     _check_scalars(min_affinity, alternates)
     specialist_ids, capacity = _capacities(capacities)
@@ -159,8 +177,9 @@ def _prepare(
         demand_index.setdefault(demand_id, len(demand_index))
     # `in` on a list of tuples would make the loop below quadratic.
     blocked = blocked if isinstance(blocked, (set, frozenset)) else set(blocked)
+    preferred = preferred if isinstance(preferred, (set, frozenset)) else set(preferred)
 
-    d, s, a, keep = [], [], [], []
+    d, s, a, keep, pref = [], [], [], [], []
     for c in candidates:
         sid = spec_index.get(c.specialist_id)
         if sid is None:
@@ -169,14 +188,18 @@ def _prepare(
         s.append(sid)
         a.append(c.affinity)
         keep.append((c.demand_id, c.specialist_id) not in blocked)
+        pref.append((c.demand_id, c.specialist_id) in preferred)
 
     d_arr = np.asarray(d, dtype=np.int64)
     s_arr = np.asarray(s, dtype=np.int64)
     a_arr = np.asarray(a, dtype=np.float64)
     demand_ids = list(demand_index)
     _check_edges(d_arr, s_arr, a_arr, demand_ids, specialist_ids)
-    usable = np.asarray(keep, dtype=bool) & (a_arr >= min_affinity)
-    return _Problem(demand_ids, specialist_ids, capacity, d_arr[usable], s_arr[usable], a_arr[usable])
+    pref_arr = np.asarray(pref, dtype=bool)
+    # A requested pair is usable below min_affinity: the enterprise knows what it asked for.
+    usable = np.asarray(keep, dtype=bool) & ((a_arr >= min_affinity) | pref_arr)
+    return _Problem(demand_ids, specialist_ids, capacity, d_arr[usable], s_arr[usable], a_arr[usable],
+                    pref_arr[usable] if pref_arr.any() else None)
 
 
 def _check_scalars(min_affinity: float, alternates: int) -> None:
@@ -219,7 +242,7 @@ def _solve(problem: _Problem) -> np.ndarray:
     specs, s_col = np.unique(problem.s, return_inverse=True)
     slots = _slot_counts(problem.capacity[specs], s_col)
     edge_rows, edge_cols, edge_of = _expand_slots(d_row, s_col, slots)
-    real_cost, dummy_cost = _edge_costs(problem.a, served_max=min(rows.size, int(slots.sum())))
+    real_cost, dummy_cost = _edge_costs(problem.weight, served_max=min(rows.size, int(slots.sum())))
 
     n_rows, n_slots = rows.size, int(slots.sum())
     graph = csr_array(
@@ -281,6 +304,7 @@ def _result(problem: _Problem, chosen: np.ndarray, alternates: int) -> Assignmen
     pairs: list[Pair] = []
     reasons: dict[str, str] = {}
     ranked = _ranked_candidates(problem)
+    requested = set() if problem.p is None else set(zip(problem.d[problem.p].tolist(), problem.s[problem.p].tolist()))
     for d, demand_id in enumerate(problem.demand_ids):
         options = ranked.get(d)
         if not options:
@@ -289,6 +313,7 @@ def _result(problem: _Problem, chosen: np.ndarray, alternates: int) -> Assignmen
             reasons[demand_id] = CAPACITY
         else:
             pairs.append(_pair(problem, demand_id, int(chosen[d]), options, alternates))
+            pairs[-1].requested = (d, int(chosen[d])) in requested
     return Assignment(pairs, list(reasons), reasons)
 
 

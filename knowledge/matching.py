@@ -1,17 +1,34 @@
-"""Specialist matching: affinity between an enterprise demand and a specialist profile.
+"""Specialist matching: how well what a specialist knows fits an enterprise demand.
 
-affinity = 0.5·cos(demand, whole profile) + 0.5·max cos(demand, one expertise item)
-           + FIELD_WEIGHT · field agreement
+    expertise  = 0.5·cos(demand, whole profile) + 0.5·max cos(demand, one expertise item)
+    standing   = (expertise − background mean) / background spread
+    relevance  = tanh(standing / 10)
+    score      = tanh((standing + FIELD_TIE · field agreement) / 10)
 
 The whole-profile cosine rewards broad fit; the best single expertise item ("乳制品加工")
-rewards a precise match and names the reason. Field agreement is 1 for the same field and
-otherwise the cosine of the two field names, so taxonomies that differ in wording
-(生物与新医药 / 生物医药) still agree. Vectors live in their own Chroma collection; one
-vector per profile and one per expertise item.
+rewards a precise match and names the reason. The profile vector holds expertise and
+achievements only, not the field label: a shared label must not pass for knowledge.
+
+Raw cosines mean different things per encoder (e5 puts almost any two Chinese texts
+above 0.85, USE spreads them over 0–0.6) and per demand (a long demand is "close" to
+everything). So each demand is also compared with a fixed background — the names of
+broad industry sectors (`BACKGROUND`, general domain vocabulary, not tuned to any data) —
+and the standing counts how far the expertise stands above that background, in units of
+the background's spread; tanh(·/10) maps it onto 0–1 for display and for the assignment's
+affinities (monotone: the ranking is the standing's). A specialist whose relevance is below
+RELEVANCE_FLOOR (a standing of about 3.4 spreads) is not a match at all: callers say so
+instead of suggesting them.
+
+Field agreement only breaks near-ties: at most FIELD_TIE (half a background spread), so a
+clearly better expertise match always ranks first. It is 1 for the same label and
+otherwise measured the same way — the two labels' similarity against the background — so
+labels from different taxonomies (生物与新医药 / 生物医药) still agree by meaning.
+Vectors live in their own Chroma collection; one vector per profile and one per item.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -20,8 +37,13 @@ import numpy as np
 from knowledge.embeddings import BaseEmbeddings
 from knowledge.vectors import VectorStore, collection_name
 
-FIELD_WEIGHT = 0.15
+FIELD_TIE = 0.5  # background spreads
+RELEVANCE_FLOOR = 0.33  # tanh(3.43 / 10); set on the dev demands and dev_unmatched, see benchmarks/matching.py
 CANDIDATES = 60
+# Broad sectors a demand is compared against to tell "relevant" from "merely Chinese text".
+BACKGROUND = ("电子信息", "生物与新医药", "航空航天", "新材料", "高技术服务", "新能源与节能", "资源与环境",
+              "先进制造与自动化", "现代农业", "文化创意", "教育培训", "金融服务", "交通运输", "建筑工程",
+              "食品加工", "医疗卫生", "化学工程", "纺织服装")
 _ITEM_SPLIT = re.compile(r"[、，,；;。/]|（|）|\(|\)")
 
 
@@ -38,8 +60,7 @@ class Profile:
 
     @property
     def text(self) -> str:
-        tail = f"。{self.achievements}" if self.achievements else ""
-        return f"{self.field}：{self.expertise}{tail}"
+        return f"{self.expertise}。{self.achievements}" if self.achievements else self.expertise
 
     @property
     def items(self) -> list[str]:
@@ -75,9 +96,15 @@ class Match:
     title: str
     field: str
     expertise: str
-    score: float
+    score: float  # relevance plus the field tie-break; what the ranking and the assignment use
     matched_item: str  # the expertise item closest to the demand
     shared_field: str | None  # set when the fields agree
+    relevance: float = 1.0  # expertise against the background (see module docstring)
+
+    @property
+    def relevant(self) -> bool:
+        """At or above the relevance floor: worth suggesting at all."""
+        return self.relevance >= RELEVANCE_FLOOR
 
 
 @dataclass
@@ -87,6 +114,8 @@ class MatchIndex:
     embeddings: BaseEmbeddings
     store: VectorStore
     _field_cache: dict[str, np.ndarray] = field(default_factory=dict)
+    _background: np.ndarray | None = None
+    _agreement_cache: dict[tuple[str, str], float] = field(default_factory=dict)
 
     @classmethod
     def open(cls, embeddings: BaseEmbeddings, client, embedding_name: str) -> MatchIndex:  # type: ignore[no-untyped-def]
@@ -122,16 +151,32 @@ class MatchIndex:
             self._field_cache[name] = self.embeddings.embed_array([name])[0]
         return self._field_cache[name]
 
+    def _background_vectors(self) -> np.ndarray:
+        if self._background is None:
+            self._background = self.embeddings.embed_array(list(BACKGROUND))
+        return self._background
+
+    def _standing(self, vector: np.ndarray, similarity: np.ndarray | float) -> np.ndarray | float:
+        """How many background spreads `similarity` stands above `vector`'s background."""
+        background = self._background_vectors() @ vector
+        return (similarity - float(background.mean())) / max(float(background.std()), 1e-6)
+
     def field_agreement(self, a: str, b: str) -> float:
+        """1 for the same label; otherwise 0–1 by meaning (different taxonomies still agree)."""
         if not a or not b:
             return 0.0
         if a == b:
             return 1.0
-        similarity = float(self._field_vector(a) @ self._field_vector(b))
-        return max(0.0, (similarity - 0.5) / 0.5)
+        if (a, b) not in self._agreement_cache:
+            va, vb = self._field_vector(a), self._field_vector(b)
+            similarity = float(va @ vb)
+            standing = (self._standing(va, similarity) + self._standing(vb, similarity)) / 2
+            self._agreement_cache[(a, b)] = float(min(1.0, max(0.0, (standing - 0.5) / 1.5)))
+        return self._agreement_cache[(a, b)]
 
     def match(self, demand: Demand, top: int = 10, exclude: set[str] | None = None) -> list[Match]:
-        """The `top` specialists for `demand`, best first."""
+        """The `top` specialists for `demand`, best first — below the relevance floor too
+        (`Match.relevant` tells them apart; staff see them marked, owners never)."""
         if not demand.text.strip():  # no count() here: it costs more than the query at 100k
             return []
         query = self.embeddings.embed_array([demand.text], query=True)[0]
@@ -150,6 +195,8 @@ class MatchIndex:
         if missing:
             for sid, vector in self.store.vectors_for([f"{sid}#p" for sid in missing]).items():
                 by_specialist[sid.split("#")[0]]["profile"] = float(vector @ query)
+        background = self._background_vectors() @ query
+        centre, spread = float(background.mean()), max(float(background.std()), 1e-6)
         matches = []
         for sid, entry in by_specialist.items():
             meta = entry["meta"]
@@ -158,9 +205,11 @@ class MatchIndex:
             if item_sim < 0:
                 item_sim, item = profile_sim, meta["expertise"]
             agreement = self.field_agreement(demand.field, meta["field"])
-            score = 0.5 * profile_sim + 0.5 * item_sim + FIELD_WEIGHT * agreement
+            standing = (0.5 * profile_sim + 0.5 * item_sim - centre) / spread
+            relevance = math.tanh(standing / 10)
+            score = math.tanh((standing + FIELD_TIE * agreement) / 10)
             matches.append(Match(sid, meta["name"], meta["institution"], meta["title"], meta["field"],
                                  meta["expertise"], round(score, 4), item,
-                                 meta["field"] if agreement >= 0.5 else None))
+                                 meta["field"] if agreement >= 0.5 else None, round(relevance, 4)))
         matches.sort(key=lambda m: (-m.score, m.id))
         return matches[:top]

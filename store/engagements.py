@@ -2,23 +2,62 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+from collections.abc import Iterable
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
 from store.assignments import Proposal
 from store.validators import ValidationError, unified_credit_code
-from store.models import BlockedPair, Engagement, Enterprise, Project, Specialist, Submission, utcnow
+from store.models import BlockedPair, Engagement, Enterprise, MatchRequest, Project, Specialist, Submission, utcnow
 
 ANSWER_WINDOW = timedelta(hours=72)
 OPEN = ("proposed", "accepted")
 
 
+_OWN_KEY = re.compile(r"S([1-9][0-9]{0,8})")
+
+
+def index_key(specialist: Specialist) -> str:
+    """The specialist's id in the match index: the import's external id, or S<id> without one."""
+    return specialist.external_id or f"S{specialist.id}"
+
+
+async def specialists_by_key(session: AsyncSession, keys: Iterable[str], active_only: bool = False,
+                             ) -> dict[str, Specialist]:
+    """Match-index keys → specialists. An external id is only ever read as an external id:
+    `S001` is the import's S001, never internal specialist 1 (S<id> names only a specialist
+    who has no external id)."""
+    wanted = set(keys)
+    if not wanted:
+        return {}
+    numbers = [int(m.group(1)) for k in wanted if (m := _OWN_KEY.fullmatch(k))]
+    query = select(Specialist).where(or_(Specialist.external_id.in_(wanted),
+                                         and_(Specialist.id.in_(numbers), Specialist.external_id.is_(None))))
+    if active_only:
+        query = query.where(Specialist.status == "active")
+    return {index_key(s): s for s in (await session.scalars(query)).all() if index_key(s) in wanted}
+
+
 async def key_to_id(session: AsyncSession) -> dict[str, int]:
     rows = await session.execute(select(Specialist.id, Specialist.external_id))
     return {(ext or f"S{sid}"): sid for sid, ext in rows.all()}
+
+
+def drafts_digest(drafts: Iterable[Engagement]) -> str:
+    """What a proposal says, in 10 hex characters: an approval button carries it, so it can
+    only approve the proposal its presser saw (a newer, different one makes it stale)."""
+    content = sorted((d.enterprise_id, d.specialist_id, tuple(d.alternates or ())) for d in drafts)
+    return hashlib.sha256(repr(content).encode()).hexdigest()[:10]
+
+
+async def drafts_of(session: AsyncSession, year: int) -> list[Engagement]:
+    return list((await session.scalars(select(Engagement).where(
+        Engagement.campaign_year == year, Engagement.status == "draft").order_by(Engagement.id))).all())
 
 
 async def save_drafts(session: AsyncSession, year: int, proposal: Proposal) -> list[Engagement]:
@@ -36,12 +75,36 @@ async def save_drafts(session: AsyncSession, year: int, proposal: Proposal) -> l
     return drafts
 
 
-async def approve_drafts(session: AsyncSession, year: int) -> list[Engagement]:
-    drafts = (await session.scalars(select(Engagement).where(Engagement.campaign_year == year,
-                                                             Engagement.status == "draft"))).all()
+async def approve_drafts(session: AsyncSession, year: int, digest: str | None = None,
+                         ) -> tuple[str, list[Engagement]]:
+    """("approved", pairs) — or ("stale", the current drafts) when `digest` is not the
+    proposal waiting now, or ("none", []) when nothing waits. `digest=None` approves
+    whatever waits (the CLI, which shows no proposal first)."""
+    drafts = await drafts_of(session, year)
+    if not drafts:
+        return "none", []
+    if digest is not None and digest != drafts_digest(drafts):
+        return "stale", drafts
     for engagement in drafts:
         engagement.status, engagement.proposed_at = "proposed", utcnow()
-    return list(drafts)
+    return "approved", drafts
+
+
+async def blocked_for(session: AsyncSession, enterprise_id: int) -> dict[int, str]:
+    """Specialists who must not be proposed to this enterprise: specialist id → reason."""
+    rows = await session.execute(select(BlockedPair.specialist_id, BlockedPair.reason)
+                                 .where(BlockedPair.enterprise_id == enterprise_id))
+    return dict(rows.all())
+
+
+async def requested_by(session: AsyncSession, year: int) -> dict[int, list[str]]:
+    """Enterprise id → the specialists (index keys) it asked for this campaign, first asked first."""
+    rows = await session.execute(select(MatchRequest.enterprise_id, MatchRequest.specialist_key)
+                                 .where(MatchRequest.campaign_year == year).order_by(MatchRequest.id))
+    out: dict[int, list[str]] = {}
+    for enterprise_id, key in rows.all():
+        out.setdefault(enterprise_id, []).append(key)
+    return out
 
 
 async def busy_enterprises(session: AsyncSession, year: int) -> set[int]:
@@ -133,13 +196,14 @@ async def current_submission(session: AsyncSession, engagement: Engagement) -> S
 
 
 async def find_specialist(session: AsyncSession, ref: str) -> Specialist | None:
-    """A specialist by the number staff see (`#12`, `S12`, `12`) or by the external id of an import."""
+    """A specialist by the number staff see (`#12`) or by the id the match index and imports
+    use (the external id, e.g. `S001`; `S12` for one without an external id). An external id
+    is never read as an internal number."""
     ref = ref.strip()
-    by_external = await session.scalar(select(Specialist).where(Specialist.external_id == ref.lstrip("#")))
-    if by_external is not None:
-        return by_external
-    number = ref.lstrip("#").removeprefix("S").removeprefix("s")
-    return await session.get(Specialist, int(number)) if number.isdigit() and len(number) < 10 else None
+    if ref.startswith("#"):
+        number = ref[1:]
+        return await session.get(Specialist, int(number)) if number.isdigit() and len(number) < 10 else None
+    return (await specialists_by_key(session, [ref])).get(ref)
 
 
 async def resolve_pair(session: AsyncSession, code_text: str, ref: str,

@@ -182,7 +182,7 @@ def test_match_cli_contract(tmp_path: Path) -> None:
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     assert done.returncode == 2 and len(lines) == 3 and "error" in lines[1]
     first = lines[0]["matches"]
-    assert len(first) == 3 and set(first[0]) == {"id", "name", "score", "reason"}
+    assert len(first) == 3 and set(first[0]) == {"id", "name", "score", "reason", "relevant"}
     assert first[0]["id"] == "P02" and first[0]["score"] >= first[1]["score"] and "现代农业" in first[0]["reason"]
     assert lines[2]["matches"][0]["id"] == "P03"
     text = json.loads(tepai("match", "--json", "--text", "仓库小车自动搬运经常堵车", env=env).stdout)
@@ -228,7 +228,9 @@ def test_assign_proposes_pairs_for_consenting_enterprises(tmp_path: Path) -> Non
     proposal = json.loads(done.stdout)
     pairs = {p["enterprise"]: p["specialist"] for p in proposal["pairs"]}
     assert pairs == {"甲乳业": "P02", "乙精工": "P20"}  # 丙 did not consent
-    assert all(1 <= len(p["alternates"]) <= 3 and p["specialist"] not in p["alternates"] for p in proposal["pairs"])
+    # Alternates are only specialists above the relevance floor: none rather than a poor one.
+    assert all(len(p["alternates"]) <= 3 and p["specialist"] not in p["alternates"] and not p["requested"]
+               for p in proposal["pairs"])
     strict = json.loads(tepai("assign", "--campaign", "2026", "--json", "--min-affinity", "0.99", env=env).stdout)
     assert strict["served"] == 0 and {m["reason"] for m in strict["manual_review"]} == {"no_candidate"}
     readable = tepai("assign", "--campaign", "2026", env=env).stdout

@@ -10,10 +10,10 @@ from types import SimpleNamespace
 from sqlalchemy import select, update
 
 from bot import texts
-from store.models import BlockedPair, Engagement, Project
+from store.models import BlockedPair, Engagement, Project, Specialist
 from store.specialists import import_file, sync_index
 from tests.handlers.conftest import OTHER, OWNER, STAFF, Bot
-from tests.handlers.test_survey import choose, fill_until_review, open_campaign
+from tests.handlers.test_survey import CODE, choose, fill_until_review, open_campaign
 
 X, Y = 3001, 3002
 POOL = [
@@ -166,3 +166,59 @@ async def test_staff_enter_a_conflict_the_waiting_invitation_is_withdrawn_and_th
     assert (await bot.say(OWNER, f"/conflict remove {CODE} #1")).plain_text == texts.STAFF_ONLY
     assert "已取消" in (await bot.say(STAFF, f"/conflict remove {CODE} #{waiting.specialist_id}")).plain_text
     assert (await bot.say(STAFF, f"/conflict remove {CODE} #{waiting.specialist_id}")).plain_text == texts.CONFLICT_NOT_FOUND
+
+
+async def test_assign_honours_the_specialist_the_enterprise_asked_for(bot: Bot, tmp_path: Path) -> None:
+    await setup(bot, tmp_path)
+    suggestions = bot.emu.last_message(OWNER)
+    labels = [label for label, _ in suggestions.buttons]
+    assert len(labels) == 2
+    # The owner asks for the one the matcher ranks second: a request outweighs a better score.
+    asked = labels[1].removeprefix("请求对接：")
+    assert await bot.press(OWNER, suggestions, labels[1]) == texts.REQUEST_SENT
+
+    proposal = await bot.say(STAFF, "/assign", predicate=lambda m: "分配方案" in m.plain_text)
+    assert "匹配 1 个" in proposal.plain_text and "已按请求安排 1 个" in proposal.plain_text
+    assert f"← {asked}" in proposal.plain_text and texts.ASSIGN_REQUESTED_MARK in proposal.plain_text
+    async with bot.services.db.session() as session:
+        draft = await session.scalar(select(Engagement).where(Engagement.status == "draft"))
+        chosen = await session.get(Specialist, draft.specialist_id)
+    assert chosen.name == asked
+
+    # Once the requested specialist is recused, /assign says the request could not be met.
+    assert "利益冲突" in (await bot.say(STAFF, f"/conflict {CODE} #{chosen.id}")).plain_text
+    again = await bot.say(STAFF, "/assign")
+    assert "未能按企业请求安排" in again.plain_text and texts.ASSIGN_UNMET_REASONS["blocked"] in again.plain_text
+    assert f"← {asked}" not in again.plain_text
+
+
+async def test_an_old_approve_button_never_approves_a_newer_proposal_its_presser_did_not_see(bot: Bot, tmp_path: Path) -> None:
+    await setup(bot, tmp_path)
+    counts = {u: len(bot.emu.messages(u)) for u in (X, Y)}
+    seen = await bot.say(STAFF, "/assign")
+    async with bot.services.db.session() as session:
+        first = await session.scalar(select(Engagement).where(Engagement.status == "draft"))
+    # Meanwhile the pair is recused and a colleague runs /assign again: a different proposal.
+    await bot.say(STAFF, f"/conflict {CODE} #{first.specialist_id}")
+    newer = await bot.say(STAFF, "/assign")
+    assert "匹配 1 个" in newer.plain_text
+
+    staff_before = len(bot.emu.messages(STAFF))
+    assert await bot.press(STAFF, seen, texts.ASSIGN_APPROVE_BUTTON) == texts.ASSIGN_STALE
+    shown = await bot.emu.wait_for_message(STAFF, "最新分配方案", after=staff_before)
+    async with bot.services.db.session() as session:
+        statuses = [e.status for e in (await session.scalars(select(Engagement))).all()]
+        other = await session.scalar(select(Engagement).where(Engagement.status == "draft"))
+        other_name = (await session.get(Specialist, other.specialist_id)).name
+    assert statuses == ["draft"]  # nothing was approved
+    assert other_name in shown.plain_text
+
+    # The button under the proposal now shown approves exactly that one.
+    await bot.press(STAFF, shown, texts.ASSIGN_APPROVE_BUTTON)
+    invited = X if other.specialist_id == 1 else Y
+    assert "新的对接邀请" in (await invitation(bot, invited, counts[invited])).plain_text
+    # An approve button from before proposals were bound, or a forged digest, approves nothing.
+    for data in ("as:ok:2026", "as:ok:2026:0000000000", "as:ok:99999999:x"):
+        forged = bot.emu.user_presses_button(STAFF, shown.message_id, data, force=True)
+        assert (await bot.emu.wait_for_callback_answer(forged["callback_query"]["id"])).text in (
+            texts.ASSIGN_NOTHING, texts.STALE_BUTTON)

@@ -266,3 +266,28 @@ def test_matches_linear_programme_on_a_contended_medium_instance() -> None:
     assert result.served == round(served)
     assert result.total_affinity == pytest.approx(total, abs=1e-6)
     assert result.served > greedy_assign(rows, caps, set(), 0.3).served
+
+
+def test_an_explicit_request_wins_over_a_higher_affinity_but_never_costs_another_demand() -> None:
+    candidates = [Candidate("A", "s1", 0.9), Candidate("A", "s2", 0.5), Candidate("B", "s1", 0.6)]
+    plain = assign(candidates, {"s1": 1, "s2": 1}, set(), 0.3)
+    assert {p.demand_id: p.specialist_id for p in plain.pairs} == {"A": "s2", "B": "s1"}  # serve both first
+
+    # A asked for s2 while s1 fits it better: s2 is proposed, and it says so.
+    solo = [Candidate("A", "s1", 0.9), Candidate("A", "s2", 0.5)]
+    asked = assign(solo, {"s1": 1, "s2": 1}, set(), 0.3, preferred={("A", "s2")})
+    assert [(p.specialist_id, p.requested, p.affinity) for p in asked.pairs] == [("s2", True, 0.5)]
+    assert asked.pairs[0].alternates == ["s1"]
+
+    # B asked for s1, which it would get anyway; it is marked as requested.
+    both = assign(candidates, {"s1": 1, "s2": 1}, set(), 0.3, preferred={("B", "s1")})
+    assert {p.demand_id: (p.specialist_id, p.requested) for p in both.pairs} == {"A": ("s2", False), "B": ("s1", True)}
+
+    # A request for a blocked pair is not honoured: the block stands.
+    blocked = assign(solo, {"s1": 1, "s2": 1}, {("A", "s2")}, 0.3, preferred={("A", "s2")})
+    assert [(p.specialist_id, p.requested) for p in blocked.pairs] == [("s1", False)]
+
+    # Serving more demands still comes first: A asked for s1, the only option for B.
+    only = [Candidate("A", "s1", 0.9), Candidate("A", "s2", 0.8), Candidate("B", "s1", 0.9)]
+    served = assign(only, {"s1": 1, "s2": 1}, set(), 0.3, preferred={("A", "s1")})
+    assert served.served == 2 and {p.demand_id: p.specialist_id for p in served.pairs} == {"A": "s2", "B": "s1"}
