@@ -572,3 +572,8 @@ BROADCAST_RESEND_BUTTON = "🔁 重发中断的 {count} 条（可能重复）"
 BROADCAST_RESENT = "已将公告 #{id} 中断时正在发送的 {count} 条重新排队（收件人可能收到两次）。"
 BROADCAST_RESEND_NONE = "公告 #{id} 没有中断时正在发送的记录。"
 BROADCAST_RESEND_USAGE = "用法：/broadcast_resend 公告编号（重发服务中断时正在发送的记录，收件人可能收到两次）"
+
+# -- hygiene: edits, floods, malformed buttons ---------------------------------------------
+EDIT_IGNORED = "修改后的消息不会重新处理。如需重新提问或更正回答，请直接发送一条新消息。"
+BUTTON_INVALID = "这个按钮无效或已失效，请重新操作。"
+BUTTON_FAILED = "抱歉，处理这个按钮时出了点问题，请稍后再试。"
