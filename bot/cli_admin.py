@@ -47,7 +47,7 @@ def cmd_unanswered_export(settings: Settings, fmt: str, output: Path | None, inc
         async with Database.opened(settings.db_url) as db:
             async with db.session() as session:
                 items = await repo.list_handoffs(session, status=None if include_all else "open", limit=None)
-            path = output or Path(f"unanswered.{fmt}")
+            path = output or Path(f"{texts.EXPORT_FILE_UNANSWERED}.{fmt}")
             write_table(path, HANDOFF_COLUMNS, handoff_rows(items), fmt, sheet="未答复问题")
             print(texts.EXPORTED.format(count=len(items), path=path))
             return EXIT_OK
@@ -89,7 +89,7 @@ def cmd_survey_export(settings: Settings, fmt: str, year: int, output: Path | No
         async with Database.opened(settings.db_url) as db:
             async with db.session() as session:
                 submissions = await survey.current_submissions(session, year)
-            path = output or Path(f"survey-{year}.{fmt}")
+            path = output or Path(f"{texts.EXPORT_FILE_SURVEY.format(year=year)}.{fmt}")
             write_table(path, survey.EXPORT_COLUMNS, survey.export_rows(submissions), fmt, sheet=f"{year}需求调查")
             print(texts.EXPORTED.format(count=len(submissions), path=path))
             return EXIT_OK

@@ -188,7 +188,7 @@ STAFF_EXISTS = "{id} 已经是工作人员。"
 STAFF_REMOVED = "已移除工作人员 {id}。"
 STAFF_MISSING = "{id} 不在工作人员名单（数据库）中。"
 STAFF_IN_ENV = "注意：{id} 仍在 TEPAI_STAFF_IDS 环境变量中，请一并删除。"
-STAFF_NONE = "尚未设置工作人员。用 tepai staff add <Telegram ID> 添加，或设置 TEPAI_STAFF_IDS。"
+STAFF_NONE = "尚未设置工作人员。用 tepai staff add <Telegram 用户编号> 添加，或设置 TEPAI_STAFF_IDS。"
 EXPORTED = "已导出 {count} 条记录到 {path}"
 
 # -- terminal chat ----------------------------------------------------------------------
@@ -335,7 +335,7 @@ IMPORT_UNREADABLE = "文件无法读取（{reason}）"
 IMPORT_MISSING = "缺少必填列 {column}"
 IMPORT_TOO_LONG = "{column} 超过 {limit} 字"
 IMPORT_BAD_CAPACITY = "可服务企业数应为 1–50 的整数（现在是 {value!r}）"
-IMPORT_BAD_TELEGRAM = "telegram_id 应为数字（现在是 {value!r}）"
+IMPORT_BAD_TELEGRAM = "Telegram 用户编号应为数字（现在是 {value!r}）"
 IMPORT_DUPLICATE = "编号 {id} 在文件中重复出现"
 IMPORT_SUMMARY = "导入完成：新增 {added}，更新 {updated}，有问题的行 {errors}。"
 IMPORT_ERROR_LINE = "  第 {line} 行：{reason}"
@@ -486,8 +486,17 @@ STAFF_NEXT = "已自动邀请下一位候选：{name}。"
 STAFF_NO_NEXT = "没有可用的候选特派员了，请人工处理。"
 
 # -- coverage ----------------------------------------------------------------------------------
-COVERAGE_BASIS = {"roster": "入库科技型中小企业名录（{denominator} 家）",
-                  "surveyed": "尚未导入入库企业名录，暂以填报需求调查的企业（{denominator} 家）为基数"}
+COVERAGE_BASIS = {"roster": "入库科技型中小企业名录（{denominator} 家）"}
+COVERAGE_NO_ROSTER_TOTALS = ("口径：尚未导入入库科技型中小企业名录，没有分母，无法计算覆盖率，也无法判断目标是否达成"
+                             "（导入名录：tepai enterprises import 文件）。\n填报需求调查：{surveyed} 家\n"
+                             "已推荐/已对接特派员：{matched} 家\n已建立合作项目（已配备特派员）：{projects} 家")
+COVERAGE_NO_ROSTER_DISTRICT_LINE = "{name}：填报 {surveyed} 家，已建立合作项目 {projects} 家"
+COVERAGE_TARGET_UNKNOWN = "无法判断（缺少入库企业名录）"
+COVERAGE_CHART_COUNTS_TITLE = "各区县填报与已建立合作项目的企业数（未导入名录，无覆盖率）"
+COVERAGE_CHART_COUNTS_YLABEL = "企业数（家）"
+COVERAGE_CHART_SURVEYED = "填报需求调查"
+COVERAGE_CHART_PROJECTS = "已建立合作项目"
+COVERAGE_CHART_COUNTS_CAPTION = "各区县填报与已建立合作项目的企业数（尚未导入入库企业名录，无法计算覆盖率）"
 COVERAGE_UNKNOWN = "未填写"
 COVERAGE_ALL_YEARS = "全部年度"
 COVERAGE_YEAR = "{year}年度"
@@ -577,3 +586,9 @@ BROADCAST_RESEND_USAGE = "用法：/broadcast_resend 公告编号（重发服务
 EDIT_IGNORED = "修改后的消息不会重新处理。如需重新提问或更正回答，请直接发送一条新消息。"
 BUTTON_INVALID = "这个按钮无效或已失效，请重新操作。"
 BUTTON_FAILED = "抱歉，处理这个按钮时出了点问题，请稍后再试。"
+
+# -- hygiene: Beijing time -------------------------------------------------------------------
+BEIJING_TIME = "{time}（北京时间）"
+BEIJING_HEADER = "{column}（北京时间）"
+EXPORT_FILE_UNANSWERED = "未答复问题"
+EXPORT_FILE_SURVEY = "需求摸底-{year}"

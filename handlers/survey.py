@@ -153,10 +153,11 @@ async def export_command(update: Update, context: TepaiContext) -> None:
         await update.effective_message.reply_text(texts.EXPORT_EMPTY.format(year=year))
         return
     with tempfile.TemporaryDirectory() as tmp:
-        path = write_table(Path(tmp) / f"需求调查-{year}.{fmt}", survey.EXPORT_COLUMNS, survey.export_rows(submissions),
+        name = f"{texts.EXPORT_FILE_SURVEY.format(year=year)}.{fmt}"
+        path = write_table(Path(tmp) / name, survey.EXPORT_COLUMNS, survey.export_rows(submissions),
                            fmt, sheet=f"{year}需求调查")
         data = path.read_bytes()
-    await context.bot.send_document(update.effective_chat.id, io.BytesIO(data), filename=f"需求调查-{year}.{fmt}",
+    await context.bot.send_document(update.effective_chat.id, io.BytesIO(data), filename=name,
                                     caption=texts.EXPORT_CAPTION.format(year=year, count=len(submissions)))
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import texts
 from bot.render import esc
 from store import validators as v
+from store.clock import beijing_time
 from store.models import Campaign, Enterprise, EnterpriseMember, Submission, SurveyDraft, User, utcnow
 
 ORDER = ["name", "credit_code", "district", "registered", "field", "product", "directions", "description",
@@ -375,7 +376,7 @@ async def statistics(session: AsyncSession, year: int) -> dict[str, Any]:
 
 EXPORT_COLUMNS = ("企业名称", "统一社会信用代码", "所在区县（功能区）", "是否已入库科技型中小企业", "入库编号", "产业领域",
                   "主导产品", "需求方向", "需求描述", "期望的特派员", "联系人", "手机", "同意提供给匹配的特派员",
-                  "同意时间", "版本", "提交时间")
+                  texts.BEIJING_HEADER.format(column="同意时间"), "版本", texts.BEIJING_HEADER.format(column="提交时间"))
 
 
 def export_rows(submissions: list[Submission]) -> list[list[object]]:
@@ -387,8 +388,7 @@ def export_rows(submissions: list[Submission]) -> list[list[object]]:
             a.get("registry_no") or "", a.get("field"), a.get("product"), "、".join(a.get("directions") or []),
             a.get("description"), a.get("expected") or "", a.get("contact"), a.get("phone"),
             texts.SURVEY_AGREE if a.get("consent") else texts.SURVEY_DISAGREE,
-            sub.consent_at.astimezone().strftime("%Y-%m-%d %H:%M") if sub.consent_at else "",
-            sub.version, sub.submitted_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+            beijing_time(sub.consent_at, labelled=False), sub.version, beijing_time(sub.submitted_at, labelled=False),
         ])
     return rows
 
