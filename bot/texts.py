@@ -592,3 +592,7 @@ BEIJING_TIME = "{time}（北京时间）"
 BEIJING_HEADER = "{column}（北京时间）"
 EXPORT_FILE_UNANSWERED = "未答复问题"
 EXPORT_FILE_SURVEY = "需求摸底-{year}"
+
+# -- hygiene: logs, terminal chat files ----------------------------------------------------------
+CLI_SEE_LOG = "详细信息已记录在日志文件：{path}"
+CHAT_FILE_SAVED = "  📎 已保存到：{path}"
