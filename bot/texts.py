@@ -332,7 +332,7 @@ IMPORT_BAD_JSON = "不是有效的 JSON（{reason}）"
 IMPORT_NOT_OBJECT = "每行应为一个 JSON 对象"
 IMPORT_UNSUPPORTED = "不支持的文件类型 {suffix}（支持 .csv .xlsx .jsonl）"
 IMPORT_UNREADABLE = "文件无法读取（{reason}）"
-IMPORT_MISSING = "缺少必填列 {column}"
+IMPORT_MISSING = "缺少必填项“{column}”"
 IMPORT_TOO_LONG = "{column} 超过 {limit} 字"
 IMPORT_BAD_CAPACITY = "可服务企业数应为 1–50 的整数（现在是 {value!r}）"
 IMPORT_BAD_TELEGRAM = "Telegram 用户编号应为数字（现在是 {value!r}）"
@@ -596,3 +596,10 @@ EXPORT_FILE_SURVEY = "需求摸底-{year}"
 # -- hygiene: logs, terminal chat files ----------------------------------------------------------
 CLI_SEE_LOG = "详细信息已记录在日志文件：{path}"
 CHAT_FILE_SAVED = "  📎 已保存到：{path}"
+
+# -- hygiene: one district and field vocabulary ---------------------------------------------------
+VOCAB_BAD_DISTRICT = "“{name}”不是济南市的区县或功能区。请填写其中之一：{choices}。"
+VOCAB_BAD_DISTRICTS = "没有这个区县：{names}。可选：{choices}。"
+IMPORT_COLUMN_LABELS = {"id": "编号", "name": "姓名", "institution": "单位", "title": "职称", "field": "产业领域",
+                        "expertise": "研究方向与专长", "achievements": "代表性成果", "capacity": "可服务企业数",
+                        "phone": "手机", "telegram_id": "Telegram 用户编号", "districts": "区县"}

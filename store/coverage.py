@@ -65,6 +65,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import texts
 from bot.render import esc
 from store import validators as v
+from store import vocabulary
 from store.models import Engagement, Enterprise, Project, RosterEnterprise, Submission, utcnow
 
 log = logging.getLogger(__name__)
@@ -136,9 +137,11 @@ def _clean(row: dict[str, Any]) -> tuple[str, str, str | None]:
     if not raw_name:
         raise v.ValidationError(texts.ROSTER_MISSING_NAME)
     name = v.enterprise_name(raw_name)
-    district = " ".join(str(row.get("district") or "").split()) or None
-    if district is not None and len(district) > _DISTRICT_MAX:
+    raw_district = " ".join(str(row.get("district") or "").split())
+    if len(raw_district) > _DISTRICT_MAX:
         raise v.ValidationError(texts.ROSTER_DISTRICT_TOO_LONG.format(limit=_DISTRICT_MAX))
+    # The chat's vocabulary: 天桥 is 天桥区, and a district Jinan does not have is this row's error.
+    district = vocabulary.district(raw_district) if raw_district else None
     return code, name, district
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import texts
 from bot.render import esc
 from store import validators as v
+from store import vocabulary
 from store.clock import beijing_time
 from store.models import Campaign, Enterprise, EnterpriseMember, Submission, SurveyDraft, User, utcnow
 
@@ -202,9 +203,10 @@ async def on_text(session: AsyncSession, user: User, text: str) -> Prompt:
                 draft.answers, draft.step = answers, "credit_confirm"
                 return _ask(draft)
             answers["credit_code"] = code
-        elif step in ("district_other", "field_other"):
-            answers[PARENT[step]] = v.bounded_text(text, field=texts.SURVEY_LABELS[PARENT[step]], min_len=2, max_len=30)
-            step = PARENT[step]
+        elif step == "district_other":  # the same vocabulary as the imports (store/vocabulary.py)
+            answers["district"], step = vocabulary.district(text), "district"
+        elif step == "field_other":
+            answers["field"], step = vocabulary.field_label(text), "field"
         elif step == "registry_no":
             answers["registry_no"] = v.registry_number(text)
             step = "registered"
