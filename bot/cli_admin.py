@@ -73,8 +73,14 @@ def cmd_campaign(settings: Settings, action: str, year: int | None) -> int:
                     if not items:
                         print(texts.CAMPAIGN_NONE)
                     return EXIT_OK
-                await survey.set_campaign(session, year, "open" if action == "open" else "closed")
+                try:
+                    await survey.set_campaign(session, year, "open" if action == "open" else "closed")
+                except survey.CampaignConflict as exc:
+                    print(texts.CAMPAIGN_ALREADY_OPEN_CLI.format(open=exc.open_year, year=year), file=sys.stderr)
+                    return EXIT_INPUT
             print((texts.CAMPAIGN_OPENED if action == "open" else texts.CAMPAIGN_CLOSED).format(year=year))
+            if action == "open":
+                print(texts.CAMPAIGN_CLI_NOTIFY_HINT)
             return EXIT_OK
 
     return _run_async(work())

@@ -603,3 +603,26 @@ VOCAB_BAD_DISTRICTS = "没有这个区县：{names}。可选：{choices}。"
 IMPORT_COLUMN_LABELS = {"id": "编号", "name": "姓名", "institution": "单位", "title": "职称", "field": "产业领域",
                         "expertise": "研究方向与专长", "achievements": "代表性成果", "capacity": "可服务企业数",
                         "phone": "手机", "telegram_id": "Telegram 用户编号", "districts": "区县"}
+
+# -- hygiene: truthful campaign states ---------------------------------------------------------
+SURVEY_CAMPAIGN_CLOSED = "{year}年度需求摸底调查已结束，感谢关注。下一次调查开始时会通知您。您可以随时直接提问政策问题。"
+SURVEY_CLOSED_WHILE_FILLING = ("{year}年度需求摸底调查已经结束，未提交的调查无法再填写；您刚发送的内容没有保存，"
+                               "也没有作为问题转给工作人员。下一次调查开始时会通知您。如有政策问题，可以直接提问。")
+CAMPAIGN_ALREADY_OPEN = "{open}年度需求调查正在进行，同时只能开启一个调查。请先发送 /campaign close {open}，再开启{year}年度。"
+CAMPAIGN_ALREADY_OPEN_CLI = "{open}年度需求调查正在进行，同时只能开启一个调查。请先运行 tepai campaign close {open}，再开启{year}年度。"
+CAMPAIGN_ANNOUNCEMENT = ("📋 <b>{year}年度企业科技特派员需求摸底调查开始了</b>\n"
+                         "请发送 /survey 填写（共 11 项，几分钟即可完成，每一项都会自动保存）。"
+                         "市科技局将根据您的需求为企业匹配科技特派员。")
+CAMPAIGN_NOTIFY_OFFER = "是否通知企业用户调查已开始？以下是通知的样子，确认后发送给全部企业用户（也可以放弃）："
+CAMPAIGN_NOTIFY_BUSY = "您有一条正在编辑的公告。完成或放弃后，可发送 /broadcast 通知企业用户调查已开始。"
+CAMPAIGN_NOTIFY_NOBODY = "目前还没有企业用户使用机器人，暂无需通知。"
+CAMPAIGN_CLI_NOTIFY_HINT = ("如需通知企业用户：tepai broadcast --segment enterprises --text-file 通知.txt；"
+                            "在机器人中用 /campaign open 开启时，会请您确认是否发送通知。")
+BROADCAST_HTML_REASONS = {
+    "unsupported": "不支持标签 <{tag}>（可用 b、i、u、s、a、code、pre、blockquote）",
+    "no_end": "标签 <{tag}> 没有对应的结束标签 </{tag}>",
+    "unclosed": "有一个标签没有写完（缺少“>”）",
+    "unexpected_end": "有多余的结束标签",
+    "entity_end": "有一处格式标记没有结束",
+    "other": "格式无法识别",
+}

@@ -43,7 +43,20 @@ async def open_campaign(session: AsyncSession) -> Campaign | None:
     return await session.scalar(select(Campaign).where(Campaign.status == "open").order_by(Campaign.year.desc()))
 
 
+class CampaignConflict(Exception):
+    """Another campaign is open: at most one at a time, or the survey form would silently switch."""
+
+    def __init__(self, open_year: int) -> None:
+        super().__init__(open_year)
+        self.open_year = open_year
+
+
 async def set_campaign(session: AsyncSession, year: int, status: str) -> Campaign:
+    """Open or close `year`; opening while another year is open raises CampaignConflict."""
+    if status == "open":
+        other = await session.scalar(select(Campaign).where(Campaign.status == "open", Campaign.year != year))
+        if other is not None:
+            raise CampaignConflict(other.year)
     campaign = await session.get(Campaign, year)
     if campaign is None:
         campaign = Campaign(year=year, status=status)
@@ -56,6 +69,19 @@ async def set_campaign(session: AsyncSession, year: int, status: str) -> Campaig
 
 async def campaigns(session: AsyncSession) -> list[Campaign]:
     return list((await session.scalars(select(Campaign).order_by(Campaign.year.desc()))).all())
+
+
+async def last_closed_campaign(session: AsyncSession) -> Campaign | None:
+    return await session.scalar(select(Campaign).where(Campaign.status == "closed").order_by(Campaign.year.desc()))
+
+
+async def interrupted_draft(session: AsyncSession, user: User) -> SurveyDraft | None:
+    """A draft the user was filling in when its campaign closed (they have not been told yet)."""
+    return await session.scalar(
+        select(SurveyDraft).join(Campaign, Campaign.year == SurveyDraft.campaign_year)
+        .where(SurveyDraft.user_id == user.id, SurveyDraft.active, SurveyDraft.step != "done",
+               Campaign.status == "closed")
+        .order_by(SurveyDraft.campaign_year.desc()).limit(1))
 
 
 # -- the dialogue ----------------------------------------------------------------------------
@@ -88,7 +114,9 @@ async def start(session: AsyncSession, user: User) -> Prompt:
     """Begin, resume, or (after a submission) revise this year's survey."""
     campaign = await open_campaign(session)
     if campaign is None:
-        return Prompt(texts.SURVEY_NO_CAMPAIGN, finished=True)
+        closed = await last_closed_campaign(session)  # closed is not "not started yet"
+        text = texts.SURVEY_CAMPAIGN_CLOSED.format(year=closed.year) if closed else texts.SURVEY_NO_CAMPAIGN
+        return Prompt(text, finished=True)
     draft = await _draft(session, user, campaign.year)
     if draft is not None and draft.step != "done":
         draft.active = True

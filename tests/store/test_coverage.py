@@ -50,8 +50,9 @@ async def seed(db: Database, with_roster: bool) -> None:
     E: surveyed 2026 (电子信息, 槐荫区), accepted 2026 with a project; a declined engagement too.
     """
     async with db.session() as session, session.begin():
-        for year in (2025, 2026):
-            await survey.set_campaign(session, year, "open")
+        await survey.set_campaign(session, 2025, "open")
+        await survey.set_campaign(session, 2025, "closed")  # one campaign open at a time
+        await survey.set_campaign(session, 2026, "open")
         user = await repo.touch_user(session, 5, "王总")
         specialist = Specialist(name="李教授", institution="山东大学", field="电子信息", expertise="机器视觉")
         session.add(specialist)
