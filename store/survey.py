@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
@@ -57,13 +58,18 @@ async def set_campaign(session: AsyncSession, year: int, status: str) -> Campaig
         other = await session.scalar(select(Campaign).where(Campaign.status == "open", Campaign.year != year))
         if other is not None:
             raise CampaignConflict(other.year)
-    campaign = await session.get(Campaign, year)
-    if campaign is None:
-        campaign = Campaign(year=year, status=status)
-        session.add(campaign)
-    campaign.status = status
-    campaign.closed_at = utcnow() if status == "closed" else None
-    await session.flush()
+    try:
+        async with session.begin_nested():  # a unique index settles two staff opening at once
+            campaign = await session.get(Campaign, year)
+            if campaign is None:
+                campaign = Campaign(year=year, status=status)
+                session.add(campaign)
+            campaign.status = status
+            campaign.closed_at = utcnow() if status == "closed" else None
+            await session.flush()
+    except IntegrityError:
+        other = await session.scalar(select(Campaign.year).where(Campaign.status == "open"))
+        raise CampaignConflict(other if other is not None else year) from None
     return campaign
 
 
