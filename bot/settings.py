@@ -185,7 +185,7 @@ def load_settings(
         problems = []
         for err in exc.errors():
             name = ".".join(str(p) for p in err["loc"]) or "?"
-            problems.append(f"{name}: {err['msg']}")
+            problems.append(f"{name}: {str(err['msg']).removeprefix('Value error, ')}")
         raise SettingsError("配置无效 — " + "; ".join(problems)) from None
     if settings.answer_mode == "generative":
         settings.require_llm()

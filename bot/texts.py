@@ -626,3 +626,8 @@ BROADCAST_HTML_REASONS = {
     "entity_end": "有一处格式标记没有结束",
     "other": "格式无法识别",
 }
+IMPORT_UNREADABLE_REASONS = {"UnicodeDecodeError": "文字编码不是 UTF-8，请另存为 UTF-8 编码的 CSV 或 XLSX",
+                             "FileNotFoundError": "文件不存在", "PermissionError": "没有读取权限",
+                             "IsADirectoryError": "这是一个文件夹，不是文件", "BadZipFile": "不是有效的 XLSX 文件",
+                             "InvalidFileException": "不是有效的 XLSX 文件"}
+IMPORT_UNREADABLE_OTHER = "文件格式不正确"

@@ -120,7 +120,7 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     except UnreadableRoster:
         raise
     except (OSError, UnicodeDecodeError, ValueError, KeyError) as exc:
-        raise UnreadableRoster(texts.IMPORT_UNREADABLE.format(reason=type(exc).__name__)) from None
+        raise UnreadableRoster(texts.IMPORT_UNREADABLE.format(reason=v.unreadable_reason(exc))) from None
 
 
 def _columns(header: Any) -> list[str]:

@@ -77,7 +77,7 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     except UnreadableFile:
         raise
     except (OSError, UnicodeDecodeError, ValueError, KeyError) as exc:
-        raise UnreadableFile(texts.IMPORT_UNREADABLE.format(reason=type(exc).__name__)) from None
+        raise UnreadableFile(texts.IMPORT_UNREADABLE.format(reason=v.unreadable_reason(exc))) from None
 
 
 def _normalise(row: dict) -> dict[str, Any]:

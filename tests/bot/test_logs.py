@@ -40,3 +40,25 @@ def test_an_unexpected_cli_error_prints_chinese_and_logs_the_sql_with_phones_mas
     logged = (_isolated / "logs" / "tepai.log").read_text(encoding="utf-8")
     assert "Traceback" in logged and "disk quota" in logged and "INSERT" in logged
     assert PHONE not in logged and "138****5678" in logged
+
+
+def test_import_files_that_cannot_be_read_are_explained_in_chinese(
+        _isolated: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    gbk = tmp_path / "名录.csv"
+    gbk.write_bytes("统一社会信用代码,企业名称\n".encode("gbk"))
+    assert main(["enterprises", "import", str(gbk)]) == 2
+    err = capsys.readouterr().err
+    assert "UTF-8" in err and "UnicodeDecodeError" not in err
+
+
+async def test_a_bot_built_anywhere_masks_phones_in_its_logs(tmp_path: Path) -> None:
+    from bot.app import build_application
+    from bot.settings import load_settings
+
+    handler = logging.StreamHandler()
+    logging.getLogger().addHandler(handler)
+    try:
+        build_application(load_settings({"TELEGRAM_BOT_TOKEN": "123:abc", "TEPAI_DATA_DIR": str(tmp_path)}))
+        assert any(isinstance(f, PhoneMaskFilter) for f in handler.filters)
+    finally:
+        logging.getLogger().removeHandler(handler)

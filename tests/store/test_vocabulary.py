@@ -101,3 +101,12 @@ async def test_the_specialist_import_uses_the_same_vocabulary(db: Database, tmp_
         stored = {s.external_id: s for s in (await session.scalars(select(Specialist))).all()}
     assert stored["S001"].districts == ["天桥区", "济南高新区"] and stored["S001"].field == "生物与新医药"
     assert stored["S003"].field == "文化创意" and stored["S003"].districts == []
+
+
+def test_broadcast_segments_name_districts_the_same_way() -> None:
+    from store.broadcasts import parse_segment
+
+    assert parse_segment("district:天桥") == parse_segment("天桥区") == "district:天桥区"
+    assert parse_segment("区县：高新区") == "district:济南高新区"
+    with pytest.raises(ValidationError):
+        parse_segment("district:不存在区")
