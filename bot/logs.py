@@ -21,8 +21,15 @@ FORMAT = "%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s"
 _PHONE = re.compile(r"(?<![0-9])((?:\+?86[- ]?)?1[3-9][0-9])[- ]?([0-9]{4})[- ]?([0-9]{4})(?![0-9])")
 
 
+# A Telegram bot token (`123456789:AA…`), as it appears in request URLs a library may log.
+_BOT_TOKEN = re.compile(r"(?<![0-9])[0-9]{5,12}:[A-Za-z0-9_-]{30,}")
+# Libraries that log every request at INFO (with the token in the URL) or every job run.
+_CHATTY = ("httpx", "httpcore", "apscheduler", "aiohttp.access", "telegram.ext.ExtBot")
+
+
 def mask_phones(text: str) -> str:
-    """`13812345678` → `138****5678` wherever a mobile number appears in `text`."""
+    """`13812345678` → `138****5678` wherever a mobile number appears in `text` (bot tokens too)."""
+    text = _BOT_TOKEN.sub("<token>", text)
     return _PHONE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
 
 
@@ -74,6 +81,8 @@ def configure(data_dir: Path, level: str = "INFO", console: bool = False) -> Pat
         handler.addFilter(PhoneMaskFilter())
         root.addHandler(handler)
     root.setLevel(level)
+    for name in _CHATTY:
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
     logging.captureWarnings(True)  # pypdf's and matplotlib's warnings go to the log, not the screen
     return path
 

@@ -18,6 +18,8 @@ PHONE = "13812345678"
 def test_phone_numbers_are_masked_but_codes_and_ids_are_not() -> None:
     assert mask_phones(f"联系人手机 {PHONE}，+86 139 1234 5678") == "联系人手机 138****5678，+86 139****5678"
     assert mask_phones("信用代码 91370100MA3C5QXX00，编号 1381234567890") == "信用代码 91370100MA3C5QXX00，编号 1381234567890"
+    assert mask_phones("POST https://api.telegram.org/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/sendMessage") == (
+        "POST https://api.telegram.org/bot<token>/sendMessage")
     record = logging.LogRecord("tepai", logging.ERROR, __file__, 1, "phone %s", (PHONE,), None)
     PhoneMaskFilter().filter(record)
     assert record.getMessage() == "phone 138****5678"

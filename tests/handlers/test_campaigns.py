@@ -12,18 +12,19 @@ from tests.handlers.conftest import OTHER, OWNER, STAFF, Bot
 from tests.handlers.test_survey import CODE, choose
 
 
-async def staff(bot: Bot, command: str) -> str:
-    """A staff /campaign command, and everything the bot says in response."""
+async def staff(bot: Bot, command: str, replies: int = 1) -> str:
+    """A staff /campaign command, and the `replies` messages the bot answers it with."""
     after = len(bot.emu.messages(STAFF))
     await bot.say(STAFF, command)
-    await bot.emu.wait_until_idle(quiet=0.3)
-    return "\n".join(m.plain_text or "" for m in bot.emu.messages(STAFF)[after:])
+    if replies > 1:
+        await bot.emu.wait_for_message(STAFF, lambda m: len(bot.emu.messages(STAFF)) >= after + replies, after=after)
+    return "\n".join(m.plain_text or "" for m in bot.emu.messages(STAFF)[after:after + replies])
 
 
 async def test_after_close_the_survey_says_it_ended_not_that_it_has_not_started(bot: Bot) -> None:
     await bot.say(STAFF, "/start")
     assert (await bot.say(OWNER, "/survey")).plain_text == texts.SURVEY_NO_CAMPAIGN  # truly not started
-    await staff(bot, "/campaign open 2026")
+    await staff(bot, "/campaign open 2026", replies=4)  # OWNER is a user now: the offer comes too
     await staff(bot, "/campaign close 2026")
     closed = await bot.say(OWNER, "/survey")
     assert closed.plain_text == texts.SURVEY_CAMPAIGN_CLOSED.format(year=2026)
@@ -32,12 +33,12 @@ async def test_after_close_the_survey_says_it_ended_not_that_it_has_not_started(
 
 async def test_a_second_campaign_cannot_open_while_one_is_open(bot: Bot) -> None:
     await bot.say(STAFF, "/start")
-    await staff(bot, "/campaign open 2026")
+    await staff(bot, "/campaign open 2026", replies=2)
     assert await staff(bot, "/campaign open 2027") == texts.CAMPAIGN_ALREADY_OPEN.format(open=2026, year=2027)
     status = await staff(bot, "/campaign")
     assert "2026 年：进行中" in status and "2027" not in status
     await staff(bot, "/campaign close 2026")
-    assert "已开启2027年度需求调查" in await staff(bot, "/campaign open 2027")
+    assert "已开启2027年度需求调查" in await staff(bot, "/campaign open 2027", replies=2)
 
 
 def test_the_cli_refuses_a_second_open_campaign_with_the_reason(
@@ -83,7 +84,7 @@ async def test_declining_the_announcement_sends_nothing(bot: Bot) -> None:
 
 async def test_an_answer_typed_as_the_campaign_closes_is_told_so_not_forwarded_to_staff(bot: Bot) -> None:
     await bot.say(STAFF, "/start")
-    await staff(bot, "/campaign open 2026")
+    await staff(bot, "/campaign open 2026", replies=2)
     await bot.say(OWNER, "/survey")
     await bot.say(OWNER, "济南智造科技有限公司")
     await bot.say(OWNER, CODE)

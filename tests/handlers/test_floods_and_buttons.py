@@ -89,3 +89,18 @@ async def test_every_button_prefix_with_malformed_data_gets_a_chinese_reply(
     assert not [r for r in caplog.records if r.name == "tepai.errors"], [r.getMessage() for r in caplog.records]
     await bot.emu.wait_until_idle(quiet=0.3)
     assert all("出了点问题" not in m.plain_text for m in bot.emu.messages(user))
+
+
+async def test_a_queue_of_one_users_presses_does_not_hold_up_another_user(bot: Bot) -> None:
+    """One user's updates wait for each other, not for a slot: queued presses once took every
+    concurrency slot, and everyone else waited behind them."""
+    bot.services.flood.limit = 10
+    answer = await bot.say(OWNER, "特派员征集选聘公告面向哪些单位发布？")
+    data = answer.buttons[0][1]
+    presses = [bot.emu.user_presses_button(OWNER, answer.message_id, data)["callback_query"]["id"] for _ in range(100)]
+    reply = await bot.say(OTHER, "/help")
+    assert reply.plain_text
+    done = {a.callback_query_id for a in bot.emu.answered_callbacks}
+    assert sum(p in done for p in presses) < len(presses)  # answered while the flood was still queued
+    for press in presses:
+        await bot.emu.wait_for_callback_answer(press)  # and no press is left spinning
