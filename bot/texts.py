@@ -109,6 +109,7 @@ HELP = {
         "• /campaign open 2026 开启年度需求调查，/campaign close 2026 关闭\n"
         "• /survey_stats 需求调查统计；/export [年份] [csv] 导出需求调查\n"
         "• /approve 审核特派员登记；/match 信用代码 查看某企业的前 10 位推荐特派员\n"
+        "• /members 信用代码 查看企业的已验证人员、加入申请和变更记录（可移除冒用者）；/claims 待确认的企业加入申请\n"
         "• /assign 为本年度全部需求提出分配方案，核对后批准并通知特派员\n"
         "• /conflict 信用代码 特派员编号 登记利益冲突（不再配对）；/conflict 查看全部\n"
         "• /stats [年份] 科技特派员覆盖率（对照 2027 年 50% 目标），附各区县图表\n"
@@ -122,7 +123,7 @@ COMMANDS = {
     "specialist": [("start", "开始"), ("register", "特派员登记"), ("proposals", "待答复的对接邀请"), ("help", "使用说明"), ("cancel", "退出当前操作")],
     "staff": [("start", "开始"), ("help", "工作人员命令"), ("docs", "政策文件管理"),
               ("unanswered", "待答复问题"), ("campaign", "需求调查开关"), ("survey_stats", "需求调查统计"), ("stats", "覆盖率统计"),
-              ("export", "导出需求调查"), ("approve", "审核特派员登记"), ("match", "查看推荐特派员"), ("assign", "分配特派员"), ("conflict", "登记利益冲突"), ("broadcast", "发布公告"),
+              ("export", "导出需求调查"), ("approve", "审核特派员登记"), ("members", "企业人员与变更记录"), ("claims", "企业加入申请"), ("match", "查看推荐特派员"), ("assign", "分配特派员"), ("conflict", "登记利益冲突"), ("broadcast", "发布公告"),
               ("broadcast_status", "公告发送进度"), ("cancel", "退出当前操作")],
 }
 NOTHING_TO_CANCEL = "当前没有进行中的操作。有问题可以直接发给我。"
@@ -213,7 +214,9 @@ OTHER = "其他"
 SURVEY_QUESTIONS = {
     "name": "1/11 请输入<b>企业名称</b>（2–60 字）：",
     "credit_code": "2/11 请输入<b>统一社会信用代码</b>（18 位，见营业执照）：",
-    "credit_confirm": "信用代码 {code} 已登记为「{name}」。确认您代表该企业填写吗？",
+    "credit_confirm": ("信用代码 {code} 已有企业登记。如果您是这家企业的人员，可以申请加入：填完提交后，由该企业已验证的联系人"
+                       "或科技局工作人员确认（他们会看到您填写的企业名称、联系人和手机）。确认之前，您看不到该企业的任何信息，"
+                       "您的填写也不会改动该企业的记录。\n要申请加入吗？"),
     "district": "3/11 请选择企业<b>所在区县（功能区）</b>：",
     "district_other": "请输入所在区县（功能区）名称：",
     "registered": "4/11 企业是否已<b>入库科技型中小企业</b>？",
@@ -377,8 +380,6 @@ REG_REVIEW_HEADER = "<b>请核对您的登记信息</b>（点击按钮修改，�
 REG_CONFIRM = "✅ 提交审核"
 REG_SUBMITTED = "✅ 已提交，科技局审核通过后会通知您。"
 REG_PAUSED = "已暂停特派员登记，内容已保存。发送 /register 继续。"
-REG_LINKED = "✅ 已提交。您此前已由合作企业申报为科技特派员，登记信息已合并到该档案（状态：{status}）。"
-REG_LINKED_STAFF = "ℹ️ 企业申报的专家 #{id} {name} 已本人登记并绑定 Telegram，档案已按本人填写更新。"
 REG_ALREADY = "您已登记为科技特派员（状态：{status}）。"
 REG_STATUS = {"pending": "待审核", "active": "已通过", "rejected": "未通过"}
 REG_BAD_DISTRICT = "没有这个区县：{names}。可选：{choices}。"
@@ -631,3 +632,82 @@ IMPORT_UNREADABLE_REASONS = {"UnicodeDecodeError": "文字编码不是 UTF-8，�
                              "IsADirectoryError": "这是一个文件夹，不是文件", "BadZipFile": "不是有效的 XLSX 文件",
                              "InvalidFileException": "不是有效的 XLSX 文件"}
 IMPORT_UNREADABLE_OTHER = "文件格式不正确"
+
+# -- identity: verified enterprise membership, join claims, nominee merges -------------------------
+CLAIM_ASK_JOIN = "申请加入该企业"
+CLAIM_RETYPE = "重新输入代码"
+CLAIM_PENDING_MEMBERS = ("⏳ 已提交加入申请。该企业已验证的联系人会收到确认请求（科技局工作人员也可确认）。"
+                         "确认之前，您的填写只保存在您的申请里，不会改动该企业的记录；确认后会通知您。")
+CLAIM_PENDING_STAFF = ("⏳ 已提交加入申请。该企业目前没有可联系的已验证人员，将由科技局工作人员核实。"
+                       "核实之前，您的填写只保存在您的申请里，不会改动该企业的记录；核实后会通知您。")
+CLAIM_STILL_PENDING = "⏳ 您加入企业的申请还在等待确认，确认后会通知您。如果信用代码填错了，可以撤回申请后重新填写。"
+CLAIM_WITHDRAW_BUTTON = "撤回申请，重新填写信用代码"
+CLAIM_WITHDRAWN = "已撤回加入申请，其他填写内容都保留着。"
+CLAIM_NO_NAME = "（未填写）"
+MEMBER_NO_NAME = "（未留名）"
+CLAIM_SUMMARY = ("申请人：{who}\n申请人填写的企业名称：{name}\n申请人填写的联系人：{contact}\n"
+                 "申请人填写的手机：{phone}\n申请时间：{at}")
+CLAIM_TO_MEMBER = ("🔐 有人申请以<b>{enterprise}</b>的名义填报需求调查：\n{summary}\n\n"
+                   "如果这是贵企业的人员，请点“同意”；如果不认识此人，请点“拒绝”。同意后，此人可以查看和修改贵企业的需求调查，"
+                   "并可能收到对接特派员的联系方式。")
+CLAIM_TO_STAFF = "🔐 企业加入申请：<b>{enterprise}</b>（{code}）\n{summary}\n{route}"
+CLAIM_ROUTE_MEMBERS = "已请该企业 {count} 位已验证人员确认；工作人员也可直接处理。"
+CLAIM_ROUTE_STAFF_ONLY = "该企业没有可联系的已验证人员，需要工作人员核实（例如电话联系企业）后处理。"
+CLAIM_APPROVE_BUTTON = "✅ 同意加入"
+CLAIM_REFUSE_BUTTON = "✖️ 拒绝"
+CLAIM_OVERRULE_BUTTON = "✅ 核实无误，仍然同意加入"
+CLAIM_STALE = "这条申请已不存在，请重新打开 /members 查看。"
+CLAIM_NOT_YOURS = "只有该企业已验证的人员或科技局工作人员可以处理这条申请。"
+CLAIM_ALREADY = "这条申请已经处理过了（{status}）。"
+CLAIM_STATES = {"pending": "待确认", "approved": "已同意", "refused": "已拒绝", "withdrawn": "已撤回"}
+CLAIM_BY = {"member": "由该企业已验证人员同意", "staff": "由科技局工作人员核实同意"}
+CLAIM_APPROVED_DONE = "已同意 {who} 加入{enterprise}。"
+CLAIM_REFUSED_DONE = "已拒绝 {who} 加入{enterprise}的申请。"
+CLAIM_APPROVED_CLAIMANT = "✅ 您加入<b>{enterprise}</b>的申请已确认。发送 /survey 可查看和更新本企业的需求调查。"
+CLAIM_APPROVED_APPLIED = ("✅ 您加入<b>{enterprise}</b>的申请已确认，您填写的需求调查已作为{year}年度第 {version} 版提交。"
+                          "发送 /survey 可查看和修改。")
+CLAIM_REFUSED_CLAIMANT = ("您加入企业的申请未获同意，您的填写没有提交。如果您确实代表该企业，请直接留言说明情况并点“转人工”，"
+                          "由科技局工作人员核实；也可以发送 /survey 重新填写。")
+CLAIM_REFUSED_BY_MEMBER_STAFF = ("ℹ️ {member} 拒绝了 {enterprise}（{code}）的加入申请：\n{summary}\n"
+                                 "如果核实后申请人确实代表该企业（例如现有人员是冒用者），可以仍然同意，并在 /members 中移除冒用者。")
+MEMBER_JOINED = "ℹ️ {who} 已成为<b>{enterprise}</b>的已验证人员（{by}，{at}）。如有疑问，请留言并点“转人工”联系科技局工作人员。"
+MEMBER_CHANGED = ("ℹ️ {who} 更新了<b>{enterprise}</b>的{year}年度需求调查（第 {version} 版，{at}）。"
+                  "如果此人不是贵企业的人员，请留言并点“转人工”联系科技局工作人员。")
+MEMBER_REMOVED_PERSON = "ℹ️ 科技局工作人员已将您从<b>{enterprise}</b>的已验证人员中移除。如有疑问，请留言并点“转人工”。"
+MEMBER_REMOVED_OTHERS = "ℹ️ 科技局工作人员已将 {who} 从<b>{enterprise}</b>的已验证人员中移除（{at}）。"
+MEMBER_REMOVED_DONE = "已将 {who} 从{enterprise}移除。此人提交过的版本保留，并记录为此人提交。"
+MEMBER_REMOVED_RETIRED = "此人提交的当前版本已撤下，不再用于匹配和对接（如有其他人员提交的版本，恢复为其最新版本）。"
+MEMBER_REMOVE_STALE = "此人已不是该企业的人员。"
+MEMBER_REMOVE_BUTTON = "移除 {name}"
+MEMBERS_USAGE = "用法：/members 统一社会信用代码（查看企业的已验证人员、待确认的加入申请和变更记录）；/claims 查看全部待确认申请。"
+MEMBERS_UNKNOWN = "没有信用代码为 {code} 的企业记录。"
+MEMBERS_HEADER = "<b>{enterprise}</b>（{code}）\n<b>已验证人员</b>："
+MEMBERS_LINE = "• {who}，{via}，{at}"
+MEMBERS_NONE = "（没有）"
+MEMBERS_VIA = {"founder": "首位填报人（未经他人确认）", "member": "由已验证人员同意", "staff": "由工作人员核实"}
+MEMBERS_CLAIMS = "\n<b>待确认的加入申请</b>：{count} 条（见下方）"
+MEMBERS_HISTORY = "\n<b>最近的变更记录</b>：\n{lines}"
+MEMBERS_HISTORY_LINE = "• {at} {who}：{action}"
+MEMBERS_ACTIONS = {"founded": "首次登记企业", "from_roster": "按入库名单建立记录", "joined": "成为已验证人员",
+                   "left": "改为代表其他企业", "claim": "申请加入", "claim_withdrawn": "撤回加入申请",
+                   "claim_approved": "同意加入申请", "claim_refused": "拒绝加入申请", "removed": "移除人员",
+                   "submitted": "提交需求调查"}
+MEMBERS_SYSTEM = "系统"
+CLAIMS_NONE = "目前没有待确认的企业加入申请。"
+CLAIMS_HEADER = "待确认的企业加入申请共 {count} 条："
+REG_CLAIM_PENDING = ("⏳ 已提交。您填写的手机号与一位由合作企业申报的专家一致。为防止他人冒用，需由科技局工作人员核对后再合并到该档案；"
+                     "核对之前，原档案保持不变。核对后会通知您。")
+REG_CLAIM_TO_STAFF = ("🔐 <b>登记与企业申报的专家手机号相同</b>，请核对是否为同一人后再合并（合并后以本人登记为准，绑定其 Telegram）：\n\n"
+                      "<b>本人登记 #{reg_id}</b>（{who}）\n{registration}\n\n<b>企业申报的档案 #{nominee_id}</b>"
+                      "（{status}，申报企业：{enterprise}）\n{nominee}")
+REG_PROFILE = "姓名：{name}\n单位：{institution}（{institution_type}）\n职称：{title}\n领域：{field}\n专长：{expertise}\n可服务企业数：{capacity}"
+REG_MERGE_BUTTON = "✅ 是同一人，合并"
+REG_SEPARATE_BUTTON = "不是同一人，单独审核"
+REG_MERGED_STAFF = "已将登记 #{reg_id} 合并到档案 #{nominee_id} {name}。"
+REG_SEPARATED_STAFF = "登记 #{reg_id} 将作为单独的登记审核（见 /approve），档案 #{nominee_id} 保持不变。"
+REG_MERGED_SPECIALIST = "✅ 科技局已核对，您的登记已合并到合作企业申报的档案（状态：{status}）。"
+REG_SEPARATED_SPECIALIST = "科技局核对后，您的登记将作为单独的登记审核，审核后会通知您。"
+REG_MERGED_NOMINATOR = "ℹ️ 贵企业申报的专家 {name} 已本人登记，科技局核对后已合并档案。"
+REG_MERGE_STALE = "这条合并申请已经处理过或不存在了。"
+
+REG_MERGE_FIRST = "这条登记与一位企业申报的专家手机号相同，请先核对是否为同一人（合并或单独审核）。"

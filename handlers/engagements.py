@@ -16,8 +16,9 @@ from bot.render import esc
 from bot.services import TepaiContext, services_of
 from handlers.common import send_html, spend_buttons, staff_only
 from store import engagements as eng
+from store import membership
 from store.assignments import DEFAULT_MIN_AFFINITY, propose
-from store.models import Engagement, Enterprise, Specialist, User
+from store.models import Engagement, Enterprise, Specialist
 from store.survey import open_campaign
 
 log = logging.getLogger(__name__)
@@ -143,7 +144,8 @@ async def _pair_details(session, engagement: Engagement):  # type: ignore[no-unt
     specialist = await session.get(Specialist, engagement.specialist_id)
     enterprise = await session.get(Enterprise, engagement.enterprise_id)
     submission = await eng.current_submission(session, engagement)
-    owner = await session.get(User, submission.submitted_by) if submission else None
+    # The specialist's phone goes only to a verified member (the submitter while still one).
+    owner = await membership.contact_member(session, enterprise.id, submission.submitted_by if submission else None)
     return specialist, enterprise, submission, owner
 
 

@@ -1,5 +1,6 @@
 """Specialists: registration by dialogue (?start=specialist, /register), an enterprise's
-nomination of an expert it already works with (/nominate, 企业自主申报), and staff approval."""
+nomination of an expert it already works with (/nominate, 企业自主申报), and staff approval.
+A registration with a nominee's mobile is a merge claim staff decide (sm:), never a silent merge."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from bot import texts
 from bot.render import esc
 from bot.services import TepaiContext
 from handlers.common import current_user, send_html, spend_buttons, staff_only
+from handlers.membership import deliver, markup
 from handlers.survey import keyboard
 from store import registration
 from store import repositories as repo
+from store.membership import Buttons, Notice
 from store.models import EnterpriseMember, Enterprise, User
 from store.registration import NOMINATION, REGISTRATION
 from store.specialists import sync_index
@@ -67,10 +70,13 @@ async def form_button(update: Update, context: TepaiContext) -> None:
         user = await current_user(session, update)
         prompt = await registration.on_button(session, user, query.data or "", form)
         submitted = nominator = None
+        merge_note = None
         if prompt is not None and prompt.finished:
             submitted = await (registration.existing_specialist(session, user) if form is REGISTRATION
                                else registration.submitted_nomination(session, user))
             nominator = await session.get(Enterprise, submitted.nominated_by) if submitted and submitted.nominated_by else None
+            if submitted is not None and submitted.claims_specialist_id is not None:
+                merge_note = await _merge_summary(session, submitted)
     if prompt is None:
         await query.answer(texts.SURVEY_STALE, show_alert=True)
         return
@@ -78,23 +84,76 @@ async def form_button(update: Update, context: TepaiContext) -> None:
     await send_html(context, update.effective_chat.id, prompt.text, keyboard(prompt))
     if submitted is None:
         return
-    if submitted.status == "active":  # a nominee registering themself: already in the pool
-        await _linked(context, submitted)
+    if merge_note is not None:
+        await deliver(context, [Notice(merge_note, None, _merge_buttons(submitted.id))])
         return
     await _notify_staff(context, submitted, nominator.name if nominator else None)
 
 
-async def _linked(context: TepaiContext, specialist) -> None:  # type: ignore[no-untyped-def]
-    """The nominee's own registration updated their record: re-index it, make them a specialist, tell staff."""
+def _profile(specialist) -> str:  # type: ignore[no-untyped-def]
+    return texts.REG_PROFILE.format(
+        name=esc(specialist.name), institution=esc(specialist.institution),
+        institution_type=esc(specialist.institution_type or "—"), title=esc(specialist.title or "—"),
+        field=esc(specialist.field), expertise=esc(specialist.expertise), capacity=specialist.capacity)
+
+
+async def _merge_summary(session, submitted) -> str:  # type: ignore[no-untyped-def]
+    """Both profiles side by side: the registration and the nominated record it claims to be."""
+    from store.models import Specialist
+
+    nominee = await session.get(Specialist, submitted.claims_specialist_id)
+    if nominee is None:
+        return _summary(submitted)
+    enterprise = await session.get(Enterprise, nominee.nominated_by) if nominee.nominated_by else None
+    registrant = await repo.get_user(session, submitted.telegram_id) if submitted.telegram_id else None
+    return texts.REG_CLAIM_TO_STAFF.format(
+        reg_id=submitted.id, who=esc(registrant.display_name if registrant else "—"), registration=_profile(submitted),
+        nominee_id=nominee.id, status=texts.REG_STATUS.get(nominee.status, nominee.status),
+        enterprise=esc(enterprise.name if enterprise else "—"), nominee=_profile(nominee))
+
+
+def _merge_buttons(registration_id: int) -> Buttons:
+    return [[(texts.REG_MERGE_BUTTON, f"sm:ok:{registration_id}")],
+            [(texts.REG_SEPARATE_BUTTON, f"sm:sep:{registration_id}"),
+             (texts.REJECT_BUTTON.format(id=registration_id), f"sp:no:{registration_id}")]]
+
+
+@staff_only
+async def decide_merge(update: Update, context: TepaiContext) -> None:
+    """合并 / 单独审核: staff decide whether a registration is the nominated expert it matches."""
+    query = update.callback_query
+    parts = (query.data or "").split(":")
+    if len(parts) != 3 or parts[1] not in ("ok", "sep") or not parts[2].isdigit() or len(parts[2]) > 12:
+        await query.answer(texts.STALE_BUTTON, show_alert=True)
+        return
     services = context.services
     async with services.db.session() as session, session.begin():
-        await asyncio.to_thread(sync_index, services.matcher, [specialist])
-        await repo.set_role(session, specialist.telegram_id, "specialist")
-    for chat_id in await services.staff_chat_ids():
-        try:
-            await context.bot.send_message(chat_id, texts.REG_LINKED_STAFF.format(id=specialist.id, name=specialist.name))
-        except TelegramError as exc:
-            log.info("link note not delivered to staff %s: %s", chat_id, exc)
+        staff = await current_user(session, update)
+        result = await registration.decide_merge(session, int(parts[2]), staff, parts[1] == "ok")
+        nominee, registrant = result.nominee, result.registration
+        separate_note = None
+        if result.outcome == "merged" and nominee.status == "active":
+            # Re-indexed before the commit, as an approval is: the merged profile is what matching sees.
+            await asyncio.to_thread(sync_index, services.matcher, [nominee])
+            await repo.touch_user(session, nominee.telegram_id)
+            await repo.set_role(session, nominee.telegram_id, "specialist")
+        if result.outcome == "separated":
+            separate_note = _summary(registrant)
+    if result.outcome == "stale":
+        await query.answer(texts.REG_MERGE_STALE, show_alert=True)
+        return
+    if result.outcome == "separated":
+        await spend_buttons(query, texts.REG_SEPARATED_STAFF.format(reg_id=registrant.id, nominee_id=nominee.id if nominee else "—"))
+        await send_html(context, update.effective_chat.id, separate_note, _decision_buttons(registrant.id))
+        if registrant.telegram_id:
+            await deliver(context, [Notice(texts.REG_SEPARATED_SPECIALIST, registrant.telegram_id)])
+        return
+    await spend_buttons(query, texts.REG_MERGED_STAFF.format(reg_id=parts[2], nominee_id=nominee.id, name=nominee.name))
+    status = texts.REG_STATUS.get(nominee.status, nominee.status)
+    notices = [Notice(texts.REG_MERGED_SPECIALIST.format(status=status), nominee.telegram_id)]
+    if result.nominator is not None:
+        notices.append(Notice(texts.REG_MERGED_NOMINATOR.format(name=esc(nominee.name)), result.nominator.telegram_id))
+    await deliver(context, notices)
 
 
 def _decision_buttons(specialist_id: int) -> InlineKeyboardMarkup:
@@ -148,11 +207,15 @@ async def approve_command(update: Update, context: TepaiContext) -> None:
     async with context.services.db.session() as session:
         items = await registration.pending(session)
         nominators = {e.id: e.name for e in await registration.nominators(session, items)}
+        merges = {s.id: await _merge_summary(session, s) for s in items[:20] if s.claims_specialist_id is not None}
     if not items:
         await update.effective_message.reply_text(texts.PENDING_NONE)
         return
     await send_html(context, update.effective_chat.id, texts.PENDING_HEADER.format(count=len(items)))
     for specialist in items[:20]:
+        if specialist.id in merges:
+            await send_html(context, update.effective_chat.id, merges[specialist.id], markup(_merge_buttons(specialist.id)))
+            continue
         await send_html(context, update.effective_chat.id, _summary(specialist, nominators.get(specialist.nominated_by)),
                         _decision_buttons(specialist.id))
 
@@ -168,7 +231,8 @@ async def decide(update: Update, context: TepaiContext) -> None:
     approve = parts[1] == "ok"
     services = context.services
     async with services.db.session() as session, session.begin():
-        specialist, changed = await registration.decide(session, int(parts[2]), approve)
+        specialist, changed = await registration.decide(session, int(parts[2]), approve,
+                                                        await current_user(session, update))
         if specialist is None:
             await query.answer(texts.STALE_BUTTON, show_alert=True)
             return
@@ -179,6 +243,9 @@ async def decide(update: Update, context: TepaiContext) -> None:
                 await repo.touch_user(session, specialist.telegram_id)
                 await repo.set_role(session, specialist.telegram_id, "specialist")
         nominator = await session.get(User, specialist.nominated_user) if specialist.nominated_user else None
+    if not changed and specialist.status == "pending":  # a merge claim: same person as the nominee? first
+        await query.answer(texts.REG_MERGE_FIRST, show_alert=True)
+        return
     if not changed:
         await query.answer(texts.ALREADY_DECIDED.format(status=texts.REG_STATUS.get(specialist.status, "")), show_alert=True)
         return
@@ -211,3 +278,4 @@ def register(application: Application) -> None:
     application.add_handler(CommandHandler("approve", approve_command))
     application.add_handler(CallbackQueryHandler(form_button, pattern=r"^(rg|nm):"))
     application.add_handler(CallbackQueryHandler(decide, pattern=r"^sp:"))
+    application.add_handler(CallbackQueryHandler(decide_merge, pattern=r"^sm:"))

@@ -16,6 +16,7 @@ from bot import texts
 from bot.render import esc
 from bot.services import TepaiContext, services_of
 from handlers.common import current_user, send_html, spend_buttons, staff_only
+from handlers.membership import deliver
 from store import repositories as repo
 from store import survey
 from store.exports import write_table
@@ -70,12 +71,13 @@ async def survey_button(update: Update, context: TepaiContext) -> None:
         return
     await spend_buttons(query)
     await send_html(context, update.effective_chat.id, prompt.text, keyboard(prompt))
-    if prompt.finished and query.data == "sv:confirm":
+    await deliver(context, prompt.notices)
+    if prompt.suggest:
         await _suggest_after_submission(update, context)
 
 
 async def _suggest_after_submission(update: Update, context: TepaiContext) -> None:
-    """With consent, the owner sees their top 3 specialists right away."""
+    """With consent, a verified member sees their top 3 specialists right away (a pending claim sees none)."""
     from handlers.matching import suggest
 
     async with context.services.db.session() as session:
@@ -205,6 +207,7 @@ def start_button() -> InlineKeyboardMarkup:
 
 
 def register(application: Application) -> None:
+    from handlers import membership
     from handlers.qa import TEXT_DIALOGUES
     from handlers.start import CANCEL_HOOKS
 
@@ -217,6 +220,7 @@ def register(application: Application) -> None:
     application.add_handler(CommandHandler("survey_stats", stats_command))
     application.add_handler(CommandHandler("export", export_command))
     application.add_handler(CallbackQueryHandler(survey_button, pattern=r"^sv:"))
+    membership.register(application)
     if application.job_queue is not None:
         application.job_queue.run_repeating(remind_idle_drafts, interval=REMINDER_INTERVAL, first=60,
                                             name="survey-reminders")

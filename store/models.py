@@ -151,14 +151,60 @@ class Enterprise(Base):
 
 
 class EnterpriseMember(Base):
+    """A person verified to speak for an enterprise: the only link between a person and an
+    enterprise that is trusted (see store/membership.py). A pending claim is not a member."""
+
     __tablename__ = "enterprise_members"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
     linked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # founder (first to enter a code nobody holds) | member (a verified member approved) | staff
+    via: Mapped[str] = mapped_column(String(16), default="founder", server_default="founder")
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     def __repr__(self) -> str:
-        return f"EnterpriseMember(user_id={self.user_id}, enterprise_id={self.enterprise_id})"
+        return f"EnterpriseMember(user_id={self.user_id}, enterprise_id={self.enterprise_id}, via={self.via!r})"
+
+
+class EnterpriseClaim(Base):
+    """Someone asking to speak for an enterprise that already exists (or is on the roster).
+    Until a verified member or staff approve it, the claimant sees and changes nothing of the
+    enterprise; their survey answers wait here, not as a submission."""
+
+    __tablename__ = "enterprise_claims"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    campaign_year: Mapped[int | None] = mapped_column(Integer)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # the claimant's own survey answers
+    status: Mapped[str] = mapped_column(String(12), default="pending", index=True)  # pending | approved | refused | withdrawn
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_as: Mapped[str | None] = mapped_column(String(8))  # member | staff
+
+    def __repr__(self) -> str:
+        return f"EnterpriseClaim(id={self.id}, user_id={self.user_id}, enterprise_id={self.enterprise_id}, {self.status})"
+
+
+class RecordChange(Base):
+    """Who changed a shared record (an enterprise, a specialist) and how: the audit trail."""
+
+    __tablename__ = "record_changes"
+    __table_args__ = (Index("ix_record_changes_record", "record_type", "record_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_type: Mapped[str] = mapped_column(String(16))  # enterprise | specialist
+    record_id: Mapped[int] = mapped_column(Integer)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the CLI or the system
+    action: Mapped[str] = mapped_column(String(24))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"RecordChange({self.record_type}#{self.record_id}, {self.action!r}, by={self.actor_id})"
 
 
 class SurveyDraft(Base):
@@ -227,6 +273,9 @@ class Specialist(Base):
     nominated_by: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"))
     nominated_user: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     nomination_note: Mapped[str | None] = mapped_column(Text)  # the existing cooperation, in the enterprise's words
+    # A registration whose mobile matches a nominated record: a claim to be that person, which
+    # staff approve (merge) or set aside; the nominated record is untouched until then.
+    claims_specialist_id: Mapped[int | None] = mapped_column(ForeignKey("specialists.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -3,6 +3,12 @@
 `/nominate`). Both create a pending `Specialist`; staff approve it into the pool.
 
 The questions are data (`Form.steps`): a text step has a validator, a choice step has options.
+
+A mobile number is no proof of identity either: a registration whose mobile matches a nominated
+record never merges by itself. It is saved as its own pending registration that *claims* the
+nominated record (`claims_specialist_id`); staff compare both profiles and merge or keep them
+apart, and the nominated record stays exactly as it was until then. Merges are recorded
+(`RecordChange`) with who approved them.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from bot import texts
 from bot.render import esc
 from store import validators as v
 from store import vocabulary
+from store.membership import record
 from store.models import Enterprise, EnterpriseMember, NominationDraft, RegistrationDraft, Specialist, User, utcnow
 from store.survey import Prompt, with_notice
 
@@ -222,19 +229,15 @@ async def _submit(session: AsyncSession, user: User, draft, form: Form) -> Promp
     if form is REGISTRATION:
         profile.update(achievements=a.get("achievements"), capacity=a.get("capacity") or 1,
                        districts=a.get("districts") or [], telegram_id=user.telegram_id)
-        nominee = await session.scalar(select(Specialist).where(
-            Specialist.source == "nomination", Specialist.telegram_id.is_(None), Specialist.phone == a.get("phone"),
-            Specialist.status.in_(("pending", "active"))).order_by(Specialist.id).limit(1))
+        nominee = await _nominee_with_phone(session, a.get("phone"))
+        specialist = Specialist(**profile, status="pending", source=form.kind,
+                                claims_specialist_id=nominee.id if nominee else None)
         if nominee is not None:
-            # An enterprise nominated this expert already (same mobile): one record, now theirs.
-            for key, value in profile.items():
-                setattr(nominee, key, value)
-            nominee.updated_at = utcnow()
+            session.add(specialist)
             draft.step, draft.active = "done", False
             await session.flush()
-            return Prompt(texts.REG_LINKED.format(status=texts.REG_STATUS.get(nominee.status, nominee.status)),
-                          finished=True)
-        specialist = Specialist(**profile, status="pending", source=form.kind)
+            record(session, "specialist", nominee.id, user, "merge_claim", registration_id=specialist.id)
+            return Prompt(texts.REG_CLAIM_PENDING, finished=True)
     else:
         member = await session.get(EnterpriseMember, user.id)
         if member is None:  # unlinked since it began: nothing is lost, the draft waits (paused) at review
@@ -247,7 +250,70 @@ async def _submit(session: AsyncSession, user: User, draft, form: Form) -> Promp
     session.add(specialist)
     draft.step, draft.active = "done", False
     await session.flush()
+    record(session, "specialist", specialist.id, user, "nominated" if form is NOMINATION else "registered")
     return Prompt(form.submitted, finished=True)
+
+
+async def _nominee_with_phone(session: AsyncSession, phone: str | None) -> Specialist | None:
+    """A nominated record with this mobile that no Telegram account holds yet."""
+    if not phone:
+        return None
+    return await session.scalar(select(Specialist).where(
+        Specialist.source == "nomination", Specialist.telegram_id.is_(None), Specialist.phone == phone,
+        Specialist.status.in_(("pending", "active"))).order_by(Specialist.id).limit(1))
+
+
+@dataclass
+class MergeOutcome:
+    outcome: str  # merged | separated | stale
+    registration: Specialist | None = None
+    nominee: Specialist | None = None
+    nominator: User | None = None  # the enterprise member to tell of a merge
+
+
+async def decide_merge(session: AsyncSession, registration_id: int, staff: User, merge: bool) -> MergeOutcome:
+    """Staff compare a registration with the nominated record it claims: merge it in (the
+    registration's answers and Telegram id replace the record's, which keeps its status), or
+    keep them apart (the registration is reviewed on its own)."""
+    registration = await session.get(Specialist, registration_id)
+    if registration is None or registration.status != "pending" or registration.claims_specialist_id is None:
+        return MergeOutcome("stale")
+    nominee = await session.get(Specialist, registration.claims_specialist_id)
+    if not merge or nominee is None or nominee.telegram_id is not None:
+        registration.claims_specialist_id = None
+        if nominee is not None:
+            record(session, "specialist", nominee.id, staff, "merge_refused", registration_id=registration.id)
+        await session.flush()
+        return MergeOutcome("separated", registration, nominee)
+    before = {key: getattr(nominee, key) for key in MERGED_FIELDS}
+    for key in MERGED_FIELDS:
+        setattr(nominee, key, getattr(registration, key))
+    nominee.updated_at = utcnow()
+    record(session, "specialist", nominee.id, staff, "merged", registration_id=registration.id,
+           telegram_id=registration.telegram_id, before={k: v for k, v in before.items() if k != "phone"})
+    await session.delete(registration)
+    await session.flush()
+    nominator = None
+    if nominee.nominated_user is not None:
+        member = await session.get(EnterpriseMember, nominee.nominated_user)
+        if member is not None and member.enterprise_id == nominee.nominated_by:  # still speaks for that enterprise
+            nominator = await session.get(User, nominee.nominated_user)
+    return MergeOutcome("merged", None, nominee, nominator)
+
+
+MERGED_FIELDS = ("name", "institution", "institution_type", "title", "field", "expertise", "achievements",
+                 "capacity", "districts", "phone", "telegram_id")
+
+
+async def merge_claims(session: AsyncSession) -> dict[int, Specialist]:
+    """Pending registrations that claim a nominated record: registration id → the record."""
+    rows = await session.execute(select(Specialist.id, Specialist.claims_specialist_id).where(
+        Specialist.status == "pending", Specialist.claims_specialist_id.is_not(None)))
+    pairs = dict(rows.all())
+    if not pairs:
+        return {}
+    records = {s.id: s for s in (await session.scalars(select(Specialist).where(Specialist.id.in_(set(pairs.values()))))).all()}
+    return {reg: records[nom] for reg, nom in pairs.items() if nom in records}
 
 
 async def submitted_nomination(session: AsyncSession, user: User) -> Specialist | None:
@@ -266,10 +332,14 @@ async def nominators(session: AsyncSession, specialists: list[Specialist]) -> li
     return list((await session.scalars(select(Enterprise).where(Enterprise.id.in_(ids)))).all()) if ids else []
 
 
-async def decide(session: AsyncSession, specialist_id: int, approve: bool) -> tuple[Specialist | None, bool]:
+async def decide(session: AsyncSession, specialist_id: int, approve: bool,
+                 staff: User | None = None) -> tuple[Specialist | None, bool]:
     """(specialist, changed). Only a pending registration can be decided."""
     specialist = await session.get(Specialist, specialist_id)
     if specialist is None or specialist.status != "pending":
         return specialist, False
+    if approve and specialist.claims_specialist_id is not None:  # same person as a nominee? staff decide that first
+        return specialist, False
     specialist.status, specialist.updated_at = ("active" if approve else "rejected"), utcnow()
+    record(session, "specialist", specialist.id, staff, "approved" if approve else "rejected")
     return specialist, True

@@ -3,6 +3,12 @@
 Telegram-free: functions take a session and a user and return a `Prompt` (HTML text and
 button rows) that a channel renders. State lives in `survey_drafts`, so a restart, a
 crash or a second bot process continues at the same question.
+
+Entering a credit code is not proof of speaking for that enterprise (codes are printed on
+business licences): only a verified member's submission becomes the enterprise's current
+version. Anyone else entering a known code files a join claim that holds their answers until
+the enterprise's members or staff approve it (the rules are in store/membership.py). The
+messages owed to other people come back in `Prompt.notices`, to be sent after the commit.
 """
 
 from __future__ import annotations
@@ -16,9 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
 from bot.render import esc
+from store import membership
 from store import validators as v
 from store import vocabulary
 from store.clock import beijing_time
+from store.membership import Notice
 from store.models import Campaign, Enterprise, EnterpriseMember, Submission, SurveyDraft, User, utcnow
 
 ORDER = ["name", "credit_code", "district", "registered", "field", "product", "directions", "description",
@@ -35,6 +43,8 @@ class Prompt:
     text: str
     buttons: Buttons = field(default_factory=list)
     finished: bool = False
+    notices: list[Notice] = field(default_factory=list)  # for other people, sent after the commit
+    suggest: bool = False  # a verified member just submitted: show their suggestions
 
 
 # -- campaigns -----------------------------------------------------------------------------
@@ -123,6 +133,8 @@ async def start(session: AsyncSession, user: User) -> Prompt:
         closed = await last_closed_campaign(session)  # closed is not "not started yet"
         text = texts.SURVEY_CAMPAIGN_CLOSED.format(year=closed.year) if closed else texts.SURVEY_NO_CAMPAIGN
         return Prompt(text, finished=True)
+    if await membership.pending_claim(session, user) is not None:
+        return Prompt(texts.CLAIM_STILL_PENDING, [[(texts.CLAIM_WITHDRAW_BUTTON, "sv:withdraw")]], finished=True)
     draft = await _draft(session, user, campaign.year)
     if draft is not None and draft.step != "done":
         draft.active = True
@@ -168,8 +180,8 @@ def _ask(draft: SurveyDraft) -> Prompt:
         return _review(draft)
     question = texts.SURVEY_QUESTIONS[step]
     if step == "credit_confirm":
-        return Prompt(question.format(code=esc(answers.get("_pending_code", "")), name=esc(answers.get("_pending_name", ""))),
-                      _options(step, [texts.SURVEY_YES, texts.SURVEY_NO], 2))
+        return Prompt(question.format(code=esc(answers.get("_pending_code", ""))),
+                      _options(step, [texts.CLAIM_ASK_JOIN, texts.CLAIM_RETYPE], 2))
     if step == "district":
         return Prompt(question, _options(step, texts.DISTRICTS + [texts.OTHER]))
     if step == "registered":
@@ -230,10 +242,9 @@ async def on_text(session: AsyncSession, user: User, text: str) -> Prompt:
             answers["name"] = v.enterprise_name(text)
         elif step == "credit_code":
             code = v.unified_credit_code(text)
-            owner = await session.scalar(select(Enterprise).where(Enterprise.credit_code == code))
-            member = await session.get(EnterpriseMember, user.id)
-            if owner is not None and (member is None or member.enterprise_id != owner.id):
-                answers["_pending_code"], answers["_pending_name"] = code, owner.name
+            # Someone else's code: say only that it is known (never whose), and what joining means.
+            if not await _speaks_for(session, user, code) and await membership.known(session, code):
+                answers["_pending_code"] = code
                 draft.answers, draft.step = answers, "credit_confirm"
                 return _ask(draft)
             answers["credit_code"] = code
@@ -270,8 +281,10 @@ async def on_text(session: AsyncSession, user: User, text: str) -> Prompt:
 
 async def on_button(session: AsyncSession, user: User, data: str) -> Prompt | None:
     """A button of the survey; None when it is stale (an earlier question, or no survey)."""
-    draft = await active_draft(session, user)
     parts = data.split(":")
+    if data == "sv:withdraw":
+        return await _withdraw(session, user)
+    draft = await active_draft(session, user)
     if draft is None or len(parts) < 2:
         return None
     action = parts[1]
@@ -311,7 +324,6 @@ async def on_button(session: AsyncSession, user: User, data: str) -> Prompt | No
         return None
     if step == "credit_confirm":
         code = answers.pop("_pending_code", None)
-        answers.pop("_pending_name", None)
         if index == 1 or code is None:
             draft.answers, draft.step = answers, "credit_code"
             return Prompt(texts.SURVEY_LINK_DECLINED)
@@ -343,34 +355,52 @@ def _index(raw: str, size: int) -> int | None:
     return int(raw) if raw.isdigit() and int(raw) < size else None
 
 
+async def _speaks_for(session: AsyncSession, user: User, code: str) -> bool:
+    member = await membership.membership(session, user)
+    if member is None:
+        return False
+    enterprise = await session.get(Enterprise, member.enterprise_id)
+    return enterprise is not None and enterprise.credit_code == code
+
+
 async def _submit(session: AsyncSession, user: User, draft: SurveyDraft) -> Prompt:
     answers = {k: val for k, val in draft.answers.items() if not k.startswith("_")}
-    enterprise = await session.scalar(select(Enterprise).where(Enterprise.credit_code == answers["credit_code"]))
-    if enterprise is None:
-        enterprise = Enterprise(credit_code=answers["credit_code"], name=answers["name"])
-        session.add(enterprise)
-        await session.flush()
-    enterprise.name, enterprise.district = answers["name"], answers.get("district")
-    member = await session.get(EnterpriseMember, user.id)
-    if member is None:
-        session.add(EnterpriseMember(user_id=user.id, enterprise_id=enterprise.id))
-    else:
-        member.enterprise_id = enterprise.id
-    previous = await session.scalar(
-        select(func.max(Submission.version)).where(Submission.enterprise_id == enterprise.id,
-                                                   Submission.campaign_year == draft.campaign_year))
-    for old in (await session.scalars(select(Submission).where(
-            Submission.enterprise_id == enterprise.id, Submission.campaign_year == draft.campaign_year,
-            Submission.current))).all():
-        old.current = False
-    version = (previous or 0) + 1
-    session.add(Submission(
-        enterprise_id=enterprise.id, campaign_year=draft.campaign_year, version=version, current=True,
-        answers=answers, submitted_by=user.id, consent_at=utcnow() if answers.get("consent") else None,
-    ))
+    code = answers["credit_code"]
     draft.step, draft.active, draft.updated_at = "done", False, utcnow()
+    enterprise = await session.scalar(select(Enterprise).where(Enterprise.credit_code == code))
+    if enterprise is None and not await membership.known(session, code):
+        try:
+            async with session.begin_nested():
+                enterprise = await membership.found(session, user, code, answers["name"])
+        except IntegrityError:  # someone founded it a moment ago: this becomes a claim like any other
+            enterprise = None
+    if enterprise is None or not await _speaks_for(session, user, code):
+        # Checked again here, not only when the code was typed: someone may have founded it since.
+        enterprise = await membership.enterprise_for_claim(session, code)
+        _, asked, notices = await membership.request_join(session, user, enterprise, draft.campaign_year, answers)
+        return Prompt(texts.CLAIM_PENDING_MEMBERS if asked else texts.CLAIM_PENDING_STAFF, finished=True,
+                      notices=notices)
+    version, notices = await membership.save_version(session, user, enterprise, draft.campaign_year, answers)
     done = texts.SURVEY_SUBMITTED if answers.get("consent") else texts.SURVEY_SUBMITTED_NO_CONSENT
-    return Prompt(done.format(year=draft.campaign_year, version=version), finished=True)
+    return Prompt(done.format(year=draft.campaign_year, version=version), finished=True, notices=notices,
+                  suggest=bool(answers.get("consent")))
+
+
+async def _withdraw(session: AsyncSession, user: User) -> Prompt | None:
+    """Take back a pending claim (a mistyped code): the answers return to the draft, to enter the code again."""
+    claim = await membership.withdraw(session, user)
+    campaign = await open_campaign(session)
+    if claim is None or campaign is None:
+        return None
+    draft = await _draft(session, user, campaign.year)
+    if draft is None:
+        draft = SurveyDraft(user_id=user.id, campaign_year=campaign.year, answers={}, step="credit_code")
+        session.add(draft)
+    answers = {k: val for k, val in (claim.answers or {}).items() if k != "credit_code"}
+    draft.answers, draft.step, draft.active, draft.updated_at = answers, "credit_code", True, utcnow()
+    draft.editing = bool(answers.get("name") and "consent" in answers)  # back to review once the code is in
+    await session.flush()
+    return with_notice(texts.CLAIM_WITHDRAWN, _ask(draft))
 
 
 async def latest_submission_by(session: AsyncSession, user: User) -> Submission | None:

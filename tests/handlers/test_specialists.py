@@ -128,16 +128,72 @@ async def test_an_enterprise_nominates_an_expert_it_works_with_and_staff_approve
     matches = bot.services.matcher.match(Demand(field="先进制造与自动化", description="电主轴发热、轴承温度高"), 3)
     assert "赵敏" in [m.name for m in matches]
 
-    # The expert registers themself later with the same mobile: one record, now with their Telegram id.
-    await register(bot, phone="13811112222")
+    # Someone registers later with the nominee's mobile: no silent merge. The nominated record stays
+    # as it was until staff, seeing both profiles, decide it is the same person.
     staff_before = len(bot.emu.messages(STAFF))
-    linked = await choose(bot, EXPERT, texts.REG_CONFIRM)
-    assert "合并到该档案" in linked.plain_text and "已通过" in linked.plain_text
-    assert "已本人登记" in (await bot.emu.wait_for_message(STAFF, "已本人登记", after=staff_before)).plain_text
+    await register(bot, phone="13811112222")
+    claimed = await choose(bot, EXPERT, texts.REG_CONFIRM)
+    assert claimed.plain_text == texts.REG_CLAIM_PENDING
+    merge = await bot.emu.wait_for_message(STAFF, "手机号相同", after=staff_before)
+    assert "李明" in merge.plain_text and "赵敏" in merge.plain_text and "济南智造科技有限公司" in merge.plain_text
+    async with bot.services.db.session() as session:
+        nominee = await session.scalar(select(Specialist).where(Specialist.id == stored.id))
+    assert (nominee.name, nominee.telegram_id, nominee.institution, nominee.status) == (
+        "赵敏", None, "齐鲁工业大学机械工程学部", "active")
+    assert "李明" not in [m.name for m in bot.services.matcher.match(Demand(field="先进制造与自动化",
+                                                                           description="金属3D打印钛合金"), 3)]
+    assert "/proposals" not in (await bot.say(EXPERT, "/help")).plain_text
+    # Approving the registration on its own waits for that decision; only staff make it.
+    merge_data = next(d for t, d in merge.buttons if t == texts.REG_MERGE_BUTTON)
+    registration_id = merge_data.split(":")[2]
+    for who, data, expected in ((STAFF, f"sp:ok:{registration_id}", texts.REG_MERGE_FIRST),
+                                (OWNER, merge_data, texts.STAFF_ONLY), (EXPERT, merge_data, texts.STAFF_ONLY),
+                                (STAFF, "sm:ok:x", texts.STALE_BUTTON), (STAFF, "sm:ok:987654", texts.REG_MERGE_STALE)):
+        update = bot.emu.user_presses_button(who, merge.message_id, data, force=True)
+        assert (await bot.emu.wait_for_callback_answer(update["callback_query"]["id"])).text == expected, (who, data)
+    listed = await bot.say(STAFF, "/approve", predicate=lambda m: "手机号相同" in m.plain_text)
+    assert texts.REG_MERGE_BUTTON in [t for t, _ in listed.buttons]
+
+    expert_before, owner_before = len(bot.emu.messages(EXPERT)), len(bot.emu.messages(OWNER))
+    assert (await bot.press(STAFF, merge, texts.REG_MERGE_BUTTON)).startswith("已将登记")
+    assert "已合并" in (await bot.emu.wait_for_message(EXPERT, "已合并", after=expert_before)).plain_text
+    assert "李明" in (await bot.emu.wait_for_message(OWNER, "本人登记", after=owner_before)).plain_text
+    assert (await bot.press(STAFF, listed, texts.REG_MERGE_BUTTON)) == texts.REG_MERGE_STALE
+    from store.models import RecordChange, User
+
     async with bot.services.db.session() as session:
         everyone = (await session.scalars(select(Specialist))).all()
+        merged_by = (await session.execute(select(RecordChange.action, User.telegram_id)
+                                           .join(User, User.id == RecordChange.actor_id)
+                                           .where(RecordChange.record_type == "specialist").order_by(RecordChange.id))).all()
     assert len(everyone) == 1 and everyone[0].telegram_id == EXPERT and everyone[0].name == "李明"
     assert everyone[0].source == "nomination" and everyone[0].status == "active"
+    assert [tuple(r) for r in merged_by] == [("nominated", OWNER), ("approved", STAFF), ("merge_claim", EXPERT),
+                                             ("merged", STAFF)]
     assert "李明" in [m.name for m in bot.services.matcher.match(Demand(field="先进制造与自动化",
                                                                        description="金属3D打印钛合金"), 3)]
     assert "/proposals" in (await bot.say(EXPERT, "/help")).plain_text  # the specialist's help now
+
+
+async def test_a_registration_with_a_nominees_mobile_kept_apart_leaves_the_nominated_record_alone(bot: Bot) -> None:
+    # A nominated expert already in the pool (as an enterprise's nomination, approved earlier).
+    async with bot.services.db.session() as session, session.begin():
+        session.add(Specialist(name="赵敏", institution="齐鲁工业大学", institution_type="高等院校", title="副教授",
+                               field="先进制造与自动化", expertise="高速电主轴设计", capacity=1, phone="13811112222",
+                               status="active", source="nomination"))
+    await bot.say(STAFF, "/start")
+    staff_before = len(bot.emu.messages(STAFF))
+    await register(bot, phone="13811112222")
+    assert (await choose(bot, EXPERT, texts.REG_CONFIRM)).plain_text == texts.REG_CLAIM_PENDING
+    merge = await bot.emu.wait_for_message(STAFF, "手机号相同", after=staff_before)
+
+    expert_before, staff_before = len(bot.emu.messages(EXPERT)), len(bot.emu.messages(STAFF))
+    assert "单独的登记" in await bot.press(STAFF, merge, texts.REG_SEPARATE_BUTTON)
+    assert (await bot.emu.wait_for_message(EXPERT, "单独", after=expert_before)).plain_text == texts.REG_SEPARATED_SPECIALIST
+    review = await bot.emu.wait_for_message(STAFF, "李明", after=staff_before)
+    assert (await bot.press(STAFF, review, "通过")).startswith("已通过")
+    async with bot.services.db.session() as session:
+        everyone = {s.name: s for s in (await session.scalars(select(Specialist))).all()}
+    assert set(everyone) == {"赵敏", "李明"}
+    assert everyone["赵敏"].telegram_id is None and everyone["赵敏"].institution == "齐鲁工业大学"
+    assert everyone["李明"].telegram_id == EXPERT and everyone["李明"].claims_specialist_id is None

@@ -1,0 +1,158 @@
+"""Who speaks for an enterprise, in Telegram: members and staff decide join claims (jc:),
+staff see an enterprise's members, claims and history (/members, /claims) and remove a member (mb:).
+
+The rules are in store/membership.py. Messages owed to other people arrive as `Notice`s and are
+sent here after the transaction commits, one `tell` each.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot import texts
+from bot.render import esc
+from bot.services import TepaiContext
+from handlers.common import current_user, send_html, spend_buttons, staff_only
+from store import membership
+from store.membership import Buttons, Notice
+from store.models import Enterprise
+from store.validators import ValidationError, unified_credit_code
+
+log = logging.getLogger(__name__)
+
+
+def markup(buttons: Buttons) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data) for label, data in row]
+                                 for row in buttons])
+
+
+async def tell(context: TepaiContext, chat_id: int, notice: Notice) -> None:
+    """One message owed to someone else; a failure is logged, never shown to the person acting."""
+    try:
+        await send_html(context, chat_id, notice.text, markup(notice.buttons))
+    except TelegramError as exc:
+        log.info("notice not delivered to %s: %s", chat_id, exc)
+
+
+async def deliver(context: TepaiContext, notices: list[Notice]) -> None:
+    """Send after the commit: a notice without a recipient goes to every staff member."""
+    staff: list[int] | None = None
+    for notice in notices:
+        if notice.telegram_id is not None:
+            await tell(context, notice.telegram_id, notice)
+            continue
+        if staff is None:
+            staff = await context.services.staff_chat_ids()
+        for chat_id in staff:
+            await tell(context, chat_id, notice)
+
+
+async def decide_claim(update: Update, context: TepaiContext) -> None:
+    """同意 / 拒绝 a join claim: a verified member of that enterprise, or staff."""
+    query = update.callback_query
+    parts = (query.data or "").split(":")
+    if len(parts) != 3 or parts[1] not in ("ok", "no") or not parts[2].isdigit() or len(parts[2]) > 12:
+        await query.answer(texts.STALE_BUTTON, show_alert=True)
+        return
+    is_staff = await context.services.is_staff(query.from_user.id)
+    async with context.services.db.session() as session, session.begin():
+        actor = await current_user(session, update)
+        decision = await membership.decide_claim(session, int(parts[2]), actor, is_staff, parts[1] == "ok")
+    if decision.outcome in ("stale", "not_yours", "already"):
+        await query.answer(decision.reply, show_alert=True)
+        return
+    await spend_buttons(query, decision.reply)
+    await deliver(context, decision.notices)
+    if decision.suggest_to is not None:  # verified now: the suggestions a member gets after submitting
+        from handlers.matching import suggest
+
+        chat_id, answers = decision.suggest_to
+        try:
+            await suggest(context, chat_id, answers)
+        except TelegramError as exc:
+            log.info("suggestions not delivered to %s: %s", chat_id, exc)
+
+
+@staff_only
+async def members_command(update: Update, context: TepaiContext) -> None:
+    """/members <credit code>: verified members (each removable), pending claims, recent changes."""
+    args = context.args or []
+    if len(args) != 1:
+        await update.effective_message.reply_text(texts.MEMBERS_USAGE)
+        return
+    try:
+        code = unified_credit_code(args[0])
+    except ValidationError as exc:
+        await update.effective_message.reply_text(exc.message)
+        return
+    async with context.services.db.session() as session:
+        enterprise = await session.scalar(select(Enterprise).where(Enterprise.credit_code == code))
+        if enterprise is None:
+            await update.effective_message.reply_text(texts.MEMBERS_UNKNOWN.format(code=code))
+            return
+        verified = await membership.members(session, enterprise.id)
+        pending = await membership.claims(session, enterprise.id)
+        changes = await membership.history(session, enterprise.id)
+    lines = [texts.MEMBERS_HEADER.format(enterprise=esc(enterprise.name), code=esc(code))]
+    lines += [texts.MEMBERS_LINE.format(who=membership.who(u), via=texts.MEMBERS_VIA.get(m.via, m.via),
+                                        at=membership.beijing(m.linked_at)) for m, u in verified] or [texts.MEMBERS_NONE]
+    if pending:
+        lines.append(texts.MEMBERS_CLAIMS.format(count=len(pending)))
+    if changes:
+        lines.append(texts.MEMBERS_HISTORY.format(lines="\n".join(
+            texts.MEMBERS_HISTORY_LINE.format(at=membership.beijing(c.created_at),
+                                              who=membership.who(u) if u else texts.MEMBERS_SYSTEM,
+                                              action=texts.MEMBERS_ACTIONS.get(c.action, c.action))
+            for c, u in changes)))
+    buttons = [[(texts.MEMBER_REMOVE_BUTTON.format(name=(u.display_name or texts.MEMBER_NO_NAME)[:20]),
+                 f"mb:rm:{enterprise.id}:{u.id}")] for _, u in verified]
+    await send_html(context, update.effective_chat.id, "\n".join(lines), markup(buttons))
+    for claim, claimant, _ in pending:
+        await send_html(context, update.effective_chat.id, membership.claim_text(claim, claimant, enterprise),
+                        markup(membership.claim_buttons(claim.id)))
+
+
+@staff_only
+async def claims_command(update: Update, context: TepaiContext) -> None:
+    """/claims: every join claim still waiting, each with its buttons."""
+    async with context.services.db.session() as session:
+        pending = await membership.claims(session)
+    if not pending:
+        await update.effective_message.reply_text(texts.CLAIMS_NONE)
+        return
+    await update.effective_message.reply_text(texts.CLAIMS_HEADER.format(count=len(pending)))
+    for claim, claimant, enterprise in pending[:20]:
+        await send_html(context, update.effective_chat.id, membership.claim_text(claim, claimant, enterprise),
+                        markup(membership.claim_buttons(claim.id)))
+
+
+@staff_only
+async def remove_member(update: Update, context: TepaiContext) -> None:
+    """移除: staff take a person off an enterprise; they and the other members are told."""
+    query = update.callback_query
+    parts = (query.data or "").split(":")
+    if len(parts) != 4 or parts[1] != "rm" or not all(p.isdigit() and len(p) <= 12 for p in parts[2:]):
+        await query.answer(texts.STALE_BUTTON, show_alert=True)
+        return
+    async with context.services.db.session() as session, session.begin():
+        staff = await current_user(session, update)
+        decision = await membership.remove_member(session, int(parts[2]), int(parts[3]), staff)
+    if decision.outcome == "stale":
+        await query.answer(decision.reply, show_alert=True)
+        return
+    await spend_buttons(query, decision.reply)
+    await deliver(context, decision.notices)
+
+
+def register(application: Application) -> None:
+    application.add_handler(CommandHandler("members", members_command))
+    application.add_handler(CommandHandler("claims", claims_command))
+    application.add_handler(CallbackQueryHandler(decide_claim, pattern=r"^jc:"))
+    application.add_handler(CallbackQueryHandler(remove_member, pattern=r"^mb:"))
