@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
 from store import validators as v
+from store.clock import beijing_time
 from store.vocabulary import normalise_district
 from store.coverage import MATCHED_STATUSES
 from store.models import (
@@ -184,11 +185,8 @@ def parse_time(text: str, now: datetime | None = None) -> datetime:
 
 
 def beijing(moment: datetime | None) -> str:
-    if moment is None:
-        return "—"
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+    """Unlabelled: every text that shows it says （北京时间） itself."""
+    return beijing_time(moment, labelled=False) if moment is not None else "—"
 
 
 async def enqueue(session: AsyncSession, broadcast: Broadcast, staff: frozenset[int] | set[int] = frozenset()) -> int:
