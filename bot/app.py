@@ -81,6 +81,9 @@ def build_application(settings: Settings, services: Services | None = None) -> A
     """The bot. `services` may be passed in (tests share one knowledge base); else opened in post_init."""
     if not settings.telegram_bot_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is required to build the Telegram application")
+    from bot.logs import mask_every_handler
+
+    mask_every_handler()  # whoever set logging up, the bot's records never carry a full phone number
     application = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token)

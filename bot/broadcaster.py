@@ -425,7 +425,7 @@ def progress_text(broadcast: Broadcast, p: bc.Progress) -> str:
 
     state = texts.BROADCAST_STATES.get(p.status, p.status)
     if p.status == "scheduled":
-        state += f"（{bc.beijing(broadcast.scheduled_at)}）"
+        state += f"（{texts.BEIJING_TIME.format(time=bc.beijing(broadcast.scheduled_at))}）"
     text = texts.BROADCAST_PROGRESS.format(id=broadcast.id, segment=esc(bc.segment_label(broadcast.segment)),
                                            state=state, sent=p.sent, failed=p.failed, unreachable=p.unreachable,
                                            remaining=p.remaining, total=p.total)

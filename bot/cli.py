@@ -132,13 +132,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         print(texts.BAD_LOG_LEVEL.format(value=level[:20]), file=sys.stderr)
         return EXIT_SETTINGS
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = load_settings()
     except SettingsError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_SETTINGS
     from bot import cli_admin, cli_programme
+    from bot.logs import configure
+
+    # Detail (tracebacks, SQL with its parameters) goes to the log file, phones masked; the
+    # screen gets Chinese. Only the bot server also logs to stderr, for its operator.
+    serving = args.command == "run" and bool(settings.telegram_bot_token)
+    log_file = configure(settings.data_dir, "INFO" if level == "WARNING" else level, console=serving)
+    if serving:
+        for handler in logging.getLogger().handlers:
+            if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler):
+                handler.setLevel(level)
 
     try:
         if args.command == "index":
@@ -186,8 +195,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("", file=sys.stderr)
         return 130
     except Exception:
-        log.exception("unexpected error")
+        log.exception("unexpected error in `tepai %s`", args.command)
         print(texts.INTERNAL_ERROR, file=sys.stderr)
+        print(texts.CLI_SEE_LOG.format(path=log_file), file=sys.stderr)
         return EXIT_ERROR
     return EXIT_INPUT
 

@@ -47,7 +47,7 @@ def cmd_unanswered_export(settings: Settings, fmt: str, output: Path | None, inc
         async with Database.opened(settings.db_url) as db:
             async with db.session() as session:
                 items = await repo.list_handoffs(session, status=None if include_all else "open", limit=None)
-            path = output or Path(f"unanswered.{fmt}")
+            path = output or Path(f"{texts.EXPORT_FILE_UNANSWERED}.{fmt}")
             write_table(path, HANDOFF_COLUMNS, handoff_rows(items), fmt, sheet="未答复问题")
             print(texts.EXPORTED.format(count=len(items), path=path))
             return EXIT_OK
@@ -73,8 +73,14 @@ def cmd_campaign(settings: Settings, action: str, year: int | None) -> int:
                     if not items:
                         print(texts.CAMPAIGN_NONE)
                     return EXIT_OK
-                await survey.set_campaign(session, year, "open" if action == "open" else "closed")
+                try:
+                    await survey.set_campaign(session, year, "open" if action == "open" else "closed")
+                except survey.CampaignConflict as exc:
+                    print(texts.CAMPAIGN_ALREADY_OPEN_CLI.format(open=exc.open_year, year=year), file=sys.stderr)
+                    return EXIT_INPUT
             print((texts.CAMPAIGN_OPENED if action == "open" else texts.CAMPAIGN_CLOSED).format(year=year))
+            if action == "open":
+                print(texts.CAMPAIGN_CLI_NOTIFY_HINT)
             return EXIT_OK
 
     return _run_async(work())
@@ -89,7 +95,7 @@ def cmd_survey_export(settings: Settings, fmt: str, year: int, output: Path | No
         async with Database.opened(settings.db_url) as db:
             async with db.session() as session:
                 submissions = await survey.current_submissions(session, year)
-            path = output or Path(f"survey-{year}.{fmt}")
+            path = output or Path(f"{texts.EXPORT_FILE_SURVEY.format(year=year)}.{fmt}")
             write_table(path, survey.EXPORT_COLUMNS, survey.export_rows(submissions), fmt, sheet=f"{year}需求调查")
             print(texts.EXPORTED.format(count=len(submissions), path=path))
             return EXIT_OK

@@ -11,6 +11,7 @@ from typing import TextIO
 from bot import texts
 from bot.cli import EXIT_INPUT, EXIT_OK, EXIT_UNAVAILABLE, _progress_bar, _run_async
 from bot.settings import Settings
+from store.clock import to_beijing
 
 
 def cmd_broadcast(settings: Settings, args) -> int:  # type: ignore[no-untyped-def]
@@ -25,7 +26,7 @@ def cmd_broadcast(settings: Settings, args) -> int:  # type: ignore[no-untyped-d
     def show(broadcast: Broadcast, progress: bc.Progress) -> None:
         if args.json:
             print(json.dumps({**asdict(progress), "segment": broadcast.segment, "scheduled_at":
-                              broadcast.scheduled_at.isoformat() if broadcast.scheduled_at else None},
+                              to_beijing(broadcast.scheduled_at).isoformat() if broadcast.scheduled_at else None},
                              ensure_ascii=False))
             return
         from bot.broadcaster import progress_text
@@ -102,7 +103,7 @@ def cmd_broadcast(settings: Settings, args) -> int:  # type: ignore[no-untyped-d
             label = bc.segment_label(segment)
             if args.json:
                 print(json.dumps({"id": broadcast.id, "status": broadcast.status, "recipients": count,
-                                  "segment": segment, "scheduled_at": at.isoformat() if at else None}, ensure_ascii=False))
+                                  "segment": segment, "scheduled_at": to_beijing(at).isoformat() if at else None}, ensure_ascii=False))
             elif at is not None:
                 print(texts.BROADCAST_CLI_SCHEDULED.format(id=broadcast.id, at=bc.beijing(at), count=count, segment=label))
             else:

@@ -103,3 +103,22 @@ def html_to_plain(text: str) -> str:
         return check_html(text)
     except ValueError:
         return text
+
+
+_HTML_ERRORS = (
+    (re.compile(r'unsupported start tag "([^"]{1,30})"', re.I), "unsupported"),
+    (re.compile(r'can\'t find end tag corresponding to start tag "([^"]{1,30})"', re.I), "no_end"),
+    (re.compile(r"unclosed (?:start|end) tag", re.I), "unclosed"),
+    (re.compile(r"unexpected end tag", re.I), "unexpected_end"),
+    (re.compile(r"can't find end of", re.I), "entity_end"),
+)
+
+
+def explain_html_error(message: str) -> str:
+    """Telegram's "Can't parse entities: …" in Chinese, naming the tag when it can."""
+    for pattern, key in _HTML_ERRORS:
+        found = pattern.search(message or "")
+        if found:
+            tag = found.group(1) if found.groups() else ""
+            return texts.BROADCAST_HTML_REASONS[key].format(tag=tag)  # the caller escapes
+    return texts.BROADCAST_HTML_REASONS["other"]

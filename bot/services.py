@@ -81,15 +81,20 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
     """
 
     def __init__(self, max_concurrent_updates: int) -> None:
-        super().__init__(max_concurrent_updates)
+        # PTB's own semaphore would be taken *before* the user's lock: 300 presses from one user
+        # then hold every slot while they queue for that user, and everyone else waits behind
+        # them. So PTB's bound is lifted, and ours is taken only once it is this update's turn.
+        super().__init__(1_000_000)
+        self._slots = asyncio.Semaphore(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         user = getattr(update, "effective_user", None)
         if user is None:
-            await coroutine
+            async with self._slots:
+                await coroutine
             return
-        async with self._locks[user.id]:
+        async with self._locks[user.id], self._slots:
             await coroutine
 
     async def initialize(self) -> None:

@@ -16,6 +16,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_EMBEDDING = "use-multilingual"
+WEBHOOK_SECRET_MIN = 32
 
 
 class SettingsError(Exception):
@@ -93,6 +94,10 @@ class Settings(BaseSettings):
 
         if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
             raise ValueError("1-256 characters of A-Z a-z 0-9 _ -")
+        # Anyone who can guess the secret can post forged updates as any user, staff included.
+        if value is not None and len(value) < WEBHOOK_SECRET_MIN:
+            raise ValueError(f"至少 {WEBHOOK_SECRET_MIN} 个字符（现在 {len(value)} 个），"
+                             "可用 python -c \"import secrets; print(secrets.token_urlsafe(32))\" 生成")
         return value
 
     @field_validator("chroma_url", "llm_base_url", "llm_model", "llm_api_key", "database_url",
@@ -180,7 +185,7 @@ def load_settings(
         problems = []
         for err in exc.errors():
             name = ".".join(str(p) for p in err["loc"]) or "?"
-            problems.append(f"{name}: {err['msg']}")
+            problems.append(f"{name}: {str(err['msg']).removeprefix('Value error, ')}")
         raise SettingsError("配置无效 — " + "; ".join(problems)) from None
     if settings.answer_mode == "generative":
         settings.require_llm()

@@ -9,6 +9,7 @@ until the bot has answered the previous one.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import sys
 from pathlib import Path
@@ -18,14 +19,17 @@ from bot import texts
 from bot.settings import Settings
 
 PROMPT = "你> "
+TERMINAL_FILES = "terminal-files"  # under the data dir: exports and charts the bot sends
+log = logging.getLogger(__name__)
 _REPLY = re.compile(r"^@(\d+)\s+(.+)$", re.S)
 
 
 class Screen:
     """Prints new and edited bot messages for one chat, and remembers the latest buttons."""
 
-    def __init__(self, emu, chat_id: int, out: TextIO) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, emu, chat_id: int, out: TextIO, files: Path | None = None) -> None:  # type: ignore[no-untyped-def]
         self.emu, self.chat_id, self.out = emu, chat_id, out
+        self.files = files  # where documents and charts the bot sends are saved
         self.seen: dict[int, tuple[str | None, str]] = {}  # message id -> (text, buttons) printed
         self.alerts = 0
         self.choices: list[tuple[int, str]] = []  # (message id, callback data)
@@ -60,13 +64,35 @@ class Screen:
         body = message.plain_text or message.text or ""
         if message.document is not None:
             body = f"{body}\n📎 文件：{message.document.filename}（{len(message.document.data or b'')} 字节）".strip()
+        elif message.photo is not None:
+            body = f"{body}\n🖼 图片（{len(message.photo.data or b'')} 字节）".strip()
         self.out.write(f"\n{head}\n{body}\n")
+        saved = self._save(message)
+        if saved is not None:
+            self.out.write(texts.CHAT_FILE_SAVED.format(path=saved) + "\n")
         buttons = [(text, data) for text, data in message.buttons if data]
         # Numbers pick buttons of the latest message only; otherwise they are text (a phone number).
         self.choices = [(message.message_id, data) for _, data in buttons]
         if buttons:
             labels = "  ".join(f"[{n}] {text}" for n, (text, _) in enumerate(buttons, 1))
             self.out.write(f"  {labels}\n")
+
+
+    def _save(self, message) -> Path | None:  # type: ignore[no-untyped-def]
+        """A document or chart the bot sent, written where the user can open it."""
+        sent = message.document or message.photo
+        if sent is None or self.files is None or not sent.data:
+            return None
+        default = f"图片-{message.message_id}.png" if message.photo is not None else f"文件-{message.message_id}"
+        name = Path(sent.filename or default).name or default  # never a path the bot chose
+        target = self.files / f"{message.message_id}-{name}"
+        try:
+            self.files.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(sent.data)
+        except OSError as exc:
+            log.warning("could not save %s: %s", target, exc)
+            return None
+        return target.resolve()
 
 
 async def _settle(emu, screen: Screen, before_messages: int, before_alerts: int, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
@@ -91,7 +117,11 @@ async def chat(settings: Settings, role: str = "enterprise", user_id: int = 1000
     from bot.emulator import BotApiEmulator
     from store import repositories as repo
 
+    from bot.logs import configure
+
     stdin, out = stdin or sys.stdin, out or sys.stdout
+    # The screen is the conversation: library warnings, tracebacks and PTB's logs go to the file.
+    configure(settings.data_dir, logging.getLevelName(logging.getLogger().level) if logging.getLogger().level else "INFO")
     name = name or texts.CHAT_DEFAULT_NAMES.get(role, "用户")
     # Other people in the database are "elsewhere": messages to them are accepted, shown to nobody.
     emu = BotApiEmulator(strict_chats=False)
@@ -110,7 +140,7 @@ async def chat(settings: Settings, role: str = "enterprise", user_id: int = 1000
             await repo.set_role(session, user_id, "specialist")
     application = build_application(chat_settings, services)
     await start_polling(application, timeout=1)
-    screen = Screen(emu, user_id, out)
+    screen = Screen(emu, user_id, out, files=Path(settings.data_dir) / TERMINAL_FILES)
     out.write(texts.CHAT_HELP.format(role=texts.ROLE_NAMES[role], user=user_id) + "\n")
     try:
         emu.user_sends_text(user_id, "/start", first_name=name)

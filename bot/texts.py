@@ -187,7 +187,7 @@ STAFF_EXISTS = "{id} 已经是工作人员。"
 STAFF_REMOVED = "已移除工作人员 {id}。"
 STAFF_MISSING = "{id} 不在工作人员名单（数据库）中。"
 STAFF_IN_ENV = "注意：{id} 仍在 TEPAI_STAFF_IDS 环境变量中，请一并删除。"
-STAFF_NONE = "尚未设置工作人员。用 tepai staff add <Telegram ID> 添加，或设置 TEPAI_STAFF_IDS。"
+STAFF_NONE = "尚未设置工作人员。用 tepai staff add <Telegram 用户编号> 添加，或设置 TEPAI_STAFF_IDS。"
 EXPORTED = "已导出 {count} 条记录到 {path}"
 
 # -- terminal chat ----------------------------------------------------------------------
@@ -333,10 +333,10 @@ IMPORT_BAD_JSON = "不是有效的 JSON（{reason}）"
 IMPORT_NOT_OBJECT = "每行应为一个 JSON 对象"
 IMPORT_UNSUPPORTED = "不支持的文件类型 {suffix}（支持 .csv .xlsx .jsonl）"
 IMPORT_UNREADABLE = "文件无法读取（{reason}）"
-IMPORT_MISSING = "缺少必填列 {column}"
+IMPORT_MISSING = "缺少必填项“{column}”"
 IMPORT_TOO_LONG = "{column} 超过 {limit} 字"
 IMPORT_BAD_CAPACITY = "可服务企业数应为 1–50 的整数（现在是 {value!r}）"
-IMPORT_BAD_TELEGRAM = "telegram_id 应为数字（现在是 {value!r}）"
+IMPORT_BAD_TELEGRAM = "Telegram 用户编号应为数字（现在是 {value!r}）"
 IMPORT_DUPLICATE = "编号 {id} 在文件中重复出现"
 IMPORT_SUMMARY = "导入完成：新增 {added}，更新 {updated}，有问题的行 {errors}。"
 IMPORT_ERROR_LINE = "  第 {line} 行：{reason}"
@@ -484,8 +484,17 @@ STAFF_NEXT = "已自动邀请下一位候选：{name}。"
 STAFF_NO_NEXT = "没有可用的候选特派员了，请人工处理。"
 
 # -- coverage ----------------------------------------------------------------------------------
-COVERAGE_BASIS = {"roster": "入库科技型中小企业名录（{denominator} 家）",
-                  "surveyed": "尚未导入入库企业名录，暂以填报需求调查的企业（{denominator} 家）为基数"}
+COVERAGE_BASIS = {"roster": "入库科技型中小企业名录（{denominator} 家）"}
+COVERAGE_NO_ROSTER_TOTALS = ("口径：尚未导入入库科技型中小企业名录，没有分母，无法计算覆盖率，也无法判断目标是否达成"
+                             "（导入名录：tepai enterprises import 文件）。\n填报需求调查：{surveyed} 家\n"
+                             "已推荐/已对接特派员：{matched} 家\n已建立合作项目（已配备特派员）：{projects} 家")
+COVERAGE_NO_ROSTER_DISTRICT_LINE = "{name}：填报 {surveyed} 家，已建立合作项目 {projects} 家"
+COVERAGE_TARGET_UNKNOWN = "无法判断（缺少入库企业名录）"
+COVERAGE_CHART_COUNTS_TITLE = "各区县填报与已建立合作项目的企业数（未导入名录，无覆盖率）"
+COVERAGE_CHART_COUNTS_YLABEL = "企业数（家）"
+COVERAGE_CHART_SURVEYED = "填报需求调查"
+COVERAGE_CHART_PROJECTS = "已建立合作项目"
+COVERAGE_CHART_COUNTS_CAPTION = "各区县填报与已建立合作项目的企业数（尚未导入入库企业名录，无法计算覆盖率）"
 COVERAGE_UNKNOWN = "未填写"
 COVERAGE_ALL_YEARS = "全部年度"
 COVERAGE_YEAR = "{year}年度"
@@ -571,6 +580,55 @@ BROADCAST_RESENT = "已将公告 #{id} 中断时正在发送的 {count} 条重�
 BROADCAST_RESEND_NONE = "公告 #{id} 没有中断时正在发送的记录。"
 BROADCAST_RESEND_USAGE = "用法：/broadcast_resend 公告编号（重发服务中断时正在发送的记录，收件人可能收到两次）"
 
+# -- hygiene: edits, floods, malformed buttons ---------------------------------------------
+EDIT_IGNORED = "修改后的消息不会重新处理。如需重新提问或更正回答，请直接发送一条新消息。"
+BUTTON_INVALID = "这个按钮无效或已失效，请重新操作。"
+BUTTON_FAILED = "抱歉，处理这个按钮时出了点问题，请稍后再试。"
+
+# -- hygiene: Beijing time -------------------------------------------------------------------
+BEIJING_TIME = "{time}（北京时间）"
+BEIJING_HEADER = "{column}（北京时间）"
+EXPORT_FILE_UNANSWERED = "未答复问题"
+EXPORT_FILE_SURVEY = "需求摸底-{year}"
+
+# -- hygiene: logs, terminal chat files ----------------------------------------------------------
+CLI_SEE_LOG = "详细信息已记录在日志文件：{path}"
+CHAT_FILE_SAVED = "  📎 已保存到：{path}"
+
+# -- hygiene: one district and field vocabulary ---------------------------------------------------
+VOCAB_BAD_DISTRICT = "“{name}”不是济南市的区县或功能区。请填写其中之一：{choices}。"
+VOCAB_BAD_DISTRICTS = "没有这个区县：{names}。可选：{choices}。"
+IMPORT_COLUMN_LABELS = {"id": "编号", "name": "姓名", "institution": "单位", "title": "职称", "field": "产业领域",
+                        "expertise": "研究方向与专长", "achievements": "代表性成果", "capacity": "可服务企业数",
+                        "phone": "手机", "telegram_id": "Telegram 用户编号", "districts": "区县"}
+
+# -- hygiene: truthful campaign states ---------------------------------------------------------
+SURVEY_CAMPAIGN_CLOSED = "{year}年度需求摸底调查已结束，感谢关注。下一次调查开始时会通知您。您可以随时直接提问政策问题。"
+SURVEY_CLOSED_WHILE_FILLING = ("{year}年度需求摸底调查已经结束，未提交的调查无法再填写；您刚发送的内容没有保存，"
+                               "也没有作为问题转给工作人员。下一次调查开始时会通知您。如有政策问题，可以直接提问。")
+CAMPAIGN_ALREADY_OPEN = "{open}年度需求调查正在进行，同时只能开启一个调查。请先发送 /campaign close {open}，再开启{year}年度。"
+CAMPAIGN_ALREADY_OPEN_CLI = "{open}年度需求调查正在进行，同时只能开启一个调查。请先运行 tepai campaign close {open}，再开启{year}年度。"
+CAMPAIGN_ANNOUNCEMENT = ("📋 <b>{year}年度企业科技特派员需求摸底调查开始了</b>\n"
+                         "请发送 /survey 填写（共 11 项，几分钟即可完成，每一项都会自动保存）。"
+                         "市科技局将根据您的需求为企业匹配科技特派员。")
+CAMPAIGN_NOTIFY_OFFER = "是否通知企业用户调查已开始？以下是通知的样子，确认后发送给全部企业用户（也可以放弃）："
+CAMPAIGN_NOTIFY_BUSY = "您有一条正在编辑的公告。完成或放弃后，可发送 /broadcast 通知企业用户调查已开始。"
+CAMPAIGN_NOTIFY_NOBODY = "目前还没有企业用户使用机器人，暂无需通知。"
+CAMPAIGN_CLI_NOTIFY_HINT = ("如需通知企业用户：tepai broadcast --segment enterprises --text-file 通知.txt；"
+                            "在机器人中用 /campaign open 开启时，会请您确认是否发送通知。")
+BROADCAST_HTML_REASONS = {
+    "unsupported": "不支持标签 <{tag}>（可用 b、i、u、s、a、code、pre、blockquote）",
+    "no_end": "标签 <{tag}> 没有对应的结束标签 </{tag}>",
+    "unclosed": "有一个标签没有写完（缺少“>”）",
+    "unexpected_end": "有多余的结束标签",
+    "entity_end": "有一处格式标记没有结束",
+    "other": "格式无法识别",
+}
+IMPORT_UNREADABLE_REASONS = {"UnicodeDecodeError": "文字编码不是 UTF-8，请另存为 UTF-8 编码的 CSV 或 XLSX",
+                             "FileNotFoundError": "文件不存在", "PermissionError": "没有读取权限",
+                             "IsADirectoryError": "这是一个文件夹，不是文件", "BadZipFile": "不是有效的 XLSX 文件",
+                             "InvalidFileException": "不是有效的 XLSX 文件"}
+IMPORT_UNREADABLE_OTHER = "文件格式不正确"
 
 # -- identity: verified enterprise membership, join claims, nominee merges -------------------------
 CLAIM_ASK_JOIN = "申请加入该企业"

@@ -14,7 +14,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import texts
 from bot.broadcaster import cancel_markup, progress_text
-from bot.render import esc
+from bot.render import esc, explain_html_error
 from bot.services import TepaiContext
 from handlers.common import send_html, spend_buttons, staff_only
 from store import broadcasts as bc
@@ -63,8 +63,28 @@ async def _preview(context: TepaiContext, chat_id: int, draft: Broadcast) -> str
         else:
             await context.bot.send_message(chat_id, draft.text, parse_mode="HTML")
     except BadRequest as exc:
-        return str(exc)
+        log.info("broadcast preview refused by Telegram: %s", exc)
+        return explain_html_error(str(exc))  # Telegram's English stays in the log
     return None
+
+
+async def prepare(context: TepaiContext, chat_id: int, staff_id: int, text: str, segment: str,
+                  campaign_year: int | None, head: str) -> str:
+    """A broadcast composed for staff (an announcement the bot suggests), waiting for their
+    立即发送 / 定时 / 放弃 like one they wrote: "offered", "busy" (they are composing one) or "nobody"."""
+    async with context.services.db.session() as session, session.begin():
+        if await _draft(session, staff_id) is not None:
+            return "busy"
+        count = len(await bc.recipients(session, segment, campaign_year, _staff(context)))
+        if not count:
+            return "nobody"
+        draft = Broadcast(created_by=staff_id, text=text, segment=segment, status="draft", step="review",
+                          campaign_year=campaign_year)
+        session.add(draft)
+    await send_html(context, chat_id, esc(head))
+    await _preview(context, chat_id, draft)
+    await _ask(context, chat_id, draft, count)
+    return "offered"
 
 
 async def _ask(context: TepaiContext, chat_id: int, draft: Broadcast, count: int | None = None) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 
 from telegram import InlineKeyboardMarkup, Message, Update
@@ -22,21 +24,79 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Update, TepaiContext], Awaitable[object]]
 
 
+EDITS_TOLD_KEY = "tepai.edits_told"
+_EDITS_REMEMBERED = 10_000  # (chat, message) pairs told about edits; the oldest are forgotten
+# Callback data the bot itself writes: a short ASCII prefix, then ASCII segments. Anything else
+# (superscript digits, emoji, a 23-digit "id" no column can hold) is forged or corrupted.
+_CALLBACK_SHAPE = re.compile(r"[a-z]{2,4}(:[A-Za-z0-9_.=-]{1,60}){0,6}")
+# A segment of digits is a row id or a count, and ids are PostgreSQL `integer`s: a larger
+# number makes the query itself fail. `doc:` buttons carry a hash prefix and `as:` (approve a
+# proposal) a digest of it instead of an id — hex that may happen to be all digits.
+_MAX_ID = 2**31 - 1
+_DIGEST_PREFIXES = frozenset({"doc", "as"})
+
+
+def well_formed_callback(data: str | None) -> bool:
+    """Whether `data` has the shape of a button this bot could have made."""
+    if not data or not _CALLBACK_SHAPE.fullmatch(data):
+        return False
+    prefix, *parts = data.split(":")
+    if prefix in _DIGEST_PREFIXES:
+        return True
+    return all(not (part.isdigit() and int(part) > _MAX_ID) for part in parts)
+
+
 async def track_user(update: Update, context: TepaiContext) -> None:
-    """Record who is talking; stop updates from a user who floods the bot."""
+    """Record who is talking; stop floods, edits and forged buttons before any feature sees them."""
     user = update.effective_user
     if user is None or user.is_bot:
         return
-    if update.message is not None:  # button presses are not messages: a survey needs many
+    query = update.callback_query
+    if update.message is not None or update.edited_message is not None or query is not None:
+        # Button presses count too: 300 presses a minute slow everyone else down as much as
+        # 300 messages. A survey needs a few presses a minute, never the limit.
         verdict = context.services.flood.check(user.id)
-        if verdict == "warn" and update.effective_chat is not None:
-            await context.bot.send_message(update.effective_chat.id, texts.SLOW_DOWN)
         if verdict != "ok":
+            if query is not None:  # answered anyway, or the client shows a spinner for a minute
+                await _answer_quietly(query, texts.SLOW_DOWN if verdict == "warn" else None)
+            elif verdict == "warn" and update.effective_chat is not None:
+                await context.bot.send_message(update.effective_chat.id, texts.SLOW_DOWN)
             raise ApplicationHandlerStop
+    if update.edited_message is not None:
+        await _edit_ignored(update, context)
+        raise ApplicationHandlerStop
+    if query is not None and not well_formed_callback(query.data):
+        log.info("malformed button from %s: %r", user.id, (query.data or "")[:80])
+        await _answer_quietly(query, texts.BUTTON_INVALID, alert=True)
+        raise ApplicationHandlerStop
     if update.my_chat_member is not None:
         return  # membership_changed decides reachability
     async with context.services.db.session() as session, session.begin():
         await repo.touch_user(session, user.id, user.full_name or "", user.username, user.language_code)
+
+
+async def _answer_quietly(query, text: str | None, alert: bool = False) -> None:  # type: ignore[no-untyped-def]
+    try:
+        await query.answer(text, show_alert=alert)
+    except TelegramError as exc:  # too old to answer: nothing spins any more
+        log.info("could not answer a button press: %s", exc)
+
+
+async def _edit_ignored(update: Update, context: TepaiContext) -> None:
+    """An edit is never answered again (100 edits were 100 answers and 100 hand-offs to staff).
+
+    The first edit of a message gets one note saying so; later edits of it get nothing.
+    """
+    message = update.edited_message
+    told: OrderedDict[tuple[int, int], None] = context.bot_data.setdefault(EDITS_TOLD_KEY, OrderedDict())
+    key = (message.chat_id, message.message_id)
+    if key in told:
+        return
+    told[key] = None
+    while len(told) > _EDITS_REMEMBERED:
+        told.popitem(last=False)
+    if message.chat.type == "private":
+        await context.bot.send_message(message.chat_id, texts.EDIT_IGNORED, reply_to_message_id=message.message_id)
 
 
 async def current_user(session, update: Update):  # type: ignore[no-untyped-def]

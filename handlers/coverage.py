@@ -11,7 +11,7 @@ from telegram.ext import Application, CommandHandler
 from bot import texts
 from bot.services import TepaiContext
 from handlers.common import send_html, staff_only
-from store.coverage import coverage, coverage_chart_png, summary_text
+from store.coverage import chart_caption, coverage, coverage_chart_png, summary_text
 
 
 @staff_only
@@ -28,7 +28,7 @@ async def stats_command(update: Update, context: TepaiContext) -> None:
     await send_html(context, chat_id, summary_text(report))
     if report["by_district"]:
         png = await asyncio.to_thread(coverage_chart_png, report)
-        await context.bot.send_photo(chat_id, io.BytesIO(png), caption=texts.COVERAGE_CHART_CAPTION)
+        await context.bot.send_photo(chat_id, io.BytesIO(png), caption=chart_caption(report))
 
 
 def register(application: Application) -> None:

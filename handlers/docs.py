@@ -124,7 +124,7 @@ async def list_docs(update: Update, context: TepaiContext) -> None:
 async def change_status(update: Update, context: TepaiContext) -> None:
     """Retire (never cited again) or restore a document."""
     query = update.callback_query
-    _, action, digest = (query.data or "").split(":", 2)
+    _, action, digest = ((query.data or "").split(":", 2) + ["", ""])[:3]  # a forged `doc:r` too
     index = context.services.knowledge.index
     doc = next((d for d in index.documents() if d.sha256.startswith(digest)), None) if len(digest) == 16 else None
     if doc is None or action not in ("r", "c"):

@@ -15,6 +15,7 @@ from bot.services import TepaiContext
 from handlers.common import send_html, staff_only
 from store import outbox as ob
 from store import repositories as repo
+from store.clock import SHORT, beijing_time
 from store.models import Delivery, Handoff, User
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,7 @@ async def unanswered(update: Update, context: TepaiContext) -> None:
     lines = [texts.UNANSWERED_HEADER.format(count=total)]
     for item in items:
         lines.append(texts.UNANSWERED_ITEM.format(
-            id=item.id, time=item.created_at.strftime("%m-%d %H:%M"),
+            id=item.id, time=beijing_time(item.created_at, SHORT),
             name=esc(item.user.display_name or item.user.telegram_id), question=esc(item.question[:100]),
         ))
     await send_html(context, update.effective_chat.id, "\n".join(lines))

@@ -82,8 +82,9 @@ async def answer_question(update: Update, context: TepaiContext) -> None:
 async def feedback(update: Update, context: TepaiContext) -> None:
     """👍 / 👎 on an answer: stored once per answer, only by the asker."""
     query = update.callback_query
-    _, kind, raw_id = (query.data or "").split(":", 2)
-    if kind not in FEEDBACK or not raw_id.isdigit():
+    parts = (query.data or "").split(":")
+    kind, raw_id = (parts[1], parts[2]) if len(parts) == 3 else ("", "")
+    if kind not in FEEDBACK or not (raw_id.isascii() and raw_id.isdigit()):
         await query.answer(texts.STALE_BUTTON, show_alert=True)
         return
     async with context.services.db.session() as session, session.begin():
@@ -101,8 +102,8 @@ async def feedback(update: Update, context: TepaiContext) -> None:
 async def request_handoff(update: Update, context: TepaiContext) -> None:
     """转人工 on an answer: log it and forward to staff (once)."""
     query = update.callback_query
-    raw_id = (query.data or "").split(":", 1)[1]
-    if not raw_id.isdigit():
+    raw_id = (query.data or "").partition(":")[2]
+    if not (raw_id.isascii() and raw_id.isdigit()):
         await query.answer(texts.STALE_BUTTON, show_alert=True)
         return
     async with context.services.db.session() as session, session.begin():

@@ -44,8 +44,15 @@ async def in_survey(update: Update, context: TepaiContext) -> bool:
     async with context.services.db.session() as session, session.begin():
         user = await current_user(session, update)
         if await survey.active_draft(session, user) is None:
-            return False
-        prompt = await survey.on_text(session, user, update.effective_message.text or "")
+            # The campaign closed while they were answering: their answer (a phone, say) is no
+            # policy question for staff. Told once; after that their texts are questions again.
+            stopped = await survey.interrupted_draft(session, user)
+            if stopped is None:
+                return False
+            stopped.active = False
+            prompt = survey.Prompt(texts.SURVEY_CLOSED_WHILE_FILLING.format(year=stopped.campaign_year), finished=True)
+        else:
+            prompt = await survey.on_text(session, user, update.effective_message.text or "")
     await send_html(context, update.effective_chat.id, prompt.text, keyboard(prompt))
     return True
 
@@ -107,9 +114,28 @@ async def campaign_command(update: Update, context: TepaiContext) -> None:
             await update.effective_message.reply_text(texts.CAMPAIGN_BAD)
             return
         year = int(args[1])
-        await survey.set_campaign(session, year, "open" if args[0] == "open" else "closed")
+        try:
+            await survey.set_campaign(session, year, "open" if args[0] == "open" else "closed")
+        except survey.CampaignConflict as exc:
+            await update.effective_message.reply_text(texts.CAMPAIGN_ALREADY_OPEN.format(open=exc.open_year, year=year))
+            return
     done = texts.CAMPAIGN_OPENED if args[0] == "open" else texts.CAMPAIGN_CLOSED
     await update.effective_message.reply_text(done.format(year=year))
+    if args[0] == "open":
+        await _offer_announcement(update, context, year)
+
+
+async def _offer_announcement(update: Update, context: TepaiContext, year: int) -> None:
+    """A broadcast to every enterprise, prepared for staff to confirm (立即发送 / 定时 / 放弃)."""
+    from handlers.broadcast import prepare
+
+    outcome = await prepare(context, update.effective_chat.id, update.effective_user.id,
+                            texts.CAMPAIGN_ANNOUNCEMENT.format(year=year), "enterprises", year,
+                            head=texts.CAMPAIGN_NOTIFY_OFFER)
+    if outcome == "busy":
+        await update.effective_message.reply_text(texts.CAMPAIGN_NOTIFY_BUSY)
+    elif outcome == "nobody":
+        await update.effective_message.reply_text(texts.CAMPAIGN_NOTIFY_NOBODY)
 
 
 def _is_year(raw: str) -> bool:
@@ -156,10 +182,11 @@ async def export_command(update: Update, context: TepaiContext) -> None:
         await update.effective_message.reply_text(texts.EXPORT_EMPTY.format(year=year))
         return
     with tempfile.TemporaryDirectory() as tmp:
-        path = write_table(Path(tmp) / f"需求调查-{year}.{fmt}", survey.EXPORT_COLUMNS, survey.export_rows(submissions),
+        name = f"{texts.EXPORT_FILE_SURVEY.format(year=year)}.{fmt}"
+        path = write_table(Path(tmp) / name, survey.EXPORT_COLUMNS, survey.export_rows(submissions),
                            fmt, sheet=f"{year}需求调查")
         data = path.read_bytes()
-    await context.bot.send_document(update.effective_chat.id, io.BytesIO(data), filename=f"需求调查-{year}.{fmt}",
+    await context.bot.send_document(update.effective_chat.id, io.BytesIO(data), filename=name,
                                     caption=texts.EXPORT_CAPTION.format(year=year, count=len(submissions)))
 
 

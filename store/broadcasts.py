@@ -23,6 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
 from store import validators as v
+from store.clock import beijing_time
+from store.vocabulary import normalise_district
 from store.coverage import MATCHED_STATUSES
 from store.models import (
     Broadcast, Campaign, Delivery, Engagement, Enterprise, EnterpriseMember, Specialist, StaffGrant, Submission, User,
@@ -56,12 +58,12 @@ def parse_segment(text: str) -> str:
     if not value:
         kind, _, value = raw.partition("：")
     kind, value = kind.strip().lower(), value.strip()
-    if kind in ("district", "区县") and value in texts.DISTRICTS:
-        return f"district:{value}"
+    if kind in ("district", "区县") and normalise_district(value):  # 天桥 is 天桥区, as everywhere
+        return f"district:{normalise_district(value)}"
     if kind in ("field", "产业领域", "领域") and value:
         return f"field:{value}"
-    if raw in texts.DISTRICTS:
-        return f"district:{raw}"
+    if normalise_district(raw):
+        return f"district:{normalise_district(raw)}"
     raise v.ValidationError(texts.BROADCAST_BAD_SEGMENT.format(segment=raw[:40]))
 
 
@@ -184,11 +186,8 @@ def parse_time(text: str, now: datetime | None = None) -> datetime:
 
 
 def beijing(moment: datetime | None) -> str:
-    if moment is None:
-        return "—"
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+    """Unlabelled: every text that shows it says （北京时间） itself."""
+    return beijing_time(moment, labelled=False) if moment is not None else "—"
 
 
 async def enqueue(session: AsyncSession, broadcast: Broadcast, staff: frozenset[int] | set[int] = frozenset()) -> int:

@@ -17,25 +17,28 @@ The coverage report (stable JSON, ``coverage(session, year)``)
 
     {
       "year": 2026 | null,         # null: all campaign years
-      "basis": "roster" | "surveyed",
-      "denominator": int,          # roster size; or, with an empty roster, enterprises surveyed
+      "basis": "roster" | "none",  # none: no roster imported, so there is no denominator
+      "denominator": int | null,   # roster size; null without a roster
       "roster": int,               # roster size (0 when none imported)
       "surveyed": int,             # enterprises with a current submission in `year` (any year if null)
       "matched": int,              # enterprises with an engagement proposed or accepted
       "projects": int,             # enterprises with a cooperation project (equipped with a specialist)
-      "covered": int,              # of the denominator's enterprises, those with a project
-      "coverage": float | null,    # covered / denominator (null when the denominator is 0)
-      "targets": [{"year": 2027, "share": 0.5, "needed": int, "gap": int, "met": bool},
-                  {"year": 2030, "share": 1.0, "needed": int, "gap": int, "met": bool}],
+      "covered": int | null,       # of the roster's enterprises, those with a project
+      "coverage": float | null,    # covered / denominator (null without a roster)
+      "targets": [{"year": 2027, "share": 0.5, "needed": int | null, "gap": int | null, "met": bool | null},
+                  {"year": 2030, "share": 1.0, "needed": int | null, "gap": int | null, "met": bool | null}],
       "by_district": [GROUP, ...], # largest denominator first, then by name
       "by_field": [GROUP, ...]
     }
 
-    GROUP = {"name": str, "denominator": int, "surveyed": int, "matched": int, "projects": int,
-             "covered": int, "coverage": float | null}
+    GROUP = {"name": str, "denominator": int | null, "surveyed": int, "matched": int, "projects": int,
+             "covered": int | null, "coverage": float | null}
 
 ``needed`` is ``ceil(share × denominator)`` and ``gap`` how many more covered enterprises
-that takes (0 once met). With ``year``, engagements and projects count when their campaign
+that takes (0 once met). Coverage is a share of the city's registered tech SMEs, so without
+the roster there is no denominator: ``coverage``, ``covered`` and every target field are null
+and the text says so — the enterprises that happened to answer the survey are not the city,
+and "100%（2/2）… 已达成" over them would claim a target nobody met. With ``year``, engagements and projects count when their campaign
 year is ``year`` or earlier (coverage is cumulative), submissions only in ``year``.
 
 A group's district comes from the roster when it has one, else from the enterprise record,
@@ -62,6 +65,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import texts
 from bot.render import esc
 from store import validators as v
+from store import vocabulary
 from store.models import Engagement, Enterprise, Project, RosterEnterprise, Submission, utcnow
 
 log = logging.getLogger(__name__)
@@ -116,7 +120,7 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     except UnreadableRoster:
         raise
     except (OSError, UnicodeDecodeError, ValueError, KeyError) as exc:
-        raise UnreadableRoster(texts.IMPORT_UNREADABLE.format(reason=type(exc).__name__)) from None
+        raise UnreadableRoster(texts.IMPORT_UNREADABLE.format(reason=v.unreadable_reason(exc))) from None
 
 
 def _columns(header: Any) -> list[str]:
@@ -133,9 +137,11 @@ def _clean(row: dict[str, Any]) -> tuple[str, str, str | None]:
     if not raw_name:
         raise v.ValidationError(texts.ROSTER_MISSING_NAME)
     name = v.enterprise_name(raw_name)
-    district = " ".join(str(row.get("district") or "").split()) or None
-    if district is not None and len(district) > _DISTRICT_MAX:
+    raw_district = " ".join(str(row.get("district") or "").split())
+    if len(raw_district) > _DISTRICT_MAX:
         raise v.ValidationError(texts.ROSTER_DISTRICT_TOO_LONG.format(limit=_DISTRICT_MAX))
+    # The chat's vocabulary: 天桥 is 天桥区, and a district Jinan does not have is this row's error.
+    district = vocabulary.district(raw_district) if raw_district else None
     return code, name, district
 
 
@@ -233,29 +239,31 @@ async def coverage(session: AsyncSession, year: int | None = None) -> dict[str, 
         item.district = item.district or enterprise.district or answers.get("district") or None
         item.field = answers.get("field") or None
 
-    basis = "roster" if roster_size else "surveyed"
-
-    def in_population(item: _Unit) -> bool:
-        return item.in_roster if basis == "roster" else item.surveyed
+    basis = "roster" if roster_size else "none"
 
     def tally(items: list[_Unit]) -> dict[str, Any]:
-        denominator = sum(in_population(i) for i in items)
-        covered = sum(in_population(i) and i.project for i in items)
-        return {"denominator": denominator, "surveyed": sum(i.surveyed for i in items),
-                "matched": sum(i.matched for i in items), "projects": sum(i.project for i in items),
-                "covered": covered, "coverage": _share(covered, denominator)}
+        counts = {"surveyed": sum(i.surveyed for i in items), "matched": sum(i.matched for i in items),
+                  "projects": sum(i.project for i in items)}
+        if basis == "none":
+            return {"denominator": None, **counts, "covered": None, "coverage": None}
+        denominator = sum(i.in_roster for i in items)
+        covered = sum(i.in_roster and i.project for i in items)
+        return {"denominator": denominator, **counts, "covered": covered, "coverage": _share(covered, denominator)}
 
     def groups(key: str) -> list[dict[str, Any]]:
         buckets: dict[str, list[_Unit]] = {}
         for item in units.values():
-            if in_population(item) or item.surveyed or item.matched or item.project:
+            if item.in_roster or item.surveyed or item.matched or item.project:
                 buckets.setdefault(getattr(item, key) or texts.COVERAGE_UNKNOWN, []).append(item)
         rows = [{"name": name, **tally(items)} for name, items in buckets.items()]
-        return sorted(rows, key=lambda r: (-r["denominator"], -r["surveyed"], r["name"]))
+        return sorted(rows, key=lambda r: (-(r["denominator"] or 0), -r["surveyed"], r["name"]))
 
     totals = tally(list(units.values()))
     targets = []
     for target in TARGETS:
+        if totals["denominator"] is None:
+            targets.append({**target, "needed": None, "gap": None, "met": None})
+            continue
         needed = math.ceil(target["share"] * totals["denominator"] - 1e-9)
         gap = max(0, needed - totals["covered"])
         targets.append({**target, "needed": needed, "gap": gap, "met": gap == 0 and totals["denominator"] > 0})
@@ -280,23 +288,32 @@ def summary_text(report: dict[str, Any], html: bool = True) -> str:
     scope = texts.COVERAGE_ALL_YEARS if report["year"] is None else texts.COVERAGE_YEAR.format(year=report["year"])
     header = texts.COVERAGE_HEADER.format(scope=scope)
     lines = [f"<b>{e(header)}</b>" if html else header]
-    if report["denominator"] == 0 and report["projects"] == 0:
+    no_roster = report["denominator"] is None
+    if not report["denominator"] and not (report["surveyed"] or report["matched"] or report["projects"]):
         lines.append(e(texts.COVERAGE_NONE))
         return "\n".join(lines)
-    basis = texts.COVERAGE_BASIS[report["basis"]].format(denominator=report["denominator"])
-    lines.append(e(texts.COVERAGE_TOTALS.format(
-        basis=basis, surveyed=report["surveyed"], matched=report["matched"], projects=report["projects"],
-        coverage=_percent(report["coverage"]), covered=report["covered"], denominator=report["denominator"])))
+    if no_roster:
+        lines.append(e(texts.COVERAGE_NO_ROSTER_TOTALS.format(
+            surveyed=report["surveyed"], matched=report["matched"], projects=report["projects"])))
+    else:
+        basis = texts.COVERAGE_BASIS["roster"].format(denominator=report["denominator"])
+        lines.append(e(texts.COVERAGE_TOTALS.format(
+            basis=basis, surveyed=report["surveyed"], matched=report["matched"], projects=report["projects"],
+            coverage=_percent(report["coverage"]), covered=report["covered"], denominator=report["denominator"])))
     for target in report["targets"]:
-        status = texts.COVERAGE_TARGET_MET if target["met"] else texts.COVERAGE_TARGET_GAP.format(gap=target["gap"])
+        if target["met"] is None:
+            status = texts.COVERAGE_TARGET_UNKNOWN
+        else:
+            status = texts.COVERAGE_TARGET_MET if target["met"] else texts.COVERAGE_TARGET_GAP.format(gap=target["gap"])
         lines.append(e(texts.COVERAGE_TARGET.format(year=target["year"], share=target["share"], status=status)))
     if report["by_district"]:
         lines.append("")
         lines.append(f"<b>{e(texts.COVERAGE_BY_DISTRICT)}</b>" if html else texts.COVERAGE_BY_DISTRICT)
         for row in report["by_district"]:
-            lines.append(e(texts.COVERAGE_DISTRICT_LINE.format(
+            line = texts.COVERAGE_NO_ROSTER_DISTRICT_LINE if no_roster else texts.COVERAGE_DISTRICT_LINE
+            lines.append(e(line.format(
                 name=row["name"], coverage=_percent(row["coverage"]), covered=row["covered"],
-                denominator=row["denominator"])))
+                denominator=row["denominator"], surveyed=row["surveyed"], projects=row["projects"])))
     return "\n".join(lines)
 
 
@@ -326,35 +343,59 @@ def _cjk_font() -> str | None:
 
 
 def coverage_chart_png(report: dict[str, Any]) -> bytes:
-    """Coverage by district as a bar chart against a dashed 50% line (PNG bytes)."""
+    """Coverage by district as a bar chart against a dashed 50% line (PNG bytes).
+
+    Without a roster there is no coverage to draw: the chart shows, per district, how many
+    enterprises answered the survey and how many have a project, and no target line.
+    """
     import io
 
+    from matplotlib import rc_context
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     rows = report["by_district"]
     names = [row["name"] for row in rows]
-    values = [100 * (row["coverage"] or 0.0) for row in rows]
+    counts = "denominator" in report and report["denominator"] is None
     # Chinese labels need a CJK font (bundled, see _cjk_font). Should none be found, the chart
     # still renders: Chinese glyphs as boxes, matplotlib's "Glyph … missing" warnings silenced.
     font = _cjk_font()
-    with warnings.catch_warnings():
+    # District names are typed by users: `区$\foo$` must stay text, not become mathtext that
+    # fails to parse and takes every staff member's chart down with it.
+    with warnings.catch_warnings(), rc_context({"text.parse_math": False, "text.usetex": False}):
         warnings.filterwarnings("ignore", message=r".*[Gg]lyph.*missing from.*")
         warnings.filterwarnings("ignore", message=r".*[Mm]atplotlib currently does not support.*")
         figure = Figure(figsize=(max(6.0, 0.6 * len(names) + 2), 4.5), dpi=100)
         canvas = FigureCanvasAgg(figure)
         axes = figure.add_subplot()
         positions = list(range(len(names)))
-        bars = axes.bar(positions, values, color="#2b7bba")
-        axes.axhline(50, linestyle="--", color="#d62728", linewidth=1.5, label=texts.COVERAGE_CHART_TARGET)
         family = {"fontfamily": font} if font else {}
+        if counts:
+            width = 0.4
+            surveyed = axes.bar([x - width / 2 for x in positions], [row["surveyed"] for row in rows], width,
+                                color="#9ecae1", label=texts.COVERAGE_CHART_SURVEYED)
+            projects = axes.bar([x + width / 2 for x in positions], [row["projects"] for row in rows], width,
+                                color="#2b7bba", label=texts.COVERAGE_CHART_PROJECTS)
+            for bars in (surveyed, projects):
+                axes.bar_label(bars, fontsize=8)
+            axes.set_ylabel(texts.COVERAGE_CHART_COUNTS_YLABEL, **family)
+            axes.set_title(texts.COVERAGE_CHART_COUNTS_TITLE, **family)
+            axes.set_ylim(0, max([row["surveyed"] for row in rows] + [1]) * 1.2)
+        else:
+            values = [100 * (row["coverage"] or 0.0) for row in rows]
+            bars = axes.bar(positions, values, color="#2b7bba")
+            axes.axhline(50, linestyle="--", color="#d62728", linewidth=1.5, label=texts.COVERAGE_CHART_TARGET)
+            axes.set_ylim(0, 105)
+            axes.set_ylabel(texts.COVERAGE_CHART_YLABEL, **family)
+            axes.set_title(texts.COVERAGE_CHART_TITLE, **family)
+            axes.bar_label(bars, labels=[f"{value:.0f}%" for value in values], fontsize=8)
         axes.set_xticks(positions, names, rotation=45, ha="right", **family)
-        axes.set_ylim(0, 105)
-        axes.set_ylabel(texts.COVERAGE_CHART_YLABEL, **family)
-        axes.set_title(texts.COVERAGE_CHART_TITLE, **family)
-        axes.bar_label(bars, labels=[f"{value:.0f}%" for value in values], fontsize=8)
         axes.legend(loc="upper right", prop={"family": font} if font else None)
         figure.tight_layout()
         buffer = io.BytesIO()
         canvas.print_png(buffer)
     return buffer.getvalue()
+
+
+def chart_caption(report: dict[str, Any]) -> str:
+    return texts.COVERAGE_CHART_COUNTS_CAPTION if report["denominator"] is None else texts.COVERAGE_CHART_CAPTION

@@ -8,15 +8,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from bot import texts
+from store.clock import beijing_time
 from store.models import Handoff
 
-HANDOFF_COLUMNS = ("编号", "提问时间", "提问人", "Telegram ID", "问题", "原因", "最佳匹配分", "状态", "答复", "答复时间")
+HANDOFF_COLUMNS = ("编号", texts.BEIJING_HEADER.format(column="提问时间"), "提问人", "用户编号", "问题", "原因", "最佳匹配分",
+                   "状态", "答复", texts.BEIJING_HEADER.format(column="答复时间"))
 _REASONS = {"unanswered": "文件未覆盖", "requested": "用户请求转人工"}
 _STATUS = {"open": "待答复", "replied": "已答复"}
 
 
 def _time(value: datetime | None) -> str:
-    return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else ""
+    return beijing_time(value, labelled=False)  # the column header says 北京时间
 
 
 def handoff_rows(items: Sequence[Handoff]) -> list[list[object]]:

@@ -29,21 +29,20 @@ Functions take a session and never commit; the messages owed to other people com
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
 from bot.render import esc
+from store.clock import beijing_time
 from store.models import (
     Campaign, Enterprise, EnterpriseClaim, EnterpriseMember, RecordChange, RosterEnterprise, Submission, User, utcnow,
 )
 
 Buttons = list[list[tuple[str, str]]]
-BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass
@@ -56,9 +55,7 @@ class Notice:
 
 
 def beijing(moment: datetime) -> str:
-    if moment.tzinfo is None:  # SQLite hands back naive datetimes; the store writes UTC
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") + "（北京时间）"
+    return beijing_time(moment)  # the one helper: naive SQLite values are UTC, shown labelled
 
 
 def who(user: User) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 ROLE_ENTERPRISE = "enterprise"
@@ -121,6 +122,9 @@ class Campaign(Base):
     """A yearly demand survey (需求摸底调查); staff open and close it."""
 
     __tablename__ = "campaigns"
+    # At most one open campaign, even when two staff open different years at the same moment.
+    __table_args__ = (Index("uq_campaigns_one_open", "status", unique=True,
+                            sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),)
 
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     status: Mapped[str] = mapped_column(String(8), default="open")  # open | closed

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import texts
 from bot.render import esc
 from store import validators as v
+from store import vocabulary
 from store.membership import record
 from store.models import Enterprise, EnterpriseMember, NominationDraft, RegistrationDraft, Specialist, User, utcnow
 from store.survey import Prompt, with_notice
@@ -30,11 +31,7 @@ from store.survey import Prompt, with_notice
 def _districts(text: str) -> list[str]:
     if v.optional_text(text, field=texts.REG_LABELS["districts"], max_len=200) is None:
         return []
-    names = [n.strip() for n in text.replace("，", "、").replace(",", "、").replace(" ", "、").split("、") if n.strip()]
-    unknown = [n for n in names if n not in texts.DISTRICTS]
-    if unknown:
-        raise v.ValidationError(texts.REG_BAD_DISTRICT.format(names="、".join(unknown), choices="、".join(texts.DISTRICTS)))
-    return list(dict.fromkeys(names))
+    return vocabulary.districts(text)  # the vocabulary the imports use: 天桥 is 天桥区 here too
 
 
 def _capacity(text: str) -> int:
@@ -182,7 +179,8 @@ async def on_text(session: AsyncSession, user: User, text: str, form: Form = REG
     step = form.step(key)
     try:
         if chooser is not None:
-            value: object = v.bounded_text(text, field=form.labels[key], min_len=2, max_len=30)
+            value: object = (vocabulary.field_label(text) if key == "field"
+                             else v.bounded_text(text, field=form.labels[key], min_len=2, max_len=30))
         elif step is None or step.validate is None:
             return Prompt(f"⚠️ {esc(texts.SURVEY_BUTTONS_ONLY)}\n\n{ask(draft, form).text}", ask(draft, form).buttons)
         else:

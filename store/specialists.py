@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import texts
 from knowledge.matching import MatchIndex, Profile
 from store import validators as v
+from store import vocabulary
 from store.models import Specialist, utcnow
 
 REQUIRED = ("id", "name", "institution", "title", "field", "expertise")
@@ -76,7 +77,7 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     except UnreadableFile:
         raise
     except (OSError, UnicodeDecodeError, ValueError, KeyError) as exc:
-        raise UnreadableFile(texts.IMPORT_UNREADABLE.format(reason=type(exc).__name__)) from None
+        raise UnreadableFile(texts.IMPORT_UNREADABLE.format(reason=v.unreadable_reason(exc))) from None
 
 
 def _normalise(row: dict) -> dict[str, Any]:
@@ -95,10 +96,12 @@ def clean_row(row: dict[str, Any]) -> dict[str, Any]:
     for key in REQUIRED + ("achievements",):
         value = str(row.get(key) or "").strip()
         if key in REQUIRED and not value:
-            raise v.ValidationError(texts.IMPORT_MISSING.format(column=key))
+            raise v.ValidationError(texts.IMPORT_MISSING.format(column=texts.IMPORT_COLUMN_LABELS.get(key, key)))
         if len(value) > _LIMITS[key]:
-            raise v.ValidationError(texts.IMPORT_TOO_LONG.format(column=key, limit=_LIMITS[key]))
+            raise v.ValidationError(texts.IMPORT_TOO_LONG.format(column=texts.IMPORT_COLUMN_LABELS.get(key, key),
+                                                                 limit=_LIMITS[key]))
         out[key] = value or None
+    out["field"] = vocabulary.normalise_field(out["field"]) or out["field"]  # 生物医药 → 生物与新医药
     capacity = row.get("capacity")
     try:
         out["capacity"] = int(str(capacity).strip()) if capacity not in (None, "") else 1
@@ -114,9 +117,8 @@ def clean_row(row: dict[str, Any]) -> dict[str, Any]:
     except ValueError:
         raise v.ValidationError(texts.IMPORT_BAD_TELEGRAM.format(value=telegram_id)) from None
     districts = row.get("districts") or []
-    if isinstance(districts, str):
-        districts = [d.strip() for d in districts.replace("，", ",").replace("、", ",").split(",") if d.strip()]
-    out["districts"] = list(districts)
+    # The chat's vocabulary: an unknown district is this row's error (reported with its line).
+    out["districts"] = vocabulary.districts(districts if isinstance(districts, list) else str(districts))
     return out
 
 

@@ -24,6 +24,8 @@ from bot import texts
 from bot.render import esc
 from store import membership
 from store import validators as v
+from store import vocabulary
+from store.clock import beijing_time
 from store.membership import Notice
 from store.models import Campaign, Enterprise, EnterpriseMember, Submission, SurveyDraft, User, utcnow
 
@@ -52,19 +54,50 @@ async def open_campaign(session: AsyncSession) -> Campaign | None:
     return await session.scalar(select(Campaign).where(Campaign.status == "open").order_by(Campaign.year.desc()))
 
 
+class CampaignConflict(Exception):
+    """Another campaign is open: at most one at a time, or the survey form would silently switch."""
+
+    def __init__(self, open_year: int) -> None:
+        super().__init__(open_year)
+        self.open_year = open_year
+
+
 async def set_campaign(session: AsyncSession, year: int, status: str) -> Campaign:
-    campaign = await session.get(Campaign, year)
-    if campaign is None:
-        campaign = Campaign(year=year, status=status)
-        session.add(campaign)
-    campaign.status = status
-    campaign.closed_at = utcnow() if status == "closed" else None
-    await session.flush()
+    """Open or close `year`; opening while another year is open raises CampaignConflict."""
+    if status == "open":
+        other = await session.scalar(select(Campaign).where(Campaign.status == "open", Campaign.year != year))
+        if other is not None:
+            raise CampaignConflict(other.year)
+    try:
+        async with session.begin_nested():  # a unique index settles two staff opening at once
+            campaign = await session.get(Campaign, year)
+            if campaign is None:
+                campaign = Campaign(year=year, status=status)
+                session.add(campaign)
+            campaign.status = status
+            campaign.closed_at = utcnow() if status == "closed" else None
+            await session.flush()
+    except IntegrityError:
+        other = await session.scalar(select(Campaign.year).where(Campaign.status == "open"))
+        raise CampaignConflict(other if other is not None else year) from None
     return campaign
 
 
 async def campaigns(session: AsyncSession) -> list[Campaign]:
     return list((await session.scalars(select(Campaign).order_by(Campaign.year.desc()))).all())
+
+
+async def last_closed_campaign(session: AsyncSession) -> Campaign | None:
+    return await session.scalar(select(Campaign).where(Campaign.status == "closed").order_by(Campaign.year.desc()))
+
+
+async def interrupted_draft(session: AsyncSession, user: User) -> SurveyDraft | None:
+    """A draft the user was filling in when its campaign closed (they have not been told yet)."""
+    return await session.scalar(
+        select(SurveyDraft).join(Campaign, Campaign.year == SurveyDraft.campaign_year)
+        .where(SurveyDraft.user_id == user.id, SurveyDraft.active, SurveyDraft.step != "done",
+               Campaign.status == "closed")
+        .order_by(SurveyDraft.campaign_year.desc()).limit(1))
 
 
 # -- the dialogue ----------------------------------------------------------------------------
@@ -97,7 +130,9 @@ async def start(session: AsyncSession, user: User) -> Prompt:
     """Begin, resume, or (after a submission) revise this year's survey."""
     campaign = await open_campaign(session)
     if campaign is None:
-        return Prompt(texts.SURVEY_NO_CAMPAIGN, finished=True)
+        closed = await last_closed_campaign(session)  # closed is not "not started yet"
+        text = texts.SURVEY_CAMPAIGN_CLOSED.format(year=closed.year) if closed else texts.SURVEY_NO_CAMPAIGN
+        return Prompt(text, finished=True)
     if await membership.pending_claim(session, user) is not None:
         return Prompt(texts.CLAIM_STILL_PENDING, [[(texts.CLAIM_WITHDRAW_BUTTON, "sv:withdraw")]], finished=True)
     draft = await _draft(session, user, campaign.year)
@@ -213,9 +248,10 @@ async def on_text(session: AsyncSession, user: User, text: str) -> Prompt:
                 draft.answers, draft.step = answers, "credit_confirm"
                 return _ask(draft)
             answers["credit_code"] = code
-        elif step in ("district_other", "field_other"):
-            answers[PARENT[step]] = v.bounded_text(text, field=texts.SURVEY_LABELS[PARENT[step]], min_len=2, max_len=30)
-            step = PARENT[step]
+        elif step == "district_other":  # the same vocabulary as the imports (store/vocabulary.py)
+            answers["district"], step = vocabulary.district(text), "district"
+        elif step == "field_other":
+            answers["field"], step = vocabulary.field_label(text), "field"
         elif step == "registry_no":
             answers["registry_no"] = v.registry_number(text)
             step = "registered"
@@ -406,7 +442,7 @@ async def statistics(session: AsyncSession, year: int) -> dict[str, Any]:
 
 EXPORT_COLUMNS = ("企业名称", "统一社会信用代码", "所在区县（功能区）", "是否已入库科技型中小企业", "入库编号", "产业领域",
                   "主导产品", "需求方向", "需求描述", "期望的特派员", "联系人", "手机", "同意提供给匹配的特派员",
-                  "同意时间", "版本", "提交时间")
+                  texts.BEIJING_HEADER.format(column="同意时间"), "版本", texts.BEIJING_HEADER.format(column="提交时间"))
 
 
 def export_rows(submissions: list[Submission]) -> list[list[object]]:
@@ -418,8 +454,7 @@ def export_rows(submissions: list[Submission]) -> list[list[object]]:
             a.get("registry_no") or "", a.get("field"), a.get("product"), "、".join(a.get("directions") or []),
             a.get("description"), a.get("expected") or "", a.get("contact"), a.get("phone"),
             texts.SURVEY_AGREE if a.get("consent") else texts.SURVEY_DISAGREE,
-            sub.consent_at.astimezone().strftime("%Y-%m-%d %H:%M") if sub.consent_at else "",
-            sub.version, sub.submitted_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+            beijing_time(sub.consent_at, labelled=False), sub.version, beijing_time(sub.submitted_at, labelled=False),
         ])
     return rows
 

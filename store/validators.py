@@ -57,6 +57,7 @@ __all__ = [
     "optional_text",
     "registry_number",
     "unified_credit_code",
+    "unreadable_reason",
 ]
 
 CREDIT_CODE_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -306,3 +307,14 @@ def registry_number(text: str | None) -> str | None:
     if not any(ch.isdigit() for ch in number):
         raise ValidationError(texts.VALID_REGISTRY_NO_DIGIT.format(skip=skip))
     return number
+
+
+# --------------------------------------------------------------------------- unreadable files
+
+
+def unreadable_reason(exc: BaseException) -> str:
+    """Why an import file could not be read, in Chinese (never the exception's English name)."""
+    for kind in type(exc).__mro__:
+        if kind.__name__ in texts.IMPORT_UNREADABLE_REASONS:
+            return texts.IMPORT_UNREADABLE_REASONS[kind.__name__]
+    return texts.IMPORT_UNREADABLE_OTHER

@@ -71,6 +71,21 @@ class UserSimulation(BotMethods):
             fields["entities"] = entities
         return self._user_message(chat, fields, reply_to_message_id)
 
+    def user_edits_message(self, user_id: int, message_id: int, text: str) -> dict[str, Any]:
+        """The user edits a text message they sent earlier (Telegram sends `edited_message`)."""
+        chat = self._ensure_user(user_id)
+        with self._lock:
+            original = chat.messages.get(message_id)
+            if original is None:
+                raise LookupError(f"no message {message_id} in chat {chat.id}")
+            edited = {**original, "text": text, "edit_date": self._now()}
+            edited.pop("entities", None)
+            entities = detect_user_entities(text)
+            if entities:
+                edited["entities"] = entities
+            chat.messages[message_id] = edited
+        return self._enqueue_update("edited_message", edited)
+
     def user_sends_message(self, user_id: int, fields: dict[str, Any]) -> dict[str, Any]:
         """Escape hatch: a message with arbitrary extra fields (location, contact, ...)."""
         return self._user_message(self._ensure_user(user_id), dict(fields))

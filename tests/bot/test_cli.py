@@ -119,7 +119,7 @@ def test_unanswered_export_opens_as_a_spreadsheet(tmp_path: Path) -> None:
                  env={"TEPAI_DATA_DIR": str(tmp_path / "data")})
     assert done.returncode == 0 and "1 条" in done.stdout
     rows = list(load_workbook(out).active.values)
-    assert rows[0][:5] == ("编号", "提问时间", "提问人", "Telegram ID", "问题")
+    assert rows[0][:5] == ("编号", "提问时间（北京时间）", "提问人", "用户编号", "问题")
     assert rows[1][2] == "企业甲" and rows[1][4].startswith("'=")  # no formula injection
     csv_out = tmp_path / "u.csv"
     assert tepai("unanswered", "export", "--format", "csv", "--output", str(csv_out),
@@ -250,7 +250,7 @@ def test_enterprises_import_and_stats_json(tmp_path: Path) -> None:
     codes = [c + credit_code_check_char(c) for c in codes]
     env = {"TEPAI_DATA_DIR": str(tmp_path / "data")}
     empty = json.loads(tepai("stats", "--json", env=env).stdout)
-    assert (empty["basis"], empty["denominator"], empty["coverage"]) == ("surveyed", 0, None)
+    assert (empty["basis"], empty["denominator"], empty["coverage"]) == ("none", None, None)
 
     roster = tmp_path / "入库企业.csv"
     roster.write_text("统一社会信用代码,企业名称,所在区县\n"

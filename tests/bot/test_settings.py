@@ -59,3 +59,17 @@ def test_the_example_env_file_works_as_it_is(tmp_path: Path, monkeypatch: pytest
     assert settings.min_confidence is None and settings.telegram_bot_token is None
     assert settings.database_url is None and settings.staff_ids == frozenset()
     assert settings.webhook_port == 8443 and settings.embedding == "use-multilingual"
+
+
+def test_a_short_webhook_secret_is_refused_naming_the_variable() -> None:
+    with pytest.raises(SettingsError, match="TEPAI_WEBHOOK_SECRET"):
+        load_settings({"TEPAI_WEBHOOK_SECRET": "s3cret-token"})
+    assert load_settings({"TEPAI_WEBHOOK_SECRET": "a" * 32}).webhook_secret == "a" * 32
+
+
+def test_a_short_webhook_secret_exits_3_naming_the_variable(monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    from bot.cli import main
+
+    monkeypatch.setenv("TEPAI_WEBHOOK_SECRET", "short-secret")
+    assert main(["run", "--webhook", "https://bot.example.gov.cn/hook"]) == 3
+    assert "TEPAI_WEBHOOK_SECRET" in capsys.readouterr().err

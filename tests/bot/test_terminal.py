@@ -107,3 +107,65 @@ async def test_staff_broadcast_from_the_terminal(tmp_path) -> None:  # type: ign
         rows = (await session.scalars(select(Delivery).where(Delivery.broadcast_id.is_not(None)))).all()
     await db.close()
     assert [(r.telegram_id, r.status) for r in rows] == [(10001, "sent")]
+
+
+async def test_charts_and_exports_are_saved_under_the_data_dir_and_their_paths_printed(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import csv
+    import re
+    from pathlib import Path
+
+    from store import repositories as repo
+    from store import survey
+    from store.db import Database, default_url
+    from store.models import Enterprise, Submission
+
+    db = Database.open(default_url(tmp_path / "data"))
+    async with db.session() as session, session.begin():
+        await survey.set_campaign(session, 2026, "open")
+        user = await repo.touch_user(session, 10001, "王总")
+        ent = Enterprise(credit_code="91370100MA3C5QXX00", name="甲公司", district="历下区")
+        session.add(ent)
+        await session.flush()
+        session.add(Submission(enterprise_id=ent.id, campaign_year=2026, version=1, current=True, submitted_by=user.id,
+                               answers={"name": "甲公司", "credit_code": ent.credit_code, "district": "历下区"}))
+    await db.close()
+    transcript = await run(["/stats", "/export 2026 csv"], tmp_path, role="staff", user_id=900)
+    saved = [Path(p) for p in re.findall(r"已保存到：(\S+)", transcript)]
+    assert len(saved) == 2, transcript
+    files = tmp_path / "data" / "terminal-files"
+    assert all(p.parent == files.resolve() for p in saved)
+    chart = next(p for p in saved if p.suffix == ".png")
+    export = next(p for p in saved if p.suffix == ".csv")
+    assert chart.read_bytes().startswith(b"\x89PNG")
+    assert export.name.endswith("需求摸底-2026.csv")
+    rows = list(csv.reader(export.read_text(encoding="utf-8-sig").splitlines()))
+    assert rows[1][0] == "甲公司"
+    assert "Traceback" not in transcript and "WARNING" not in transcript
+
+
+def test_the_terminal_screen_shows_only_chinese_while_details_go_to_the_log(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A staff member uploads a damaged PDF: pypdf's English warnings stay in the log file."""
+    import io
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(200, 200)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    data = buffer.getvalue()
+    damaged = tmp_path / "损坏的通知.pdf"
+    damaged.write_bytes(data[: data.rfind(b"startxref")] + b"startxref\n99999\n%%EOF\n")  # a wrong xref pointer
+    done = subprocess.run([sys.executable, "-m", "bot", "chat", "--as", "staff", "--user", "900"],
+                          input=f"/file {damaged}\n/quit\n", capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "TEPAI_DATA_DIR": str(tmp_path / "data")},
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr
+    screen = done.stdout + done.stderr
+    assert "损坏的通知" in screen
+    assert "startxref" not in screen and "Traceback" not in screen and "WARNING" not in screen
+    assert "startxref" in (tmp_path / "data" / "logs" / "tepai.log").read_text(encoding="utf-8")

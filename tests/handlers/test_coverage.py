@@ -71,3 +71,45 @@ async def test_stats_are_refused_to_non_staff(bot: Bot) -> None:
     refused = await bot.say(OWNER, "/stats")
     assert refused.plain_text == texts.STAFF_ONLY
     assert [m.kind for m in bot.emu.messages(OWNER)] == ["text"]  # no summary, no chart
+
+
+async def test_without_a_roster_stats_say_there_is_no_denominator_and_claim_no_target(bot: Bot) -> None:
+    """Two surveyed enterprises, both with a project: once this read "100%（2/2）… 已达成"."""
+    async with bot.services.db.session() as session, session.begin():
+        await survey.set_campaign(session, 2026, "open")
+        user = await repo.touch_user(session, OWNER, "王总")
+        specialist = Specialist(name="李教授", institution="山东大学", field="电子信息", expertise="机器视觉")
+        session.add(specialist)
+        for n in (1, 2):
+            ent = Enterprise(credit_code=code(n), name=f"企业{n}", district="历下区")
+            session.add(ent)
+            await session.flush()
+            session.add(Submission(enterprise_id=ent.id, campaign_year=2026, version=1, current=True,
+                                   submitted_by=user.id, answers={"name": ent.name, "district": "历下区"}))
+            engagement = Engagement(campaign_year=2026, enterprise_id=ent.id, specialist_id=specialist.id,
+                                    status="accepted")
+            session.add(engagement)
+            await session.flush()
+            session.add(Project(engagement_id=engagement.id, enterprise_id=ent.id, specialist_id=specialist.id,
+                                title="合作项目"))
+    await bot.say(STAFF, "/start")
+    after = len(bot.emu.messages(STAFF))
+    text = (await bot.say(STAFF, "/stats")).plain_text
+    assert "没有分母" in text and "100%（2/2）" not in text and "已达成" not in text
+    assert "2030年目标 100%：" + texts.COVERAGE_TARGET_UNKNOWN in text
+    photo = await bot.emu.wait_for_message(STAFF, lambda m: m.kind == "photo", after=after)
+    assert photo.plain_text == texts.COVERAGE_CHART_COUNTS_CAPTION
+
+
+async def test_a_district_that_looks_like_mathtext_does_not_break_the_chart(bot: Bot) -> None:
+    await seed(bot)
+    async with bot.services.db.session() as session, session.begin():
+        session.add(RosterEnterprise(credit_code=code(9), name="怪区公司", district=r"区$\foo$"))
+    await bot.say(STAFF, "/start")
+    after = len(bot.emu.messages(STAFF))
+    summary = await bot.say(STAFF, "/stats")
+    assert r"区$\foo$" in summary.plain_text
+    photo = await bot.emu.wait_for_message(STAFF, lambda m: m.kind == "photo", after=after)
+    assert photo.photo.data.startswith(PNG_SIGNATURE)
+    await bot.emu.wait_until_idle(quiet=0.3)
+    assert all("出了点问题" not in m.plain_text for m in bot.emu.messages(STAFF)[after:])

@@ -73,7 +73,7 @@ async def test_someone_elses_or_forged_buttons_are_refused(bot: Bot) -> None:
     for forged, expected in ((f"fb:u:{owners_qa}", texts.NOT_YOUR_BUTTON), (f"ho:{owners_qa}", texts.NOT_YOUR_BUTTON),
                              ("fb:x:1", texts.STALE_BUTTON), ("fb:u:abc", texts.STALE_BUTTON),
                              ("ho:999999", texts.NOT_YOUR_BUTTON), ("zz:1", texts.STALE_BUTTON),
-                             ("doc:r:" + "0" * 16, texts.STAFF_ONLY), ("", texts.STALE_BUTTON)):
+                             ("doc:r:" + "0" * 16, texts.STAFF_ONLY), ("", texts.BUTTON_INVALID)):
         update = bot.emu.user_presses_button(OTHER, mine.message_id, forged, force=True)
         reply = await bot.emu.wait_for_callback_answer(update["callback_query"]["id"])
         assert reply.text == expected, forged

@@ -23,7 +23,7 @@ async def test_updates_pushed_to_the_webhook_are_answered_and_forgeries_refused(
     port = free_port()
     settings = bot_settings(emulator, tmp_path / "data", f"sqlite:///{tmp_path / 'db.sqlite'}",
                             TEPAI_WEBHOOK_LISTEN="127.0.0.1", TEPAI_WEBHOOK_PORT=str(port),
-                            TEPAI_WEBHOOK_SECRET="s3cret-token")
+                            TEPAI_WEBHOOK_SECRET="s3cret-token-" + "x" * 20)
     services = make_services(settings, policy_kb)
     app = build_application(settings, services)
     url = f"http://127.0.0.1:{port}/tepai-hook"

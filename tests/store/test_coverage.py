@@ -50,8 +50,9 @@ async def seed(db: Database, with_roster: bool) -> None:
     E: surveyed 2026 (电子信息, 槐荫区), accepted 2026 with a project; a declined engagement too.
     """
     async with db.session() as session, session.begin():
-        for year in (2025, 2026):
-            await survey.set_campaign(session, year, "open")
+        await survey.set_campaign(session, 2025, "open")
+        await survey.set_campaign(session, 2025, "closed")  # one campaign open at a time
+        await survey.set_campaign(session, 2026, "open")
         user = await repo.touch_user(session, 5, "王总")
         specialist = Specialist(name="李教授", institution="山东大学", field="电子信息", expertise="机器视觉")
         session.add(specialist)
@@ -179,26 +180,31 @@ async def test_coverage_against_the_roster(db: Database) -> None:
     assert "入库科技型中小企业名录（4 家）" in text and "历下区：50%（1/2）" in text
 
 
-async def test_without_a_roster_the_surveyed_enterprises_are_the_base(db: Database) -> None:
+async def test_without_a_roster_there_is_no_denominator_and_no_target_is_claimed(db: Database) -> None:
     await seed(db, with_roster=False)
     async with db.session() as session:
         report = await coverage(session)
         this_year = await coverage(session, 2026)
     assert (report["basis"], report["roster"], report["denominator"], report["covered"], report["coverage"]) == (
-        "surveyed", 0, 4, 3, 0.75)
-    assert report["matched"] == 4 and report["targets"][1]["gap"] == 1
-    assert (this_year["denominator"], this_year["covered"], this_year["coverage"]) == (3, 2, 0.6667)
+        "none", 0, None, None, None)
+    assert (report["surveyed"], report["matched"], report["projects"]) == (4, 4, 3)
+    assert report["targets"] == [{"year": 2027, "share": 0.5, "needed": None, "gap": None, "met": None},
+                                 {"year": 2030, "share": 1.0, "needed": None, "gap": None, "met": None}]
+    assert (this_year["surveyed"], this_year["projects"], this_year["coverage"]) == (3, 3, None)  # cumulative
     districts = by_name(report["by_district"])
-    assert districts["历城区"]["covered"] == 1  # the enterprise record's district, with no roster
-    assert districts["槐荫区"]["coverage"] == 1.0
-    assert "尚未导入入库企业名录" in summary_text(report, html=False)
+    assert districts["历城区"]["projects"] == 1  # the enterprise record's district, with no roster
+    assert districts["槐荫区"]["coverage"] is None
+    text = summary_text(report, html=False)
+    assert "没有分母" in text and "已达成" not in text and "%" not in text.replace("50%", "").replace("100%", "")
+    assert "2030年目标 100%：" + texts.COVERAGE_TARGET_UNKNOWN in text
+    assert "槐荫区：填报 1 家，已建立合作项目 1 家" in text
 
 
 async def test_declined_engagements_and_an_empty_database(db: Database) -> None:
     async with db.session() as session:
         empty = await coverage(session)
-    assert (empty["denominator"], empty["coverage"], empty["by_district"]) == (0, None, [])
-    assert [t["met"] for t in empty["targets"]] == [False, False]
+    assert (empty["denominator"], empty["coverage"], empty["by_district"]) == (None, None, [])
+    assert [t["met"] for t in empty["targets"]] == [None, None]
     assert texts.COVERAGE_NONE in summary_text(empty)
     await seed(db, with_roster=False)
     async with db.session() as session, session.begin():
@@ -206,7 +212,7 @@ async def test_declined_engagements_and_an_empty_database(db: Database) -> None:
         await session.execute(delete(Engagement).where(Engagement.status != "declined"))
     async with db.session() as session:
         report = await coverage(session)
-    assert (report["matched"], report["projects"], report["coverage"]) == (0, 0, 0.0)
+    assert (report["matched"], report["projects"], report["coverage"]) == (0, 0, None)
 
 
 async def test_the_chart_is_a_png(db: Database) -> None:

@@ -47,7 +47,7 @@ async def test_jsonl_import_keeps_good_rows_and_reports_bad_ones_by_line(db: Dat
     assert (report.added, report.updated) == (2, 0)
     lines = dict(report.errors)
     assert set(lines) == {2, 3, 4, 5, 6}
-    assert "JSON" in lines[2] and "11" in lines[3] and "institution" in lines[4]
+    assert "JSON" in lines[2] and "11" in lines[3] and "“单位”" in lines[4]
     assert "重复" in lines[5] and "可服务企业数" in lines[6]
     async with db.session() as session:
         stored = (await session.scalars(select(Specialist).order_by(Specialist.external_id))).all()
