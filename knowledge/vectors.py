@@ -1,32 +1,227 @@
-"""Chroma vector store: embedded `PersistentClient` by default, a server via `CHROMA_URL`."""
+"""Chroma vector store: embedded `PersistentClient` by default, a server via `CHROMA_URL`.
+
+Several processes on one data directory (the bot, `tepai index`, `tepai specialists import`)
+share the embedded store by two rules:
+
+- **One writer at a time.** Every write (upsert, delete) holds `chroma.lock` (flock) and, once
+  written, replaces `chroma.changed` with a new stamp.
+- **Readers reopen on change.** Before each read a process compares that file's stamp
+  (one `stat`) with the one it last saw; when another process has written since, it drops its
+  Chroma system and opens a fresh one, so it never queries an in-memory HNSW graph older than
+  the disk (Chroma's "Nothing found on disk" / "Error finding id", deleted vectors returned,
+  new ones missed). A read that still fails — it raced a write not yet stamped — reopens and
+  is tried once more.
+
+With `CHROMA_URL` the server is the single owner and none of this applies.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
-from collections.abc import Sequence
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import numpy as np
 
 COLLECTION_PREFIX = "tepai"
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
-def open_client(chroma_dir: Path, chroma_url: str | None):  # type: ignore[no-untyped-def]
+class _SharedExclusive:
+    """Many readers or one reopener (threads of one process)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._exclusive = False
+
+    @contextlib.contextmanager
+    def shared(self) -> Iterator[None]:
+        with self._cond:
+            while self._exclusive:
+                self._cond.wait()
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        with self._cond:
+            while self._exclusive or self._readers:
+                self._cond.wait()
+            self._exclusive = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._exclusive = False
+                self._cond.notify_all()
+
+
+class ChromaHandle:
+    """A process's Chroma client, kept current with what other processes wrote.
+
+    `generation` counts reopenings; a `VectorStore` re-fetches its collection when it changes.
+    """
+
+    def __init__(self, client_factory: Callable[[], Any], path: Path | None = None) -> None:
+        self._factory = client_factory
+        self.path = path
+        self.marker = path.with_name(f"{path.name}.changed") if path else None
+        self._lockfile = path.with_name(f"{path.name}.lock") if path else None
+        self._gate = _SharedExclusive()
+        self._reopen_lock = threading.Lock()
+        self._seen = self._stamp()
+        self._client = client_factory()
+        self.generation = 0
+
+    @property
+    def shared_between_processes(self) -> bool:
+        return self.marker is not None
+
+    def _stamp(self) -> tuple[int, int, int] | None:
+        if self.marker is None:
+            return None
+        try:
+            st = os.stat(self.marker)
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def stale(self) -> bool:
+        return self.marker is not None and self._stamp() != self._seen
+
+    def refresh(self, force: bool = False) -> bool:
+        """Reopen when another process wrote since this one last looked; True if reopened."""
+        if self.marker is None or not (force or self.stale()):
+            return False
+        with self._reopen_lock:
+            seen = self._stamp()
+            if not force and seen == self._seen:
+                return False  # another thread reopened meanwhile
+            with self._gate.exclusive():
+                self._reopen()
+                self._seen = seen
+                self.generation += 1
+        return True
+
+    def _reopen(self) -> None:
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        old = self._client
+        with contextlib.suppress(Exception):
+            old.close()
+        # Another client of this path in this process (a test, a benchmark) would keep the
+        # stale system alive under the same key; drop it so the next client starts fresh.
+        identifier = str(self.path)
+        system = SharedSystemClient._identifier_to_system.pop(identifier, None)
+        SharedSystemClient._identifier_to_refcount.pop(identifier, None)
+        if system is not None:
+            with contextlib.suppress(Exception):
+                system.stop()
+        self._client = self._factory()
+        log.info("chroma at %s reopened: another process changed it", self.path)
+
+    @contextlib.contextmanager
+    def _flock(self, mode: int) -> Iterator[None]:
+        if self._lockfile is None:
+            yield
+            return
+        self._lockfile.parent.mkdir(parents=True, exist_ok=True)
+        # A fresh open file per use: flock locks belong to the open file, so threads of one
+        # process exclude each other exactly as processes do.
+        with self._lockfile.open("a") as lock:
+            fcntl.flock(lock, mode)  # writes are short batches: wait, don't fail
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Any]:
+        # Shared with other readers, never beside a write: Chroma's embedded HNSW files are
+        # rewritten in place, and reading them mid-write crashes the reader (SIGSEGV).
+        with self._flock(fcntl.LOCK_SH):
+            self.refresh()
+            with self._gate.shared():
+                yield self._client
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[Any]:
+        """The client, with the cross-process write lock held; the change is stamped after."""
+        with self._flock(fcntl.LOCK_EX):
+            self.refresh()
+            with self._gate.shared():
+                before = self._stamp()
+                try:
+                    yield self._client
+                finally:
+                    if self.marker is not None:
+                        stamp = self._bump()
+                        if before == self._seen:
+                            self._seen = stamp  # nothing else changed: our client is current
+
+    def _bump(self) -> tuple[int, int, int] | None:
+        assert self.marker is not None
+        tmp = self.marker.with_name(f"{self.marker.name}.{os.getpid()}.{threading.get_ident()}")
+        tmp.write_text(f"{os.getpid()} {os.urandom(8).hex()}\n", encoding="utf-8")
+        os.replace(tmp, self.marker)  # a new inode: a reader's stat always sees the change
+        return self._stamp()
+
+    def retrying(self, action: Callable[[Any], T]) -> T:
+        """Run a read; if Chroma fails (a write raced it), reopen and try once more."""
+        from chromadb.errors import ChromaError
+
+        with self.reading() as client:
+            try:
+                return action(client)
+            except ChromaError as exc:
+                if self.marker is None:
+                    raise
+                log.warning("chroma read failed (%s); reopening", type(exc).__name__)
+        self.refresh(force=True)
+        with self.reading() as client:
+            return action(client)
+
+
+_HANDLES: dict[str, ChromaHandle] = {}
+_HANDLES_LOCK = threading.Lock()
+
+
+def open_client(chroma_dir: Path, chroma_url: str | None) -> ChromaHandle:
+    """The process's handle on Chroma: one per embedded directory, shared by every index."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if chroma_url:
         url = urlparse(chroma_url)
-        return chromadb.HttpClient(
+        return ChromaHandle(lambda: chromadb.HttpClient(
             host=url.hostname or "localhost",
             port=url.port or (443 if url.scheme == "https" else 8000),
             ssl=url.scheme == "https",
             settings=chroma_settings,
-        )
+        ))
     chroma_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(chroma_dir), settings=chroma_settings)
+    path = chroma_dir.resolve()
+    with _HANDLES_LOCK:
+        handle = _HANDLES.get(str(path))
+        if handle is None:
+            handle = ChromaHandle(lambda: chromadb.PersistentClient(path=str(path), settings=chroma_settings), path)
+            _HANDLES[str(path)] = handle
+        return handle
 
 
 def collection_name(kind: str, embedding: str) -> str:
@@ -38,72 +233,105 @@ class VectorStore:
     """A cosine-similarity collection of vectors keyed by id."""
 
     def __init__(self, client, name: str) -> None:  # type: ignore[no-untyped-def]
-        self._client = client
+        # A bare client (tests, tools) is wrapped: no cross-process stamping for it.
+        self._handle = client if isinstance(client, ChromaHandle) else ChromaHandle(lambda: client)
         self.name = name
-        self._collection = client.get_or_create_collection(
-            name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
-        )
+        self._cached: tuple[int, Any] | None = None
+        self._read(lambda collection: None)  # created on open, as before
+
+    @property
+    def handle(self) -> ChromaHandle:
+        return self._handle
+
+    def _collection(self, client) -> Any:  # type: ignore[no-untyped-def]
+        generation = self._handle.generation
+        if self._cached is None or self._cached[0] != generation:
+            self._cached = (generation, client.get_or_create_collection(
+                self.name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}))
+        return self._cached[1]
+
+    def raw_collection(self) -> Any:
+        """The Chroma collection itself, for benchmarks that read it directly."""
+        return self._read(lambda collection: collection)
+
+    def _read(self, action: Callable[[Any], T]) -> T:
+        return self._handle.retrying(lambda client: action(self._collection(client)))
+
+    def _write(self, action: Callable[[Any, Any], T]) -> T:
+        with self._handle.writing() as client:
+            return action(client, self._collection(client))
 
     def upsert(self, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[dict] | None = None,
                documents: Sequence[str] | None = None) -> None:
-        batch = max(1, min(self._client.get_max_batch_size(), 4096))
-        for start in range(0, len(ids), batch):
-            stop = start + batch
-            self._collection.upsert(
-                ids=list(ids[start:stop]),
-                embeddings=vectors[start:stop],
-                metadatas=list(metadatas[start:stop]) if metadatas else None,
-                documents=list(documents[start:stop]) if documents else None,
-            )
+        def write(client, collection) -> None:  # type: ignore[no-untyped-def]
+            batch = max(1, min(client.get_max_batch_size(), 4096))
+            for start in range(0, len(ids), batch):
+                stop = start + batch
+                collection.upsert(
+                    ids=list(ids[start:stop]),
+                    embeddings=vectors[start:stop],
+                    metadatas=list(metadatas[start:stop]) if metadatas else None,
+                    documents=list(documents[start:stop]) if documents else None,
+                )
+
+        if len(ids):
+            self._write(write)
 
     def query(self, vector: np.ndarray, k: int, where: dict | None = None) -> list[tuple[str, float]]:
         """(id, cosine similarity) best first."""
         # No count() first: at 300k vectors it costs ~20 ms, ten times the query itself;
         # Chroma returns fewer results (or none) when the collection is smaller than k.
-        result = self._collection.query(
+        result = self._read(lambda collection: collection.query(
             query_embeddings=np.asarray(vector, dtype=np.float32).reshape(1, -1),
             n_results=k,
             include=["distances"],
             where=where,
-        )
-        ids = result["ids"][0] if result["ids"] else []
-        distances = result["distances"][0] if result["distances"] else [1.0] * len(ids)
+        ))
+        ids = (result.get("ids") or [[]])[0] or []
+        distances = (result.get("distances") or [None])[0] or [1.0] * len(ids)
         return [(i, 1.0 - float(d)) for i, d in zip(ids, distances)]
 
     def query_with_metadata(self, vector: np.ndarray, k: int) -> list[tuple[float, dict]]:
         """(cosine similarity, metadata) best first."""
-        result = self._collection.query(
+        result = self._read(lambda collection: collection.query(
             query_embeddings=np.asarray(vector, dtype=np.float32).reshape(1, -1),
             n_results=k, include=["distances", "metadatas"],
-        )
-        return [(1.0 - float(d), dict(m)) for d, m in zip(result["distances"][0], result["metadatas"][0])]
+        ))
+        distances = (result.get("distances") or [None])[0] or []
+        metadatas = (result.get("metadatas") or [None])[0] or []
+        return [(1.0 - float(d), dict(m)) for d, m in zip(distances, metadatas) if m is not None]
 
     def delete_where(self, where: dict) -> None:
-        self._collection.delete(where=where)
+        self._write(lambda _, collection: collection.delete(where=where))
 
     def count_where(self, where: dict) -> int:
-        return len(self._collection.get(where=where, include=[])["ids"])
+        return len(self._read(lambda collection: collection.get(where=where, include=[]))["ids"])
 
     def ids(self) -> set[str]:
-        return set(self._collection.get(include=[])["ids"])
+        return set(self._read(lambda collection: collection.get(include=[]))["ids"])
 
     def has(self, ids: Sequence[str]) -> set[str]:
         if not ids:
             return set()
         found: set[str] = set()
         for start in range(0, len(ids), 4096):
-            found.update(self._collection.get(ids=list(ids[start : start + 4096]), include=[])["ids"])
+            part = list(ids[start : start + 4096])
+            found.update(self._read(lambda collection: collection.get(ids=part, include=[]))["ids"])
         return found
 
     def vectors_for(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         if not ids:
             return {}
-        got = self._collection.get(ids=list(ids), include=["embeddings"])
+        got = self._read(lambda collection: collection.get(ids=list(ids), include=["embeddings"]))
         return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"])}
 
     def delete(self, ids: Sequence[str]) -> None:
-        for start in range(0, len(ids), 4096):
-            self._collection.delete(ids=list(ids[start : start + 4096]))
+        def write(_, collection) -> None:  # type: ignore[no-untyped-def]
+            for start in range(0, len(ids), 4096):
+                collection.delete(ids=list(ids[start : start + 4096]))
+
+        if len(ids):
+            self._write(write)
 
     def count(self) -> int:
-        return int(self._collection.count())
+        return int(self._read(lambda collection: collection.count()))
