@@ -572,3 +572,9 @@ BROADCAST_RESEND_BUTTON = "🔁 重发中断的 {count} 条（可能重复）"
 BROADCAST_RESENT = "已将公告 #{id} 中断时正在发送的 {count} 条重新排队（收件人可能收到两次）。"
 BROADCAST_RESEND_NONE = "公告 #{id} 没有中断时正在发送的记录。"
 BROADCAST_RESEND_USAGE = "用法：/broadcast_resend 公告编号（重发服务中断时正在发送的记录，收件人可能收到两次）"
+
+# -- Several processes on one data directory (the CLI beside the running bot) ------------------------
+IMPORT_INDEX_FAILED = ("已导入数据库 {count} 位特派员，但匹配索引未能更新，暂时不会被推荐。"
+                       "请稍后重新运行同一导入命令（按编号更新，不会重复）。")
+DB_BUSY = "数据库正忙（另一个进程正在写入），等待后仍未完成，本次操作未生效。请稍后重试。"
+DB_UNAVAILABLE = "无法访问数据库，本次操作未生效。请检查数据库设置（DATABASE_URL）或稍后重试。"

@@ -87,14 +87,22 @@ async def form_button(update: Update, context: TepaiContext) -> None:
 async def _linked(context: TepaiContext, specialist) -> None:  # type: ignore[no-untyped-def]
     """The nominee's own registration updated their record: re-index it, make them a specialist, tell staff."""
     services = context.services
+    # Embedding runs before the write transaction, never inside it (other processes write too).
+    await _index(services, specialist)
     async with services.db.session() as session, session.begin():
-        await asyncio.to_thread(sync_index, services.matcher, [specialist])
         await repo.set_role(session, specialist.telegram_id, "specialist")
     for chat_id in await services.staff_chat_ids():
         try:
             await context.bot.send_message(chat_id, texts.REG_LINKED_STAFF.format(id=specialist.id, name=specialist.name))
         except TelegramError as exc:
             log.info("link note not delivered to staff %s: %s", chat_id, exc)
+
+
+async def _index(services, specialist) -> None:  # type: ignore[no-untyped-def]
+    try:
+        await asyncio.to_thread(sync_index, services.matcher, [specialist])
+    except Exception:  # the record stands; the next import or approval re-indexes it
+        log.exception("specialist #%s not indexed for matching", specialist.id)
 
 
 def _decision_buttons(specialist_id: int) -> InlineKeyboardMarkup:
@@ -173,12 +181,14 @@ async def decide(update: Update, context: TepaiContext) -> None:
             await query.answer(texts.STALE_BUTTON, show_alert=True)
             return
         if changed and approve:
-            # Into the match index before the commit: an approved specialist is always findable.
-            await asyncio.to_thread(sync_index, services.matcher, [specialist])
             if specialist.telegram_id:
                 await repo.touch_user(session, specialist.telegram_id)
                 await repo.set_role(session, specialist.telegram_id, "specialist")
         nominator = await session.get(User, specialist.nominated_user) if specialist.nominated_user else None
+    if changed and approve:
+        # Into the match index once committed: embedding inside the write transaction would
+        # hold the database's lock against every other process meanwhile.
+        await _index(services, specialist)
     if not changed:
         await query.answer(texts.ALREADY_DECIDED.format(status=texts.REG_STATUS.get(specialist.status, "")), show_alert=True)
         return
