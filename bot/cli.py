@@ -208,7 +208,7 @@ def _database_error(exc: BaseException) -> str | None:
     if not isinstance(exc, DBAPIError):
         return None
     reason = str(getattr(exc, "orig", None) or type(exc).__name__).splitlines()[0][:200]
-    log.warning("database error (%s): %s", type(exc).__name__, reason)
+    log.info("database error (%s): %s", type(exc).__name__, reason)  # the user gets the Chinese line
     if "locked" in reason or "busy" in reason:
         return texts.DB_BUSY
     return texts.DB_UNAVAILABLE if isinstance(exc, OperationalError) else None

@@ -202,3 +202,33 @@ async def test_the_bot_answers_everyone_while_a_big_import_and_other_cli_writers
     assert writers and not failed, failed
     # The bot sees the new specialists on its next request.
     assert (await bot.say(STAFF, f"/match {CODE}")).plain_text.count("专长：") == 10
+
+
+def test_a_cli_writer_that_cannot_get_the_database_says_so_in_chinese_without_sql_or_phones(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import sqlite3
+
+    import store.db
+    from bot.cli import main
+    from store.db import default_url, upgrade
+
+    data = tmp_path / "data"
+    monkeypatch.setenv("TEPAI_DATA_DIR", str(data))
+    upgrade(default_url(data))
+    pool = tmp_path / "pool.csv"
+    write_pool(pool, 3)
+    # Another process keeps its write transaction open past the wait (shortened here: 30 s).
+    monkeypatch.setattr(store.db, "BUSY_TIMEOUT_S", 0.3)
+    holder = sqlite3.connect(data / "tepai.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        code = main(["specialists", "import", str(pool)])
+        staff = main(["staff", "add", "4711"])
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    err = capsys.readouterr().err
+    assert code == 4 and staff == 4
+    assert err.count(texts.DB_BUSY) == 2
+    assert "13900000001" not in err and "INSERT" not in err and "Traceback" not in err
+    assert main(["staff", "add", "4711"]) == 0  # nothing half-done: it simply works once the lock is free
