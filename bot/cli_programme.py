@@ -163,13 +163,13 @@ def _match_index(settings: Settings):  # type: ignore[no-untyped-def]
 
 
 def cmd_specialists_import(settings: Settings, path: Path) -> int:
-    """Read, embed, then one short write transaction, then the vectors.
+    """Read, then one short write transaction, then embed and write the vectors.
 
     The bot keeps answering meanwhile: nothing slow happens while the database's write lock
-    is held, and the index is written in batches under Chroma's own lock (knowledge/vectors.py).
+    is held, and the vectors are written in batches under Chroma's own lock (knowledge/vectors.py).
     """
     from store.db import Database
-    from store.specialists import UnreadableFile, apply_import, parse_file
+    from store.specialists import UnreadableFile, apply_import, parse_file, profile_of
 
     bar, progress = _progress_bar(True)
     try:
@@ -178,18 +178,19 @@ def cmd_specialists_import(settings: Settings, path: Path) -> int:
         except UnreadableFile as exc:
             print(f"{path}：{exc}", file=sys.stderr)
             return EXIT_INPUT
-        index = _match_index(settings)
-        prepared = index.prepare(parsed.profiles, progress=lambda done, total: progress("计算向量", done, total))
 
         async def work():  # type: ignore[no-untyped-def]
             async with Database.opened(settings.db_url) as db, db.session() as session, session.begin():
-                return (await apply_import(session, parsed))[0]
+                return await apply_import(session, parsed)
 
-        report = _run_async(work())
-        # After the commit: a failure here leaves the rows imported but not yet findable, and
-        # says so; running the same import again is harmless (rows are matched by id).
+        report, touched = _run_async(work())
+        # After the commit (the matcher only suggests specialists active in the database, so an
+        # index that lags a minute behind is safe). A failure here leaves the rows imported but
+        # not yet findable, and says so; the same import again is harmless (rows match by id).
         try:
-            index.write(prepared)
+            index = _match_index(settings)
+            index.write(index.prepare([profile_of(s) for s in touched],
+                                      progress=lambda done, total: progress("计算向量", done, total)))
         except Exception:
             log.exception("specialist vectors not written after import")
             print(texts.IMPORT_INDEX_FAILED.format(count=report.ok), file=sys.stderr)

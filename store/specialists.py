@@ -133,12 +133,6 @@ class ParsedImport:
     rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # (line, values)
     errors: list[tuple[int, str]] = field(default_factory=list)
 
-    @property
-    def profiles(self) -> list[Profile]:
-        """The match profiles these rows will have once imported (imported = active)."""
-        return [Profile(v["id"], v["name"], v["institution"], v["title"] or "", v["field"], v["expertise"],
-                        v["achievements"] or "", v["capacity"]) for _, v in self.rows]
-
 
 def parse_file(path: Path, progress: Callable[[int], None] | None = None) -> ParsedImport:
     """Read and validate every row; raises UnreadableFile. No database, no index."""
