@@ -3,14 +3,15 @@
 Several processes on one data directory (the bot, `tepai index`, `tepai specialists import`)
 share the embedded store by two rules:
 
-- **One writer at a time.** Every write (upsert, delete) holds `chroma.lock` (flock) and, once
-  written, replaces `chroma.changed` with a new stamp.
-- **Readers reopen on change.** Before each read a process compares that file's stamp
-  (one `stat`) with the one it last saw; when another process has written since, it drops its
-  Chroma system and opens a fresh one, so it never queries an in-memory HNSW graph older than
-  the disk (Chroma's "Nothing found on disk" / "Error finding id", deleted vectors returned,
-  new ones missed). A read that still fails — it raced a write not yet stamped — reopens and
-  is tried once more.
+- **One operation at a time.** Every read and write holds `chroma.lock` (flock, waiting, never
+  failing). Embedded Chroma writes its files even when it queries (it applies its log), so
+  two processes at it together crash or corrupt it. Operations are milliseconds; a write
+  batch a second or two, and slow work (embedding) happens before the turn is taken.
+- **Reopen on change.** After a write a process replaces `chroma.changed` with a new stamp.
+  At its next turn every other process compares the stamp (one `stat`) with the one it last
+  saw and, if it moved, drops its Chroma system and opens a fresh one: an in-memory HNSW
+  graph older than the disk fails ("Nothing found on disk", "Error finding id"), returns
+  deleted vectors and misses new ones. A read that still fails is reopened and tried once more.
 
 With `CHROMA_URL` the server is the single owner and none of this applies.
 """
@@ -35,41 +36,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class _SharedExclusive:
-    """Many readers or one reopener (threads of one process)."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._readers = 0
-        self._exclusive = False
-
-    @contextlib.contextmanager
-    def shared(self) -> Iterator[None]:
-        with self._cond:
-            while self._exclusive:
-                self._cond.wait()
-            self._readers += 1
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._readers -= 1
-                self._cond.notify_all()
-
-    @contextlib.contextmanager
-    def exclusive(self) -> Iterator[None]:
-        with self._cond:
-            while self._exclusive or self._readers:
-                self._cond.wait()
-            self._exclusive = True
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._exclusive = False
-                self._cond.notify_all()
-
-
 class ChromaHandle:
     """A process's Chroma client, kept current with what other processes wrote.
 
@@ -81,15 +47,9 @@ class ChromaHandle:
         self.path = path
         self.marker = path.with_name(f"{path.name}.changed") if path else None
         self._lockfile = path.with_name(f"{path.name}.lock") if path else None
-        self._gate = _SharedExclusive()
-        self._reopen_lock = threading.Lock()
         self._seen = self._stamp()
         self._client = client_factory()
         self.generation = 0
-
-    @property
-    def shared_between_processes(self) -> bool:
-        return self.marker is not None
 
     def _stamp(self) -> tuple[int, int, int] | None:
         if self.marker is None:
@@ -100,22 +60,37 @@ class ChromaHandle:
             return None
         return (st.st_ino, st.st_mtime_ns, st.st_size)
 
-    def stale(self) -> bool:
-        return self.marker is not None and self._stamp() != self._seen
+    @contextlib.contextmanager
+    def _turn(self) -> Iterator[None]:
+        """This process's turn at the embedded store: `chroma.lock`, exclusively.
 
-    def refresh(self, force: bool = False) -> bool:
-        """Reopen when another process wrote since this one last looked; True if reopened."""
-        if self.marker is None or not (force or self.stale()):
-            return False
-        with self._reopen_lock:
-            seen = self._stamp()
-            if not force and seen == self._seen:
-                return False  # another thread reopened meanwhile
-            with self._gate.exclusive():
-                self._reopen()
-                self._seen = seen
-                self.generation += 1
-        return True
+        Reads too: embedded Chroma applies its pending log to the on-disk segments when it
+        queries, so a "read" writes, and two processes doing that at once corrupt the store
+        (seen as SIGSEGV and "Failed to apply logs to the metadata segment"). Each operation is
+        milliseconds (a write batch, a second or two), so the others wait, never fail.
+        """
+        if self._lockfile is None:
+            yield
+            return
+        self._lockfile.parent.mkdir(parents=True, exist_ok=True)
+        # A fresh open file per use: flock locks belong to the open file, so threads of one
+        # process take turns exactly as processes do.
+        with self._lockfile.open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _refresh(self, force: bool = False) -> None:
+        """Reopen when another process wrote since this one last looked (called in our turn)."""
+        if self.marker is None:
+            return
+        stamp = self._stamp()
+        if force or stamp != self._seen:
+            self._reopen()
+            self._seen = stamp
+            self.generation += 1
 
     def _reopen(self) -> None:
         from chromadb.api.shared_system_client import SharedSystemClient
@@ -135,43 +110,21 @@ class ChromaHandle:
         log.info("chroma at %s reopened: another process changed it", self.path)
 
     @contextlib.contextmanager
-    def _flock(self, mode: int) -> Iterator[None]:
-        if self._lockfile is None:
-            yield
-            return
-        self._lockfile.parent.mkdir(parents=True, exist_ok=True)
-        # A fresh open file per use: flock locks belong to the open file, so threads of one
-        # process exclude each other exactly as processes do.
-        with self._lockfile.open("a") as lock:
-            fcntl.flock(lock, mode)  # writes are short batches: wait, don't fail
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
-
-    @contextlib.contextmanager
     def reading(self) -> Iterator[Any]:
-        # Shared with other readers, never beside a write: Chroma's embedded HNSW files are
-        # rewritten in place, and reading them mid-write crashes the reader (SIGSEGV).
-        with self._flock(fcntl.LOCK_SH):
-            self.refresh()
-            with self._gate.shared():
-                yield self._client
+        with self._turn():
+            self._refresh()
+            yield self._client
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[Any]:
-        """The client, with the cross-process write lock held; the change is stamped after."""
-        with self._flock(fcntl.LOCK_EX):
-            self.refresh()
-            with self._gate.shared():
-                before = self._stamp()
-                try:
-                    yield self._client
-                finally:
-                    if self.marker is not None:
-                        stamp = self._bump()
-                        if before == self._seen:
-                            self._seen = stamp  # nothing else changed: our client is current
+        """The client, in this process's turn; the change is stamped for the others after."""
+        with self._turn():
+            self._refresh()
+            try:
+                yield self._client
+            finally:
+                if self.marker is not None:
+                    self._seen = self._bump()  # in our turn: nobody else changed anything since
 
     def _bump(self) -> tuple[int, int, int] | None:
         assert self.marker is not None
@@ -181,19 +134,20 @@ class ChromaHandle:
         return self._stamp()
 
     def retrying(self, action: Callable[[Any], T]) -> T:
-        """Run a read; if Chroma fails (a write raced it), reopen and try once more."""
+        """Run a read; if Chroma fails (a write stamped late, a crash mid-write), reopen and
+        try once more."""
         from chromadb.errors import ChromaError
 
-        with self.reading() as client:
+        with self._turn():
+            self._refresh()
             try:
-                return action(client)
+                return action(self._client)
             except ChromaError as exc:
                 if self.marker is None:
                     raise
                 log.warning("chroma read failed (%s); reopening", type(exc).__name__)
-        self.refresh(force=True)
-        with self.reading() as client:
-            return action(client)
+                self._refresh(force=True)
+                return action(self._client)
 
 
 _HANDLES: dict[str, ChromaHandle] = {}
