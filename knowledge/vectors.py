@@ -47,9 +47,10 @@ class ChromaHandle:
         self.path = path
         self.marker = path.with_name(f"{path.name}.changed") if path else None
         self._lockfile = path.with_name(f"{path.name}.lock") if path else None
-        self._seen = self._stamp()
-        self._client = client_factory()
         self.generation = 0
+        with self._turn():  # opening creates Chroma's files the first time
+            self._seen = self._stamp()
+            self._client = client_factory()
 
     def _stamp(self) -> tuple[int, int, int] | None:
         if self.marker is None:
