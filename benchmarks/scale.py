@@ -533,7 +533,7 @@ def brute_force_baseline(kb, queries: list[str]) -> dict:  # type: ignore[no-unt
     """All sentence vectors in one numpy matrix; exact top-90 vs Chroma HNSW top-90."""
     import numpy as np
 
-    collection = kb.index.vectors._collection  # benchmark-only peek at the Chroma collection
+    collection = kb.index.vectors.raw_collection()  # benchmark-only peek at the Chroma collection
     total = collection.count()
     t0 = time.perf_counter()
     ids: list[str] = []

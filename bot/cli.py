@@ -5,7 +5,8 @@ Exit codes (stable, scripts rely on them):
   1  unexpected internal error (details on stderr, never a traceback to users)
   2  invalid input or usage (empty, too long, or no text in the question)
   3  invalid or missing setting (the message names it)
-  4  knowledge base unavailable (another process is indexing, or indexing failed)
+  4  knowledge base or database unavailable (another process is indexing, indexing failed, or
+     the database stayed busy / unreachable; nothing was changed)
 """
 
 from __future__ import annotations
@@ -194,12 +195,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("", file=sys.stderr)
         return 130
-    except Exception:
+    except Exception as exc:
+        database_error = _database_error(exc)
+        if database_error is not None:
+            print(database_error, file=sys.stderr)
+            return EXIT_UNAVAILABLE
         log.exception("unexpected error in `tepai %s`", args.command)
         print(texts.INTERNAL_ERROR, file=sys.stderr)
         print(texts.CLI_SEE_LOG.format(path=log_file), file=sys.stderr)
         return EXIT_ERROR
     return EXIT_INPUT
+
+
+def _database_error(exc: BaseException) -> str | None:
+    """The Chinese message for a database that is busy or unreachable; None for other errors.
+
+    Logged by kind and driver message only: the statement and its parameters (phone numbers)
+    never reach the terminal.
+    """
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    if not isinstance(exc, DBAPIError):
+        return None
+    reason = str(getattr(exc, "orig", None) or type(exc).__name__).splitlines()[0][:200]
+    log.info("database error (%s): %s", type(exc).__name__, reason)  # the user gets the Chinese line
+    if "locked" in reason or "busy" in reason:
+        return texts.DB_BUSY
+    return texts.DB_UNAVAILABLE if isinstance(exc, OperationalError) else None
 
 
 def _knowledge(settings: Settings):  # type: ignore[no-untyped-def]

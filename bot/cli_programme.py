@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot import texts
-from bot.cli import EXIT_INPUT, EXIT_OK, EXIT_UNAVAILABLE, _progress_bar, _run_async
+from bot.cli import EXIT_INPUT, EXIT_OK, EXIT_UNAVAILABLE, _progress_bar, _run_async, log
 from bot.settings import Settings
 from store.clock import to_beijing
 
@@ -161,31 +161,45 @@ def _match_index(settings: Settings):  # type: ignore[no-untyped-def]
 
 
 def cmd_specialists_import(settings: Settings, path: Path) -> int:
+    """Read, then one short write transaction, then embed and write the vectors.
+
+    The bot keeps answering meanwhile: nothing slow happens while the database's write lock
+    is held, and the vectors are written in batches under Chroma's own lock (knowledge/vectors.py).
+    """
     from store.db import Database
-    from store.specialists import UnreadableFile, import_file, sync_index
+    from store.specialists import UnreadableFile, apply_import, parse_file, profile_of
 
     bar, progress = _progress_bar(True)
-
-    async def work() -> int:
-        db = Database.open(settings.db_url)
+    try:
         try:
-            async with db.session() as session, session.begin():
-                report, touched = await import_file(session, path, progress=lambda n: progress("导入", n, n))
-                # Vectors first, then commit: a failure leaves neither half-written.
-                sync_index(_match_index(settings), touched)
+            parsed = parse_file(path, progress=lambda n: progress("导入", n, n))
         except UnreadableFile as exc:
             print(f"{path}：{exc}", file=sys.stderr)
             return EXIT_INPUT
-        finally:
-            await db.close()
-            if bar is not None:
-                bar.close()
-        for line, reason in report.errors:
-            print(texts.IMPORT_ERROR_LINE.format(line=line, reason=reason), file=sys.stderr)
-        print(texts.IMPORT_SUMMARY.format(added=report.added, updated=report.updated, errors=len(report.errors)))
-        return EXIT_OK
 
-    return _run_async(work())
+        async def work():  # type: ignore[no-untyped-def]
+            async with Database.opened(settings.db_url) as db, db.session() as session, session.begin():
+                return await apply_import(session, parsed)
+
+        report, touched = _run_async(work())
+        # After the commit (the matcher only suggests specialists active in the database, so an
+        # index that lags a minute behind is safe). A failure here leaves the rows imported but
+        # not yet findable, and says so; the same import again is harmless (rows match by id).
+        try:
+            index = _match_index(settings)
+            index.write(index.prepare([profile_of(s) for s in touched],
+                                      progress=lambda done, total: progress("计算向量", done, total)))
+        except Exception:
+            log.exception("specialist vectors not written after import")
+            print(texts.IMPORT_INDEX_FAILED.format(count=report.ok), file=sys.stderr)
+            return EXIT_UNAVAILABLE
+    finally:
+        if bar is not None:
+            bar.close()
+    for line, reason in report.errors:
+        print(texts.IMPORT_ERROR_LINE.format(line=line, reason=reason), file=sys.stderr)
+    print(texts.IMPORT_SUMMARY.format(added=report.added, updated=report.updated, errors=len(report.errors)))
+    return EXIT_OK
 
 
 def cmd_match(settings: Settings, top: int, text: str | None, stdin: TextIO | None = None) -> int:

@@ -739,3 +739,8 @@ ASSIGN_REQUESTED_MARK = "（企业请求）"
 ASSIGN_UNMET_CLI = "  未能按请求安排：{enterprise} → {specialist}（{reason}）"
 ASSIGN_STALE = "这份方案已被更新的方案取代，没有批准。最新方案已发给您，请核对后再批准。"
 ASSIGN_CURRENT = "<b>{year}年度最新分配方案（待批准）</b>\n匹配 {served} 个，总匹配度 {affinity:.2f}。\n{lines}"
+# -- Several processes on one data directory (the CLI beside the running bot) ------------------------
+IMPORT_INDEX_FAILED = ("已导入数据库 {count} 位特派员，但匹配索引未能更新，暂时不会被推荐。"
+                       "请稍后重新运行同一导入命令（按编号更新，不会重复）。")
+DB_BUSY = "数据库正忙（另一个进程正在写入），等待后仍未完成，本次操作未生效。请稍后重试。"
+DB_UNAVAILABLE = "无法访问数据库，本次操作未生效。请检查数据库设置（DATABASE_URL）或稍后重试。"

@@ -133,8 +133,6 @@ async def decide_merge(update: Update, context: TepaiContext) -> None:
         nominee, registrant = result.nominee, result.registration
         separate_note = None
         if result.outcome == "merged" and nominee.status == "active":
-            # Re-indexed before the commit, as an approval is: the merged profile is what matching sees.
-            await asyncio.to_thread(sync_index, services.matcher, [nominee])
             await repo.touch_user(session, nominee.telegram_id)
             await repo.set_role(session, nominee.telegram_id, "specialist")
         if result.outcome == "separated":
@@ -153,11 +151,22 @@ async def decide_merge(update: Update, context: TepaiContext) -> None:
     if result.outcome == "stale":
         await query.answer(texts.REG_MERGE_STALE, show_alert=True)
         return
+    if result.outcome == "merged" and nominee.status == "active":
+        # The merged profile is what matching sees; embedded once committed, never inside the
+        # write transaction (it would hold the database's lock against every other process).
+        await _index(services, nominee)
     if result.outcome == "separated":
         await spend_buttons(query, texts.REG_SEPARATED_STAFF.format(reg_id=registrant.id, nominee_id=nominee.id if nominee else "—"))
         await send_html(context, update.effective_chat.id, separate_note, _decision_buttons(registrant.id))
         return
     await spend_buttons(query, texts.REG_MERGED_STAFF.format(reg_id=parts[2], nominee_id=nominee.id, name=nominee.name))
+
+
+async def _index(services, specialist) -> None:  # type: ignore[no-untyped-def]
+    try:
+        await asyncio.to_thread(sync_index, services.matcher, [specialist])
+    except Exception:  # the record stands; the next import or approval re-indexes it
+        log.exception("specialist #%s not indexed for matching", specialist.id)
 
 
 def _decision_buttons(specialist_id: int) -> InlineKeyboardMarkup:
@@ -240,8 +249,6 @@ async def decide(update: Update, context: TepaiContext) -> None:
             await query.answer(texts.STALE_BUTTON, show_alert=True)
             return
         if changed and approve:
-            # Into the match index before the commit: an approved specialist is always findable.
-            await asyncio.to_thread(sync_index, services.matcher, [specialist])
             if specialist.telegram_id:
                 await repo.touch_user(session, specialist.telegram_id)
                 await repo.set_role(session, specialist.telegram_id, "specialist")
@@ -255,6 +262,10 @@ async def decide(update: Update, context: TepaiContext) -> None:
                 await ob.owe(session, nominator.telegram_id,
                              (texts.NOM_APPROVED if approve else texts.NOM_REJECTED).format(name=specialist.name),
                              kind=ob.NOTICE, html=False, ref=f"specialist:{specialist.id}")
+    if changed and approve:
+        # Into the match index once committed: embedding inside the write transaction would
+        # hold the database's lock against every other process meanwhile.
+        await _index(services, specialist)
     if not changed and specialist.status == "pending":  # a merge claim: same person as the nominee? first
         await query.answer(texts.REG_MERGE_FIRST, show_alert=True)
         return

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -107,6 +108,16 @@ class Match:
         return self.relevance >= RELEVANCE_FLOOR
 
 
+@dataclass(frozen=True)
+class PreparedBatch:
+    """Embedded profiles ready to be written (see `MatchIndex.prepare`)."""
+
+    specialist_ids: list[str]
+    ids: list[str]
+    vectors: np.ndarray
+    metadatas: list[dict]
+
+
 @dataclass
 class MatchIndex:
     """Specialist vectors in Chroma, with their profiles (in metadata)."""
@@ -123,9 +134,15 @@ class MatchIndex:
 
     def upsert(self, profiles: list[Profile], batch: int = 512) -> None:
         """Add or replace profiles (their old item vectors are removed first)."""
+        self.write(self.prepare(profiles, batch))
+
+    def prepare(self, profiles: list[Profile], batch: int = 512,
+                progress: Callable[[int, int], None] | None = None) -> list[PreparedBatch]:
+        """Embed profiles without touching the store: the slow half of `upsert`, run before any
+        database transaction or store lock is taken."""
+        prepared = []
         for start in range(0, len(profiles), batch):
             chunk = profiles[start : start + batch]
-            self.remove([p.id for p in chunk])
             ids, texts, metas = [], [], []
             for p in chunk:
                 meta = {"sid": p.id, "name": p.name, "institution": p.institution, "title": p.title,
@@ -137,7 +154,16 @@ class MatchIndex:
                     ids.append(f"{p.id}#{n}")
                     texts.append(item)
                     metas.append({**meta, "kind": "item", "item": item})
-            self.store.upsert(ids, self.embeddings.embed_array(texts), metas)
+            prepared.append(PreparedBatch([p.id for p in chunk], ids, self.embeddings.embed_array(texts), metas))
+            if progress:
+                progress(start + len(chunk), len(profiles))
+        return prepared
+
+    def write(self, prepared: list[PreparedBatch]) -> None:
+        """Store embedded profiles: old vectors of each profile out, the new ones in."""
+        for part in prepared:
+            self.remove(part.specialist_ids)
+            self.store.upsert(part.ids, part.vectors, part.metadatas)
 
     def remove(self, specialist_ids: list[str]) -> None:
         if specialist_ids:

@@ -1,6 +1,12 @@
 """One async engine and sessionmaker per process; Alembic migrations applied on start.
 
 SQLite under TEPAI_DATA_DIR by default (WAL, foreign keys on), PostgreSQL via DATABASE_URL.
+
+Several processes share one SQLite file (the bot, CLI writers): WAL lets readers run beside a
+writer, and a writer waits up to BUSY_TIMEOUT_S for another's write transaction instead of
+failing at once. Every write transaction in tepai is short — slow work (reading files,
+embedding) happens before it opens — so the wait is normally milliseconds. Errors never carry
+SQL parameters (they may hold phone numbers): `hide_parameters`.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+BUSY_TIMEOUT_S = 30
 
 
 def async_url(url: str) -> str:
@@ -55,14 +62,18 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
     cursor.close()
 
 
 class Database:
     def __init__(self, url: str) -> None:
         self.url = url
-        self.engine: AsyncEngine = create_async_engine(async_url(url), pool_pre_ping=True)
+        options: dict = {"pool_pre_ping": True, "hide_parameters": True}
+        if make_url(async_url(url)).get_backend_name() == "sqlite":
+            # sqlite3's own wait on a locked database, on top of the busy_timeout pragma.
+            options["connect_args"] = {"timeout": BUSY_TIMEOUT_S}
+        self.engine: AsyncEngine = create_async_engine(async_url(url), **options)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.session: async_sessionmaker[AsyncSession] = async_sessionmaker(self.engine, expire_on_commit=False)

@@ -128,11 +128,17 @@ def profile_of(specialist: Specialist) -> Profile:
                    specialist.capacity)
 
 
-async def import_file(session: AsyncSession, path: Path, progress: Callable[[int], None] | None = None,
-                      ) -> tuple[ImportReport, list[Specialist]]:
-    """Add or update (by `id`) every good row; report bad rows by line. Imported = active."""
-    report = ImportReport()
-    touched: list[Specialist] = []
+@dataclass
+class ParsedImport:
+    """A file's good rows (validated, one per id) and its bad ones, before any database work."""
+
+    rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # (line, values)
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+def parse_file(path: Path, progress: Callable[[int], None] | None = None) -> ParsedImport:
+    """Read and validate every row; raises UnreadableFile. No database, no index."""
+    parsed = ParsedImport()
     seen: set[str] = set()
     for count, (number, row) in enumerate(read_rows(path), 1):
         if progress:
@@ -140,13 +146,28 @@ async def import_file(session: AsyncSession, path: Path, progress: Callable[[int
         try:
             values = clean_row(row)
         except v.ValidationError as exc:
-            report.errors.append((number, exc.message))
+            parsed.errors.append((number, exc.message))
             continue
         if values["id"] in seen:
-            report.errors.append((number, texts.IMPORT_DUPLICATE.format(id=values["id"])))
+            parsed.errors.append((number, texts.IMPORT_DUPLICATE.format(id=values["id"])))
             continue
         seen.add(values["id"])
-        specialist = await session.scalar(select(Specialist).where(Specialist.external_id == values["id"]))
+        parsed.rows.append((number, values))
+    return parsed
+
+
+async def apply_import(session: AsyncSession, parsed: ParsedImport) -> tuple[ImportReport, list[Specialist]]:
+    """Write parsed rows: add or update by `id`. Only quick statements, so the caller's write
+    transaction stays short (the slow parts — reading, embedding — happen before it)."""
+    report = ImportReport(errors=list(parsed.errors))
+    ids = [values["id"] for _, values in parsed.rows]
+    existing: dict[str, Specialist] = {}
+    for start in range(0, len(ids), 500):
+        found = await session.scalars(select(Specialist).where(Specialist.external_id.in_(ids[start : start + 500])))
+        existing.update({s.external_id: s for s in found})
+    touched: list[Specialist] = []
+    for _, values in parsed.rows:
+        specialist = existing.get(values["id"])
         if specialist is None:
             specialist = Specialist(external_id=values["id"], source="import")
             session.add(specialist)
@@ -160,6 +181,12 @@ async def import_file(session: AsyncSession, path: Path, progress: Callable[[int
         touched.append(specialist)
     await session.flush()
     return report, touched
+
+
+async def import_file(session: AsyncSession, path: Path, progress: Callable[[int], None] | None = None,
+                      ) -> tuple[ImportReport, list[Specialist]]:
+    """Add or update (by `id`) every good row; report bad rows by line. Imported = active."""
+    return await apply_import(session, parse_file(path, progress))
 
 
 def sync_index(index: MatchIndex, specialists: list[Specialist]) -> None:
