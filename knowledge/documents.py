@@ -57,9 +57,14 @@ def load_document(path: Path, sha256: str | None = None) -> Document:
 
 
 def build_document(path: Path, raw: RawText, sha256: str) -> Document:
+    from knowledge.parsing import active_limits
+
     paragraphs = to_paragraphs(raw.text, raw.wrapped)
     if not paragraphs:
         raise UnreadableDocument("未提取到文字（空文档或扫描件）")
+    limit = active_limits().paragraphs
+    if len(paragraphs) > limit:
+        raise UnreadableDocument(f"段落过多（{len(paragraphs):,} 段，上限 {limit:,} 段），疑似异常文件")
     block, body_start = _title_block(paragraphs)
     issuer = raw.meta.get("issuer") or next((p for p in block if _ISSUER.search(p) and len(p) <= 20), None)
     title_parts = [p for p in block if p != issuer]

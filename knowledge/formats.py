@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
+import zipfile
 from pathlib import Path
 
 import docx
@@ -20,7 +21,7 @@ from bs4.element import NavigableString, PreformattedString, Tag
 from docx.oxml.ns import qn
 from docx.table import Table, _Cell
 from pypdf import PdfReader
-from pypdf.errors import DependencyError
+from pypdf.errors import DependencyError, LimitReachedError
 
 from knowledge.readers import RawText, UnreadableDocument, _looks_binary, decode_text
 
@@ -47,6 +48,8 @@ def _table_row_lines(cells: list[list[str]]) -> list[str]:
 
 # ---------------------------------------------------------------------------- DOCX
 
+# A real DOCX has a few dozen parts (styles, fonts, images); thousands mean a crafted file.
+_MAX_ZIP_ENTRIES = 5_000
 # Encrypted OOXML files and legacy .doc files are OLE compound files, not zips.
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -61,7 +64,14 @@ _RUNS_XPATH = (
 
 def docx_text(path: Path) -> RawText:
     """Paragraphs and table rows of the body, in document order, one per line."""
+    from knowledge.parsing import active_limits
+
     document = _open_docx(path)
+    # Counting paragraphs is cheap; reading each of 480,000 one-line items is not.
+    limit = active_limits().paragraphs
+    count = sum(1 for _ in document.element.body.iter(qn("w:p")))
+    if count > limit:
+        raise UnreadableDocument(f"DOCX 段落过多（{count:,} 段，上限 {limit:,} 段），疑似异常文件")
     lines = _docx_block_lines(document.element.body, document)
     meta: dict[str, str] = {}
     title = (document.core_properties.title or "").strip()
@@ -93,12 +103,35 @@ def _open_docx(path: Path):
         head = handle.read(len(_OLE_MAGIC))
     if head == _OLE_MAGIC:
         raise UnreadableDocument("文件已加密或为旧版 .doc 格式，无法读取")
+    _check_unpacked_size(path)
     try:
         return docx.Document(str(path))
-    except OSError:
+    except (OSError, MemoryError):
         raise
     except Exception:  # not a zip, no [Content_Types].xml, wrong content type, bad XML
         raise UnreadableDocument("不是有效的 DOCX 文件") from None
+
+
+def _check_unpacked_size(path: Path) -> None:
+    """Refuse a zip bomb before inflating it: the sizes its entries declare are summed.
+
+    Declared sizes cannot lie to us: `zipfile` stops reading an entry at its declared
+    size, and a truncated entry then fails its CRC check (→ "不是有效的 DOCX 文件").
+    """
+    from knowledge.parsing import MB, active_limits
+
+    limit = active_limits().unpacked_bytes
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError):
+        raise UnreadableDocument("不是有效的 DOCX 文件") from None
+    if len(entries) > _MAX_ZIP_ENTRIES:
+        raise UnreadableDocument(f"DOCX 内部文件过多（{len(entries)} 个），疑似异常文件")
+    total = sum(entry.file_size for entry in entries)
+    if total > limit:
+        raise UnreadableDocument(
+            f"DOCX 解压后超过 {limit // MB} MB 上限（约 {total // MB:,} MB），疑似压缩炸弹")
 
 
 def _docx_paragraph_lines(p) -> list[str]:
@@ -150,11 +183,33 @@ _SOFTWARE_TITLE = re.compile(
 
 def pdf_text(path: Path) -> RawText:
     """Text of every page; `wrapped=None` lets cleaning detect hard wrapping."""
+    from knowledge.parsing import MB, active_limits
+
+    limits = active_limits()
     reader = _open_pdf(path)
     try:
-        pages = [page.extract_text() or "" for page in reader.pages]
+        count = len(reader.pages)
+        if count > limits.pages:
+            raise UnreadableDocument(f"PDF 页数过多（{count} 页，上限 {limits.pages} 页）")
+        pages = []
+        chars = 0
+        for number, page in enumerate(reader.pages, 1):
+            # A small file can hold a content stream that decompresses to tens of MB of
+            # drawing operators; extracting text from it would keep pypdf busy for
+            # minutes. Real text pages hold a few KB to a few hundred KB.
+            size = _page_content_size(page)
+            if size > limits.page_content_bytes:
+                raise UnreadableDocument(
+                    f"PDF 第 {number} 页内容过大（解压后约 {size // MB} MB），疑似压缩炸弹")
+            text = page.extract_text() or ""
+            chars += len(text)
+            if chars > limits.chars:
+                raise UnreadableDocument(f"提取的文字过多（超过 {limits.chars:,} 字上限）")
+            pages.append(text)
     except DependencyError:  # AES streams without the optional crypto package
         raise UnreadableDocument("PDF 已加密，无法读取（缺少 AES 解密组件）") from None
+    except LimitReachedError:  # pypdf's own cap on one decompressed stream
+        raise UnreadableDocument("PDF 内容解压后超过上限，疑似压缩炸弹") from None
     text = "\n".join(pages)
     if not text.strip():
         raise UnreadableDocument("PDF 中没有可提取的文字（可能是扫描件）")
@@ -165,10 +220,24 @@ def pdf_text(path: Path) -> RawText:
     return RawText(text, wrapped=None, meta=meta)
 
 
+def _page_content_size(page) -> int:
+    contents = page.get("/Contents")
+    if contents is None:
+        return 0
+    contents = contents.get_object()
+    streams = contents if isinstance(contents, list) else [contents]
+    total = 0
+    for stream in streams:
+        stream = stream.get_object()
+        if hasattr(stream, "get_data"):
+            total += len(stream.get_data())
+    return total
+
+
 def _open_pdf(path: Path):
     try:
         reader = PdfReader(path)
-    except OSError:
+    except (OSError, MemoryError):
         raise
     except DependencyError:
         raise UnreadableDocument("PDF 已加密，无法读取（缺少 AES 解密组件）") from None
@@ -225,6 +294,11 @@ _HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
 
 def html_text(path: Path) -> RawText:
     """Visible text of the page: one line per block element, one per table row."""
+    from knowledge.parsing import MB, active_limits
+
+    limit = active_limits().html_bytes
+    if path.stat().st_size > limit:
+        raise UnreadableDocument(f"HTML 文件超过 {limit // MB} MB 上限")
     data = path.read_bytes()
     if _looks_binary(data):
         raise UnreadableDocument("不是 HTML 文件（含二进制内容）")

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from knowledge.chunking import Chunk, chunk_document
+from knowledge.chunking import Chunk
 from knowledge.documents import (
     STATUS_CURRENT,
     STATUS_DRAFT,
@@ -36,11 +36,11 @@ from knowledge.documents import (
     Document,
     document_key,
     file_sha256,
-    load_document,
 )
 from knowledge.embeddings import BaseEmbeddings
 from knowledge.lexical import LexicalIndex
-from knowledge.readers import SUPPORTED_SUFFIXES, UnreadableDocument
+from knowledge.parsing import Limits, ParseWorker
+from knowledge.readers import SUPPORTED_SUFFIXES
 from knowledge.vectors import VectorStore, collection_name
 
 BUNDLED_CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -128,6 +128,8 @@ class KnowledgeIndex:
         self._vectors: VectorStore | None = None
         self._snapshot: Snapshot | None = None
         self._snapshot_marker: tuple[str, int] | None = None
+        self.parse_limits: Limits | None = None  # None: defaults and environment
+        self.parse_peak_rss_kb = 0  # the parsing worker's peak in the last update
 
     # -- reading -----------------------------------------------------------------
 
@@ -184,10 +186,12 @@ class KnowledgeIndex:
 
     def update(self, paths: Iterable[Path], prune: bool = False, progress: ProgressFn | None = None) -> IndexReport:
         """Index `paths` (files or directories) incrementally; publish atomically."""
-        with self._writer_lock():
-            return self._update(list(paths), prune, progress or (lambda *_: None))
+        with self._writer_lock(), ParseWorker(self.parse_limits) as worker:
+            report = self._update(list(paths), prune, progress or (lambda *_: None), worker)
+            self.parse_peak_rss_kb = worker.peak_rss_kb
+            return report
 
-    def _update(self, paths: list[Path], prune: bool, progress: ProgressFn) -> IndexReport:
+    def _update(self, paths: list[Path], prune: bool, progress: ProgressFn, worker: ParseWorker) -> IndexReport:
         report = IndexReport()
         current = self.snapshot()
         same_model = current is not None and current.embedding == self.embedding_name
@@ -218,14 +222,13 @@ class KnowledgeIndex:
                 chunks_by_doc[key] = old_chunks[key]
                 report.record(FileOutcome(str(path), "skipped", len(previous.chunk_ids)))
                 continue
-            try:
-                document = load_document(path, sha)
-                doc_chunks = chunk_document(document)
-                if not doc_chunks:
-                    raise UnreadableDocument("没有可索引的正文")
-            except UnreadableDocument as exc:
-                report.record(FileOutcome(str(path), "failed", reason=exc.reason))
+            # Parsing runs in a worker process with memory and time limits: a hostile
+            # file costs that process, never this one.
+            parsed = worker.parse(path, sha)
+            if parsed.reason is not None:
+                report.record(FileOutcome(str(path), "failed", reason=parsed.reason))
                 continue
+            document, doc_chunks = parsed.document, parsed.chunks
             status = STATUS_RETIRED if previous and previous.status == STATUS_RETIRED else document.status
             docs[key] = _record(document, doc_chunks, status)
             chunks_by_doc[key] = doc_chunks

@@ -6,6 +6,7 @@ Each reader returns `RawText`; anything that cannot be read raises
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,15 +47,26 @@ def read_source(path: Path) -> RawText:
     reader = _READERS[suffix]
     try:
         raw = reader(path)
-    except UnreadableDocument:
-        raise
+    except (UnreadableDocument, MemoryError):
+        raise  # MemoryError: the parsing worker reports its own limit
     except OSError as exc:
         raise UnreadableDocument(f"无法读取文件：{exc.strerror or exc}") from None
-    except Exception as exc:  # a corrupt file makes parsers raise anything
-        raise UnreadableDocument(f"文件已损坏或格式不正确（{type(exc).__name__}）") from None
+    except Exception:  # a corrupt file makes parsers raise anything
+        logging.getLogger(__name__).info("cannot parse %s", path.name, exc_info=True)
+        raise UnreadableDocument("文件已损坏或格式不正确") from None
     if not raw.text.strip():
         raise UnreadableDocument("未提取到文字（空文档或扫描件）")
+    check_chars(len(raw.text))
     return raw
+
+
+def check_chars(count: int) -> None:
+    """Refuse text longer than a document may be (see `knowledge.parsing.Limits`)."""
+    from knowledge.parsing import active_limits
+
+    limit = active_limits().chars
+    if count > limit:
+        raise UnreadableDocument(f"提取的文字过多（超过 {limit:,} 字上限）")
 
 
 def decode_text(data: bytes) -> str:
