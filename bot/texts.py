@@ -169,6 +169,8 @@ DOC_FAILED = "❌ 《{name}》无法索引：{reason}"
 DOC_UNSUPPORTED = "❌ 不支持的文件类型。支持 PDF、DOCX、TXT、MD、HTML。"
 DOC_TOO_BIG = "❌ 文件过大（上限 20 MB）。"
 DOC_BUSY = "知识库正在更新，请稍后再发送。"
+# Files (bounded parsing, content-keyed uploads)
+DOC_INTERNAL = "处理时出现内部错误，已记录，请稍后再试"
 DOCS_EMPTY = "知识库里还没有文件。"
 DOCS_HEADER = "<b>政策文件（{count}）</b>"
 DOCS_ITEM = "{n}. 《{title}》 — {status}{issuer}"

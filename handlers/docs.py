@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
+import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -15,9 +17,11 @@ from bot import texts
 from bot.render import esc
 from bot.services import TepaiContext
 from handlers.common import send_html, staff_only
-from knowledge.documents import STATUS_RETIRED
+from knowledge.documents import STATUS_RETIRED, file_sha256
 from knowledge.index import IndexBusy
 from knowledge.readers import SUPPORTED_SUFFIXES
+
+log = logging.getLogger(__name__)
 
 MAX_UPLOAD = 20 * 1024 * 1024  # what a bot may download through the Bot API
 
@@ -55,12 +59,35 @@ async def receive_document(update: Update, context: TepaiContext) -> None:
     status = await message.reply_text(texts.DOC_RECEIVED.format(name=name))
     uploads = services.settings.data_dir / "uploads"
     uploads.mkdir(parents=True, exist_ok=True)
-    target = uploads / name
-    partial = uploads / f".{name}.part"
+    partial = uploads / f".{uuid.uuid4().hex}.part"
     file = await document.get_file()
     await file.download_to_drive(partial)
-    partial.replace(target)  # a half-downloaded file is never indexed
+    target = await asyncio.to_thread(_store_by_content, partial, uploads, name)
+    # Parsing and embedding take seconds (a hostile file up to the parse time limit):
+    # they run as a task of their own, so this staff member's chat is not held
+    # behind them (updates of one user are processed in order).
+    context.application.create_task(_index_upload(services, status, name, target), update=update)
 
+
+def _store_by_content(partial: Path, uploads: Path, name: str) -> Path:
+    """Keep an upload under its content hash: two files named 通知.md never replace each other.
+
+    The same content uploaded again (under any name) is the same file, so re-sending
+    a document is "未变", not a second copy.
+    """
+    digest = file_sha256(partial)
+    folder = uploads / digest[:16]
+    folder.mkdir(exist_ok=True)
+    existing = next((p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")), None)
+    if existing is not None and file_sha256(existing) == digest:
+        partial.unlink()
+        return existing
+    target = folder / name
+    partial.replace(target)  # a half-downloaded file is never indexed
+    return target
+
+
+async def _index_upload(services, status, name: str, target: Path) -> None:  # type: ignore[no-untyped-def]
     loop = asyncio.get_running_loop()
     last_stage: list[str] = []
 
@@ -76,12 +103,26 @@ async def receive_document(update: Update, context: TepaiContext) -> None:
     except IndexBusy:
         await _edit(status, texts.DOC_BUSY)
         return
+    except Exception:
+        log.exception("indexing upload %s failed", name)
+        await _edit(status, texts.DOC_FAILED.format(name=name, reason=texts.DOC_INTERNAL))
+        return
     failed = [f for f in report.files if f.outcome == "failed"]
     if failed:
+        # A refused file is not kept: nothing of it is indexed, and a bomb should not sit on disk.
+        await asyncio.to_thread(_discard, target)
         await _edit(status, texts.DOC_FAILED.format(name=name, reason=failed[0].reason))
         return
     await _edit(status, texts.DOC_DONE.format(name=name, added=report.added, updated=report.updated,
                                               skipped=report.skipped, chunks=report.chunks))
+
+
+def _discard(target: Path) -> None:
+    target.unlink(missing_ok=True)
+    try:
+        target.parent.rmdir()
+    except OSError:
+        pass
 
 
 async def _edit(message, text: str) -> None:  # type: ignore[no-untyped-def]
