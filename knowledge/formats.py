@@ -23,10 +23,13 @@ from docx.table import Table, _Cell
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, LimitReachedError
 
+from knowledge import structure
 from knowledge.readers import RawText, UnreadableDocument, _looks_binary, decode_text
 
 # Cells in a table row are joined with this, in every format.
-CELL_SEPARATOR = " | "
+CELL_SEPARATOR = structure.CELL_SEPARATOR
+_STYLE_HEADING = re.compile(r"^(?:heading|标题)\s*([1-4])$", re.I)
+_HTML_HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4}
 
 
 def _table_row_lines(cells: list[list[str]]) -> list[str]:
@@ -72,20 +75,64 @@ def docx_text(path: Path) -> RawText:
     count = sum(1 for _ in document.element.body.iter(qn("w:p")))
     if count > limit:
         raise UnreadableDocument(f"DOCX 段落过多（{count:,} 段，上限 {limit:,} 段），疑似异常文件")
-    lines = _docx_block_lines(document.element.body, document)
-    meta: dict[str, str] = {}
-    title = (document.core_properties.title or "").strip()
+    headings: dict[str, int] = {}
+    lines = _docx_block_lines(document.element.body, document, _docx_style_levels(document), headings)
+    from knowledge.metadata import keyword_pairs
+
+    properties = document.core_properties
+    meta = keyword_pairs(properties.keywords or "")
+    title = (properties.title or "").strip()
     if title:
         meta["title"] = title
-    # core_properties.created is when the file was made, not the policy's date.
-    return RawText("\n".join(lines), wrapped=False, meta=meta)
+    # Author and creation time are often the typist's account and the day the file was
+    # saved, not the issuing body and the policy's date: hints, used only if plausible.
+    hints: dict[str, str] = {}
+    if (properties.author or "").strip():
+        hints["issuer"] = properties.author.strip()
+    if properties.created is not None:
+        hints["date"] = properties.created.date().isoformat()
+    return RawText("\n".join(lines), wrapped=False, meta=meta, hints=hints, headings=headings)
 
 
-def _docx_block_lines(container, document) -> list[str]:
+def _docx_style_levels(document) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Paragraph style id → heading level, for "Heading 1".."4", "标题 1".."4" and outline levels."""
+    levels: dict[str, int] = {}
+    for style in document.styles:
+        try:
+            style_id, name = style.style_id, style.name or ""
+        except Exception:  # a damaged styles part must not cost us the text
+            continue
+        match = _STYLE_HEADING.match(name.strip())
+        outline = style.element.find(f"{qn('w:pPr')}/{qn('w:outlineLvl')}")
+        if match:
+            levels[style_id] = int(match.group(1))
+        elif outline is not None and (outline.get(qn("w:val")) or "").isdigit() and int(outline.get(qn("w:val"))) < 4:
+            levels[style_id] = int(outline.get(qn("w:val"))) + 1
+    return levels
+
+
+def _docx_heading_level(p, style_levels: dict[str, int]) -> int | None:  # type: ignore[no-untyped-def]
+    ppr = p.find(qn("w:pPr"))
+    if ppr is None:
+        return None
+    outline = ppr.find(qn("w:outlineLvl"))
+    if outline is not None and (outline.get(qn("w:val")) or "").isdigit():
+        value = int(outline.get(qn("w:val")))
+        return value + 1 if value < 4 else None
+    style = ppr.find(qn("w:pStyle"))
+    return style_levels.get(style.get(qn("w:val"))) if style is not None else None
+
+
+def _docx_block_lines(container, document, style_levels: dict[str, int], headings: dict[str, int]) -> list[str]:  # type: ignore[no-untyped-def]
     lines: list[str] = []
     for child in container.iterchildren():
         if child.tag == qn("w:p"):
-            lines.extend(_docx_paragraph_lines(child))
+            paragraph = _docx_paragraph_lines(child)
+            level = _docx_heading_level(child, style_levels) if paragraph else None
+            if level:
+                for line in paragraph:
+                    headings.setdefault(line, level)
+            lines.extend(paragraph)
         elif child.tag == qn("w:tbl"):
             lines.extend(_docx_table_lines(Table(child, document)))
         elif child.tag == qn("w:sdt") and child.find(f"{qn('w:sdtPr')}/{qn('w:docPartObj')}") is None:
@@ -93,7 +140,7 @@ def _docx_block_lines(container, document) -> list[str]:
             # (docPartObj: generated table of contents, cover page) are not clauses.
             content = child.find(qn("w:sdtContent"))
             if content is not None:
-                lines.extend(_docx_block_lines(content, document))
+                lines.extend(_docx_block_lines(content, document, style_levels, headings))
         # Other children (sectPr, bookmarks) carry no text.
     return lines
 
@@ -307,13 +354,26 @@ def html_text(path: Path) -> RawText:
     for tag in soup.find_all(list(_REMOVED_TAGS)):
         tag.decompose()
     heading = soup.find("h1")
-    meta: dict[str, str] = {}
+    meta = _html_meta(soup)
     title = _html_title(page_title, _clean_inline(heading.get_text()) if heading else "")
     if title:
         meta["title"] = title
     lines = _LineBuilder()
     _walk_html(soup, lines)
-    return RawText("\n".join(lines.finish()), wrapped=False, meta=meta)
+    return RawText("\n".join(lines.finish()), wrapped=False, meta=meta, headings=lines.headings)
+
+
+def _html_meta(soup) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """<meta name="issuer|date|status|…" content="…"> pairs (names as in knowledge.metadata)."""
+    from knowledge.metadata import field_name
+
+    meta: dict[str, str] = {}
+    for tag in soup.find_all("meta"):
+        name = (tag.get("name") or "").strip()
+        content = tag.get("content")
+        if name and isinstance(content, str) and field_name(name) and field_name(name) != "title":
+            meta.setdefault(name, content.strip())
+    return meta
 
 
 def _decode_html(data: bytes) -> str:
@@ -373,6 +433,7 @@ class _LineBuilder:
     def __init__(self) -> None:
         self.lines: list[str] = []
         self._parts: list[str] = []
+        self.headings: dict[str, int] = {}  # line → <h1>..<h4> level
 
     def add(self, text: str) -> None:
         self._parts.append(text)
@@ -414,6 +475,8 @@ def _walk_html(node, out: _LineBuilder) -> None:
             out.end_line()
             _walk_html(child, out)
             out.end_line()
+            if child.name in _HTML_HEADINGS and out.lines:
+                out.headings.setdefault(out.lines[-1], _HTML_HEADINGS[child.name])
         else:
             _walk_html(child, out)
 

@@ -29,8 +29,12 @@ class RawText:
     text: str
     # True: lines are hard-wrapped (PDF); False: one line per paragraph; None: detect.
     wrapped: bool | None = None
-    # Metadata the format itself carries (front matter, <title>, core properties).
+    # Metadata the format itself carries (front matter, <title>, <meta>, DOCX keywords).
     meta: dict[str, str] = field(default_factory=dict)
+    # Weaker hints, used only when plausible and nothing better is found (DOCX author, created).
+    hints: dict[str, str] = field(default_factory=dict)
+    # Lines the format marks as headings (DOCX heading styles, HTML <h1>..<h4>) → level 1–4.
+    headings: dict[str, int] = field(default_factory=dict)
 
 
 def read_source(path: Path) -> RawText:
@@ -157,7 +161,7 @@ def read_markdown(path: Path) -> RawText:
     if match:
         for line in match.group(1).splitlines():
             key, sep, value = line.partition(":")
-            if sep and key.strip() in ("title", "issuer", "date", "status"):
+            if sep and key.strip():
                 meta[key.strip()] = value.strip().strip("\"'")
         text = text[match.end():]
     lines = []

@@ -57,6 +57,33 @@ async def test_staff_upload_is_indexed_listed_and_can_be_retired(own_bot: Bot) -
     assert f"恢复 {number}" in [t for t, _ in (await bot.say(STAFF, "/docs")).buttons]
 
 
+async def test_staff_correct_a_documents_status_in_chat_and_a_repealed_one_is_not_cited(own_bot: Bot) -> None:
+    bot = own_bot
+    award = ("---\ntitle: 关于高新技术企业奖励的通知\nissuer: 济南市科学技术局\ndate: 2021-03-01\n---\n"
+             "一、奖励标准\n对首次认定的高新技术企业给予一次性奖励二十万元。").encode()
+    await upload(bot, STAFF, "奖励通知.md", award, "已更新知识库")
+    answer = await bot.say(OWNER, "首次认定高新技术企业奖励多少钱？")
+    assert "二十万元" in answer.plain_text and "（济南市科学技术局，2021年3月1日）" in answer.plain_text
+
+    listing = (await bot.say(STAFF, "/docs")).plain_text
+    assert "现行 · 济南市科学技术局 · 2021年3月1日" in listing and "/docs set" in listing
+    number = next(line.split(".")[0] for line in listing.splitlines() if "关于高新技术企业奖励的通知" in line)
+    reply = (await bot.say(STAFF, f"/docs set {number} 状态 已废止")).plain_text
+    assert reply.startswith("已更新《关于高新技术企业奖励的通知》：状态：已废止") and "不再引用" in reply
+    assert "二十万元" not in (await bot.say(OWNER, "首次认定高新技术企业奖励多少钱？")).plain_text
+
+    assert "无法识别的日期" in (await bot.say(STAFF, f"/docs set {number} 日期 去年春天")).plain_text
+    assert "没有编号为 99" in (await bot.say(STAFF, "/docs set 99 状态 现行")).plain_text
+    assert "没有“颜色”这个字段" in (await bot.say(STAFF, f"/docs set {number} 颜色 红")).plain_text
+    assert "用法" in (await bot.say(STAFF, "/docs set")).plain_text
+    # Back to what the file says: cited again.
+    await bot.say(STAFF, f"/docs set {number} 状态 -")
+    assert "二十万元" in (await bot.say(OWNER, "首次认定高新技术企业奖励多少钱？")).plain_text
+    # Nobody else may correct a document.
+    assert (await bot.say(OWNER, f"/docs set {number} 状态 已废止")).plain_text == texts.STAFF_ONLY
+    assert all(d.status != "repealed" for d in bot.services.knowledge.index.documents())
+
+
 async def test_staff_upload_of_an_unreadable_file_is_reported_and_the_index_kept(own_bot: Bot) -> None:
     bot = own_bot
     before = bot.services.knowledge.index.snapshot().generation
