@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/files.py [--no-unbounded] [--unbounded-seconds 60]
 
 Files (tests/hostile_files.py, built in a temp dir): a 3.6 MB DOCX holding 1 GB of XML,
-a PDF whose content stream decodes to 57 MB of text operators, a DOCX of 480,000 items;
+a PDF whose content stream decodes to 57 MB of text operators, a PDF of 400 pages drawing
+one 1.5 MB stream, a DOCX of 480,000 items;
 and, as the baseline in the same run, ordinary documents (the bundled plan, a generated
 20-page DOCX with tables, a 30-page text PDF).
 
@@ -39,6 +40,7 @@ from knowledge.parsing import ParseWorker  # noqa: E402
 from tests.hostile_files import (  # noqa: E402
     docx_chunk_flood,
     docx_zip_bomb,
+    pdf_shared_stream_bomb,
     pdf_stream_bomb,
     pdf_with_content,
     text_operators,
@@ -57,14 +59,21 @@ parsing._active = Limits(unpacked_bytes=1 << 40, chars=1 << 40, pages=1 << 30, p
                          paragraphs=1 << 40, chunks=1 << 40, html_bytes=1 << 40)
 from knowledge.chunking import chunk_document
 from knowledge.documents import load_document
+import json
+from knowledge.readers import UnreadableDocument
 started = time.monotonic()
 try:
     chunks = chunk_document(load_document(Path(sys.argv[1])))
-    print("ok", len(chunks), round(time.monotonic() - started, 1))
+    outcome = {"result": "ok", "chunks": len(chunks)}
 except MemoryError:
-    print("MemoryError", 0, round(time.monotonic() - started, 1))
+    outcome = {"result": "MemoryError at the 3 GB cap"}
+except UnreadableDocument as exc:
+    outcome = {"result": "refused", "reason": exc.reason}
 except Exception as exc:
-    print(type(exc).__name__, 0, round(time.monotonic() - started, 1))
+    outcome = {"result": type(exc).__name__}
+outcome["seconds"] = round(time.monotonic() - started, 1)
+outcome["peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+print(json.dumps(outcome, ensure_ascii=False))
 """
 
 
@@ -131,8 +140,8 @@ def unbounded(path: Path, seconds: float) -> dict:
     try:
         done = subprocess.run([sys.executable, "-c", UNBOUNDED, str(path)], cwd=ROOT, capture_output=True,
                               text=True, timeout=seconds)
-        word, chunks, took = (done.stdout.split() + ["?", "?", "?"])[:3]
-        return {"result": word, "chunks": chunks, "seconds": took}
+        lines = done.stdout.strip().splitlines()
+        return json.loads(lines[-1]) if lines else {"result": f"exit {done.returncode}", "stderr": done.stderr[-300:]}
     except subprocess.TimeoutExpired:
         return {"result": f"still parsing after {seconds:g} s (killed)", "seconds": round(time.monotonic() - started)}
 
@@ -148,6 +157,7 @@ def main() -> None:
         files = {
             "docx_zip_bomb (1 GB XML)": docx_zip_bomb(folder / "bomb.docx"),
             "pdf_stream_bomb (57 MB operators)": pdf_stream_bomb(folder / "bomb.pdf"),
+            "pdf_shared_stream_bomb (400 pages, one 1.5 MB stream)": pdf_shared_stream_bomb(folder / "pages.pdf"),
             "docx_chunk_flood (480,000 items)": docx_chunk_flood(folder / "flood.docx"),
             "baseline: bundled plan (txt)": BUNDLED,
             "baseline: 20-chapter docx with tables": ordinary_docx(folder / "ordinary.docx"),

@@ -238,16 +238,23 @@ def pdf_text(path: Path) -> RawText:
         count = len(reader.pages)
         if count > limits.pages:
             raise UnreadableDocument(f"PDF 页数过多（{count} 页，上限 {limits.pages} 页）")
-        pages = []
-        chars = 0
+        # A small file can hold content streams that decompress to tens of MB of drawing
+        # operators (on one page, or shared by hundreds); extracting text from them keeps
+        # pypdf busy for minutes per page. Real text pages hold a few KB to a few hundred
+        # KB, so sizes are checked for every page before any text is extracted.
+        content = 0
         for number, page in enumerate(reader.pages, 1):
-            # A small file can hold a content stream that decompresses to tens of MB of
-            # drawing operators; extracting text from it would keep pypdf busy for
-            # minutes. Real text pages hold a few KB to a few hundred KB.
             size = _page_content_size(page)
             if size > limits.page_content_bytes:
                 raise UnreadableDocument(
                     f"PDF 第 {number} 页内容过大（解压后约 {size // MB} MB），疑似压缩炸弹")
+            content += size
+            if content > limits.pdf_content_bytes:
+                raise UnreadableDocument(
+                    f"PDF 内容解压后合计超过 {limits.pdf_content_bytes // MB} MB 上限（至第 {number} 页），疑似压缩炸弹")
+        pages = []
+        chars = 0
+        for page in reader.pages:
             text = page.extract_text() or ""
             chars += len(text)
             if chars > limits.chars:

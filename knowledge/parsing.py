@@ -62,7 +62,8 @@ class Limits:
     unpacked_bytes: int = 64 * MB  # all entries of a DOCX (zip), as declared and as read
     chars: int = 1_000_000  # extracted text; a 500-page regulation is about half of this
     pages: int = 500  # PDF pages
-    page_content_bytes: int = 4 * MB  # one PDF page's decoded content stream
+    page_content_bytes: int = 2 * MB  # one PDF page's decoded content stream
+    pdf_content_bytes: int = 32 * MB  # all pages together (pages may share one stream)
     paragraphs: int = 50_000  # paragraphs and table rows; a 500-page document has about 10,000
     chunks: int = 5_000  # citable chunks of one document
     html_bytes: int = 10 * MB  # an HTML page (government pages are 0.1–1 MB)

@@ -90,6 +90,26 @@ def pdf_with_content(path: Path, content: bytes, filters: int = 1) -> Path:
     return path
 
 
+def pdf_shared_stream_bomb(path: Path, pages: int = 400, decoded_bytes: int = 1_500_000) -> Path:
+    """Many pages drawing one compressed stream, each page under a per-page size check.
+
+    pypdf parses each page's operators anew: at 10 s or more per page, this small file
+    would keep a parser busy for an hour.
+    """
+    data = zlib.compress(zlib.compress(text_operators(decoded_bytes), 9), 9)
+    first_page = 3
+    kids = " ".join(f"{first_page + n} 0 R" for n in range(pages))
+    stream = first_page + pages
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>".encode()]
+    objects += [f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {stream} 0 R"
+                f" /Resources << /Font << /F1 {stream + 1} 0 R >> >> >>".encode()] * pages
+    objects.append(f"<< /Length {len(data)} /Filter [/FlateDecode /FlateDecode] >>\nstream\n".encode()
+                   + data + b"\nendstream")
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    path.write_bytes(_pdf(objects))
+    return path
+
+
 def text_operators(size: int) -> bytes:
     line = b"BT /F1 12 Tf 72 700 Td (Policy text) Tj ET\n"
     return line * (size // len(line))

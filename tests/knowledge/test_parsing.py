@@ -22,6 +22,7 @@ from tests.conftest import CORPUS_FILE
 from tests.hostile_files import (
     docx_chunk_flood,
     docx_zip_bomb,
+    pdf_shared_stream_bomb,
     pdf_stream_bomb,
     pdf_with_content,
     text_operators,
@@ -59,6 +60,15 @@ def test_a_docx_zip_bomb_is_refused_before_it_inflates(hostile: dict[str, Path])
 def test_a_pdf_content_stream_bomb_is_refused_without_parsing_it(hostile: dict[str, Path]) -> None:
     result = _parse(hostile["stream_bomb"])
     assert result.reason.startswith("PDF 第 1 页内容过大") and "压缩炸弹" in result.reason
+
+
+def test_pages_sharing_one_bomb_stream_are_refused_by_their_total(tmp_path: Path) -> None:
+    path = pdf_shared_stream_bomb(tmp_path / "汇编.pdf")
+    assert path.stat().st_size < 70_000
+    result = _parse(path)
+    per_page = len(text_operators(1_500_000))
+    page = next(n for n in range(1, 400) if n * per_page > 32 * MB)
+    assert result.reason == f"PDF 内容解压后合计超过 32 MB 上限（至第 {page} 页），疑似压缩炸弹"
 
 
 def test_a_docx_of_480000_items_is_refused(hostile: dict[str, Path]) -> None:
