@@ -56,6 +56,7 @@ from knowledge import parsing
 from knowledge.parsing import Limits
 # Before limits: nothing checked but the 50 MB file size.
 parsing._active = Limits(unpacked_bytes=1 << 40, chars=1 << 40, pages=1 << 30, page_content_bytes=1 << 40,
+                         pdf_content_bytes=1 << 40,
                          paragraphs=1 << 40, chunks=1 << 40, html_bytes=1 << 40)
 from knowledge.chunking import chunk_document
 from knowledge.documents import load_document
