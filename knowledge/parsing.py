@@ -122,6 +122,7 @@ def parse_file(path: Path, sha256: str, limits: Limits | None = None) -> Parsed:
     return Parsed(document, chunks)
 
 
+STARTUP_SECONDS = 120.0
 MEMORY_REASON = "解析所需内存超过上限（{mb} MB），疑似压缩炸弹或异常文件"
 TIMEOUT_REASON = "解析超时（超过 {seconds:g} 秒），疑似异常文件"
 CRASH_REASON = "解析进程异常退出，疑似异常文件"
@@ -135,6 +136,20 @@ class _WarningCollector(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if len(self.messages) < 50:
             self.messages.append(f"{record.name}: {record.getMessage()}"[:300])
+
+
+def _peak_rss_kb() -> int:
+    """This process's peak RSS since exec (VmHWM); ru_maxrss would include the parent's at fork."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def _worker_main(fd: int) -> None:
@@ -158,6 +173,12 @@ def _worker_main(fd: int) -> None:
     root.setLevel(logging.WARNING)
     logging.captureWarnings(True)
     warnings.simplefilter("default")
+    # Import the parsers before the first file, so a file's time limit measures only its parsing.
+    import knowledge.chunking  # noqa: F401
+    import knowledge.documents  # noqa: F401
+    import knowledge.formats  # noqa: F401
+
+    conn.send("ready")
     while True:
         try:
             request = conn.recv()
@@ -175,7 +196,7 @@ def _worker_main(fd: int) -> None:
             result = Parsed(reason="文件已损坏或格式不正确")
             collector.messages.append(f"{type(exc).__name__}: {str(exc)[:200]}")
         result.warnings = collector.messages
-        result.peak_rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        result.peak_rss_kb = _peak_rss_kb()
         try:
             conn.send(result)
         except MemoryError:
@@ -218,6 +239,10 @@ class ParseWorker:
         self._process = process
         self._conn = Connection(ours.detach())
         self._conn.send(self.limits)
+        # Start-up (a fresh interpreter importing python-docx, pypdf, bs4) is not the file's
+        # time; on a loaded machine it can take seconds.
+        if not (self._conn.poll(STARTUP_SECONDS) and self._conn.recv() == "ready"):
+            raise OSError("parsing worker did not start")
 
     def _alive(self) -> bool:
         return self._process is not None and self._process.poll() is None
@@ -225,7 +250,12 @@ class ParseWorker:
     def parse(self, path: Path, sha256: str) -> Parsed:
         if not self._alive():
             self._kill()
-            self._start()
+            try:
+                self._start()
+            except (OSError, EOFError):
+                log.error("parsing worker failed to start%s", self._stderr_tail())
+                self._kill()
+                return Parsed(reason=CRASH_REASON)
         assert self._conn is not None and self._process is not None
         started = time.monotonic()
         try:

@@ -12,7 +12,7 @@ from bot import texts
 from knowledge.parsing import Limits
 from tests.conftest import make_kb
 from tests.handlers.conftest import OWNER, STAFF, Bot, bot_settings, make_services, start_bot, stop_bot
-from tests.hostile_files import docx_chunk_flood, docx_zip_bomb, pdf_stream_bomb
+from tests.hostile_files import docx_chunk_flood, docx_zip_bomb, pdf_stream_bomb, pdf_with_content, text_operators
 
 NOTICE = "一、研发补助\n对首次认定的高新技术企业给予一次性奖励二十万元。\n二、申报时间\n每年三月集中申报。".encode()
 
@@ -141,8 +141,10 @@ async def test_hostile_files_are_refused_with_reasons_and_the_bot_stays_small(
 async def test_a_slow_file_does_not_hold_up_the_staff_members_chat(own_bot: Bot, tmp_path: Path) -> None:
     bot = own_bot
     # Only the time limit stands between this file and minutes of parsing.
-    bot.services.knowledge.index.parse_limits = replace(Limits(), page_content_bytes=1 << 30, timeout=8)
-    stream = pdf_stream_bomb(tmp_path / "bomb.pdf").read_bytes()
+    bot.services.knowledge.index.parse_limits = replace(Limits(), page_content_bytes=1 << 30,
+                                                        pdf_content_bytes=1 << 30, timeout=6)
+    # 8 MB of drawing operators: half a minute of pypdf, under pypdf's own caps.
+    stream = pdf_with_content(tmp_path / "slow.pdf", text_operators(8_000_000)).read_bytes()
     after = len(bot.emu.messages(STAFF))
     bot.emu.user_sends_document(STAFF, "补助通知.pdf", stream)
     status = await bot.emu.wait_for_message(STAFF, "正在建立索引", after=after)

@@ -96,7 +96,7 @@ def test_the_memory_limit_stops_a_bomb_the_format_checks_let_through(hostile: di
 
 def test_the_time_limit_stops_a_parse_that_runs_too_long_and_the_next_file_still_reads(
         hostile: dict[str, Path]) -> None:
-    loose = replace(Limits(), page_content_bytes=1 << 30, timeout=0.5)
+    loose = replace(Limits(), page_content_bytes=1 << 30, pdf_content_bytes=1 << 30, timeout=0.5)
     with ParseWorker(loose) as worker:
         late = worker.parse(hostile["stream_bomb"], "x")
         assert late.reason == TIMEOUT_REASON.format(seconds=0.5)
