@@ -121,6 +121,10 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("specialist", help="特派员编号（#12 / 12）或导入时的外部编号")
     conflicts_sub.add_parser("list", help="查看已登记的冲突")
 
+    from bot import cli_docs
+
+    cli_docs.add_parser(sub)
+
     db = sub.add_parser("db", help="数据库")
     db_sub = db.add_subparsers(dest="action", required=True)
     db_sub.add_parser("upgrade", help="应用数据库迁移")
@@ -183,6 +187,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cli_programme.cmd_broadcast(settings, args)
         if args.command == "conflicts":
             return cli_programme.cmd_conflicts(settings, args.action, getattr(args, "credit_code", None), getattr(args, "specialist", None))
+        if args.command == "docs":
+            from bot import cli_docs
+
+            return cli_docs.cmd_docs(settings, args)
         if args.command == "db":
             from store.db import upgrade
 

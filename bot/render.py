@@ -26,7 +26,7 @@ def answer_html(answer: Answer) -> str:
         lines.append(esc(texts.ANSWER_LEAD))
     for number, citation in enumerate(answer.citations, 1):
         lines += ["", f"<b>[{number}] {esc(texts.source_line(citation))}</b>", f"<blockquote>{esc(citation.text)}</blockquote>"]
-    notes = texts.draft_notes(answer)
+    notes = texts.validity_notes(answer)
     if notes:
         lines += [""] + [f"<i>{esc(n)}</i>" for n in notes]
     return "\n".join(lines)

@@ -32,16 +32,71 @@ INDEX_SUMMARY = (
 INDEX_FAILED_FILE = "  ✗ {path}：{reason}"
 
 
+# Document validity beside every citation (knowledge.metadata)
+ISSUER_UNKNOWN = "发文机关未注明"
+DATE_UNKNOWN = "日期未注明"
+AMENDED_MARK = "（已被修改）"
+AMENDED_NOTE = "⚠️ 注意：所引《{title}》已被{by}修改，条款可能已调整，请以修改后的规定为准。"
+PENDING_NOTE = "⚠️ 注意：所引《{title}》自{date}起施行，目前尚未生效。"
+
+
+def cn_date(iso: str) -> str:
+    """2016-01-29 → 2016年1月29日."""
+    try:
+        year, month, day = (int(part) for part in iso.split("-"))
+    except ValueError:
+        return iso
+    return f"{year}年{month}月{day}日"
+
+
+def _quoted(reference: str) -> str:
+    # A title is shown in 《》; a 文号 (国科发火〔2016〕195号) as it is.
+    return reference if reference.startswith("《") or "号" in reference[-2:] else f"《{reference}》"
+
+
 def source_line(citation: Citation) -> str:
-    meta = [m for m in (citation.issuer, citation.date) if m]
+    """《title》（issuer，文号，date） section — issuer and date always, said when unknown."""
+    meta = [citation.issuer or ISSUER_UNKNOWN]
+    if citation.doc_number:
+        meta.append(citation.doc_number)
+    meta.append(cn_date(citation.date) if citation.date else DATE_UNKNOWN)
     draft = "（征求意见稿）" if citation.draft and "征求意见稿" not in citation.doc else ""
-    tail = f"（{'，'.join(meta)}）" if meta else ""
-    return f"《{citation.doc}》{draft}{tail} {citation.section}"
+    amended = AMENDED_MARK if citation.amended_by else ""
+    return f"《{citation.doc}》{draft}{amended}（{'，'.join(meta)}） {citation.section}"
 
 
-def draft_notes(answer: Answer) -> list[str]:
-    titles = sorted({c.doc for c in answer.citations if c.draft})
-    return [DRAFT_NOTE.format(title=t) for t in titles]
+def doc_summary(doc) -> str:  # type: ignore[no-untyped-def]
+    """One line of a document's validity (a DocRecord): status, issuer, 文号, dates, amendment."""
+    parts = [DOC_STATUS.get(doc.status, doc.status)]
+    if doc.status in ("retired", "repealed"):
+        parts[0] += DOC_NOT_CITED
+    parts.append(doc.issuer or ISSUER_UNKNOWN)
+    if doc.doc_number:
+        parts.append(doc.doc_number)
+    parts.append(cn_date(doc.date) if doc.date else DATE_UNKNOWN)
+    if doc.effective:
+        parts.append(f"自{cn_date(doc.effective)}起施行")
+    if doc.amended_by:
+        parts.append(DOC_AMENDED_BY.format(by=_quoted(doc.amended_by)))
+    return " · ".join(parts)
+
+
+def validity_notes(answer: Answer, today: str | None = None) -> list[str]:
+    """Warnings under an answer: drafts, amended documents, documents not yet in force."""
+    if today is None:
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+
+        today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    notes = [DRAFT_NOTE.format(title=t) for t in sorted({c.doc for c in answer.citations if c.draft})]
+    amended = sorted({(c.doc, c.amended_by) for c in answer.citations if c.amended_by})
+    notes += [AMENDED_NOTE.format(title=title, by=_quoted(by)) for title, by in amended]
+    pending = sorted({(c.doc, c.effective) for c in answer.citations if c.effective and c.effective > today})
+    notes += [PENDING_NOTE.format(title=title, date=cn_date(date)) for title, date in pending]
+    return notes
+
+
+draft_notes = validity_notes
 
 
 def render_answer(answer: Answer) -> str:
@@ -59,7 +114,7 @@ def render_answer(answer: Answer) -> str:
         lines.append("")
         lines.append(f"[{number}] {source_line(citation)}")
         lines.append(f"「{citation.text}」")
-    notes = draft_notes(answer)
+    notes = validity_notes(answer)
     if notes:
         lines.append("")
         lines.extend(notes)
@@ -168,10 +223,28 @@ DOC_FAILED = "❌ 《{name}》无法索引：{reason}"
 DOC_UNSUPPORTED = "❌ 不支持的文件类型。支持 PDF、DOCX、TXT、MD、HTML。"
 DOC_TOO_BIG = "❌ 文件过大（上限 20 MB）。"
 DOC_BUSY = "知识库正在更新，请稍后再发送。"
+# Files (bounded parsing, content-keyed uploads)
+DOC_INTERNAL = "处理时出现内部错误，已记录，请稍后再试"
 DOCS_EMPTY = "知识库里还没有文件。"
 DOCS_HEADER = "<b>政策文件（{count}）</b>"
 DOCS_ITEM = "{n}. 《{title}》 — {status}{issuer}"
-DOC_STATUS = {"current": "现行", "draft": "征求意见稿", "retired": "已停用"}
+DOC_STATUS = {"current": "现行", "draft": "征求意见稿", "retired": "已停用", "repealed": "已废止", "amended": "已修改"}
+# Document metadata: /docs set and `tepai docs`
+DOCS_SET_HINT = ("更正文件信息：/docs set 编号 字段 值（字段：状态、发文机关、文号、日期、施行日期、修改文件、标题；"
+                 "值写 - 表示恢复为文件中读取的信息）。例如：/docs set 2 状态 已废止")
+DOCS_SET_USAGE = ("用法：/docs set 编号 字段 值\n例如：/docs set 2 状态 已废止；/docs set 2 修改文件 国科发火〔2016〕195号；"
+                  "/docs set 2 日期 2016-01-29\n字段：状态、发文机关、文号、日期、施行日期、修改文件、标题")
+DOCS_NO_SUCH_DOC = "没有编号为 {ref} 的文件，请先发送 /docs 查看编号。"
+DOCS_NO_SUCH_FIELD = "没有“{field}”这个字段。可用字段：状态、发文机关、文号、日期、施行日期、修改文件、标题。"
+DOCS_BAD_VALUE = "❌ {reason}"
+DOCS_UPDATED = "已更新《{title}》：{changes}。"
+DOCS_CLEARED = "恢复为文件中读取的信息"
+DOC_META_ITEM = "{label}：{value}"
+DOC_AMENDED_BY = "已被{by}修改"
+DOC_FIELD_UNKNOWN = "未注明"
+DOC_NOT_CITED = "（不再引用）"
+CLI_DOCS_NO_SUCH_DOC = "没有找到文件 {ref}（用 tepai docs list 查看编号）。"
+CLI_DOCS_NOTHING_TO_SET = "请至少给出一项要更正的信息，例如 --status repealed 或 --amended-by 国科发火〔2016〕195号。"
 BUTTON_RETIRE = "停用 {n}"
 BUTTON_RESTORE = "恢复 {n}"
 DOC_RETIRED = "已停用《{title}》，今后不再引用。"

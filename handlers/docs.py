@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
+import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -15,9 +17,12 @@ from bot import texts
 from bot.render import esc
 from bot.services import TepaiContext
 from handlers.common import send_html, staff_only
-from knowledge.documents import STATUS_RETIRED
+from knowledge.documents import STATUS_RETIRED, file_sha256
 from knowledge.index import IndexBusy
+from knowledge.metadata import LABELS, InvalidValue, field_name
 from knowledge.readers import SUPPORTED_SUFFIXES
+
+log = logging.getLogger(__name__)
 
 MAX_UPLOAD = 20 * 1024 * 1024  # what a bot may download through the Bot API
 
@@ -55,12 +60,35 @@ async def receive_document(update: Update, context: TepaiContext) -> None:
     status = await message.reply_text(texts.DOC_RECEIVED.format(name=name))
     uploads = services.settings.data_dir / "uploads"
     uploads.mkdir(parents=True, exist_ok=True)
-    target = uploads / name
-    partial = uploads / f".{name}.part"
+    partial = uploads / f".{uuid.uuid4().hex}.part"
     file = await document.get_file()
     await file.download_to_drive(partial)
-    partial.replace(target)  # a half-downloaded file is never indexed
+    target = await asyncio.to_thread(_store_by_content, partial, uploads, name)
+    # Parsing and embedding take seconds (a hostile file up to the parse time limit):
+    # they run as a task of their own, so this staff member's chat is not held
+    # behind them (updates of one user are processed in order).
+    context.application.create_task(_index_upload(services, status, name, target), update=update)
 
+
+def _store_by_content(partial: Path, uploads: Path, name: str) -> Path:
+    """Keep an upload under its content hash: two files named 通知.md never replace each other.
+
+    The same content uploaded again (under any name) is the same file, so re-sending
+    a document is "未变", not a second copy.
+    """
+    digest = file_sha256(partial)
+    folder = uploads / digest[:16]
+    folder.mkdir(exist_ok=True)
+    existing = next((p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")), None)
+    if existing is not None and file_sha256(existing) == digest:
+        partial.unlink()
+        return existing
+    target = folder / name
+    partial.replace(target)  # a half-downloaded file is never indexed
+    return target
+
+
+async def _index_upload(services, status, name: str, target: Path) -> None:  # type: ignore[no-untyped-def]
     loop = asyncio.get_running_loop()
     last_stage: list[str] = []
 
@@ -76,12 +104,26 @@ async def receive_document(update: Update, context: TepaiContext) -> None:
     except IndexBusy:
         await _edit(status, texts.DOC_BUSY)
         return
+    except Exception:
+        log.exception("indexing upload %s failed", name)
+        await _edit(status, texts.DOC_FAILED.format(name=name, reason=texts.DOC_INTERNAL))
+        return
     failed = [f for f in report.files if f.outcome == "failed"]
     if failed:
+        # A refused file is not kept: nothing of it is indexed, and a bomb should not sit on disk.
+        await asyncio.to_thread(_discard, target)
         await _edit(status, texts.DOC_FAILED.format(name=name, reason=failed[0].reason))
         return
     await _edit(status, texts.DOC_DONE.format(name=name, added=report.added, updated=report.updated,
                                               skipped=report.skipped, chunks=report.chunks))
+
+
+def _discard(target: Path) -> None:
+    target.unlink(missing_ok=True)
+    try:
+        target.parent.rmdir()
+    except OSError:
+        pass
 
 
 async def _edit(message, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -105,19 +147,57 @@ def _doc_keyboard(docs) -> InlineKeyboardMarkup | None:  # type: ignore[no-untyp
 def _docs_text(docs) -> str:  # type: ignore[no-untyped-def]
     lines = [texts.DOCS_HEADER.format(count=len(docs))]
     for n, doc in enumerate(docs, 1):
-        issuer = f"，{esc(doc.issuer)}" if doc.issuer else ""
-        lines.append(texts.DOCS_ITEM.format(n=n, title=esc(doc.title), status=texts.DOC_STATUS[doc.status], issuer=issuer))
+        lines.append(texts.DOCS_ITEM.format(n=n, title=esc(doc.title), status=esc(texts.doc_summary(doc)), issuer=""))
+    lines += ["", esc(texts.DOCS_SET_HINT)]
     return "\n".join(lines)
 
 
 @staff_only
 async def list_docs(update: Update, context: TepaiContext) -> None:
-    """Every document with its status, and buttons to retire or restore."""
+    """Every document with its validity, buttons to retire or restore; `/docs set` corrects."""
+    if context.args and context.args[0].lower() in ("set", "设置", "修改"):
+        await set_doc_metadata(update, context, context.args[1:])
+        return
     docs = context.services.knowledge.index.documents()[:30]
     if not docs:
         await update.effective_message.reply_text(texts.DOCS_EMPTY)
         return
     await send_html(context, update.effective_chat.id, _docs_text(docs), _doc_keyboard(docs))
+
+
+async def set_doc_metadata(update: Update, context: TepaiContext, args: list[str]) -> None:
+    """/docs set N 字段 值 — a correction that outlives re-indexing (staff only, checked by the caller)."""
+    message = update.effective_message
+    if len(args) < 3:
+        await message.reply_text(texts.DOCS_SET_USAGE)
+        return
+    ref, field_word, value = args[0], args[1], " ".join(args[2:])
+    index = context.services.knowledge.index
+    docs = index.documents()
+    doc = docs[int(ref) - 1] if ref.isdigit() and 0 < int(ref) <= len(docs) else None
+    if doc is None:
+        await message.reply_text(texts.DOCS_NO_SUCH_DOC.format(ref=ref[:20]))
+        return
+    name = field_name(field_word)
+    if name is None:
+        await message.reply_text(texts.DOCS_NO_SUCH_FIELD.format(field=field_word[:20]))
+        return
+    value = None if value.strip() in ("-", "—", "清除", "恢复") else value
+    try:
+        async with context.services.index_lock:
+            updated = await asyncio.to_thread(index.set_metadata, doc.key, {name: value})
+    except InvalidValue as exc:
+        await message.reply_text(texts.DOCS_BAD_VALUE.format(reason=exc.reason))
+        return
+    except IndexBusy:
+        await message.reply_text(texts.DOC_BUSY)
+        return
+    except KeyError:  # removed by another process between listing and setting
+        await message.reply_text(texts.DOCS_NO_SUCH_DOC.format(ref=ref[:20]))
+        return
+    change = texts.DOCS_CLEARED if value is None else texts.DOC_META_ITEM.format(label=LABELS[name], value=value)
+    await message.reply_text(texts.DOCS_UPDATED.format(title=updated.title, changes=change) + "\n"
+                             + texts.doc_summary(updated))
 
 
 @staff_only
@@ -130,13 +210,12 @@ async def change_status(update: Update, context: TepaiContext) -> None:
     if doc is None or action not in ("r", "c"):
         await query.answer(texts.STALE_BUTTON, show_alert=True)
         return
-    if action == "r":
-        status = STATUS_RETIRED
-    else:
-        status = "draft" if any(m in doc.title for m in ("征求意见", "草案", "讨论稿", "送审稿")) else "current"
     try:
         async with context.services.index_lock:
-            await asyncio.to_thread(index.set_status, doc.key, status)
+            if action == "r":
+                await asyncio.to_thread(index.set_status, doc.key, STATUS_RETIRED)
+            else:
+                await asyncio.to_thread(index.restore, doc.key)
     except IndexBusy:
         await query.answer(texts.DOC_BUSY, show_alert=True)
         return

@@ -58,6 +58,10 @@ class Citation:
     issuer: str | None = None
     date: str | None = None
     chunk_id: str = ""
+    # Validity of the cited document (knowledge.metadata): shown beside every citation.
+    doc_number: str | None = None
+    effective: str | None = None
+    amended_by: str | None = None
 
 
 @dataclass
@@ -166,6 +170,9 @@ class Answerer:
                     issuer=hit.doc.issuer,
                     date=hit.doc.date,
                     chunk_id=hit.chunk.id,
+                    doc_number=hit.doc.doc_number,
+                    effective=hit.doc.effective,
+                    amended_by=hit.doc.amended_by if hit.doc.status == "amended" else None,
                 )
             )
         return citations

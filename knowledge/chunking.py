@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from knowledge.documents import Document
-from knowledge.structure import parse_heading
+from knowledge.structure import is_table_row, parse_heading, styled_heading
 
 PATH_SEPARATOR = " › "
 PREAMBLE = "序言"
@@ -75,11 +75,16 @@ def split_sentences(text: str) -> list[str]:
 def _pack(sentences: list[str], max_chars: int) -> list[str]:
     chunks: list[str] = []
     current = ""
+    previous = ""
     for sentence in sentences:
         if current and len(current) + len(sentence) > max_chars:
             chunks.append(current)
             current = ""
+        # A table row stays a row: on its own line, not glued to the text before or after.
+        if current and (is_table_row(sentence) or is_table_row(previous)):
+            current += "\n"
         current += sentence
+        previous = sentence
     if current:
         chunks.append(current)
     return chunks
@@ -103,7 +108,7 @@ def chunk_document(doc: Document, max_chars: int = MAX_CHARS) -> list[Chunk]:
             body.clear()
 
     for para in doc.paragraphs:
-        heading = parse_heading(para)
+        heading = parse_heading(para) or styled_heading(para, doc.headings)
         if heading is None:
             body.append(para)
             continue

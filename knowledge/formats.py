@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
+import zipfile
 from pathlib import Path
 
 import docx
@@ -20,12 +21,15 @@ from bs4.element import NavigableString, PreformattedString, Tag
 from docx.oxml.ns import qn
 from docx.table import Table, _Cell
 from pypdf import PdfReader
-from pypdf.errors import DependencyError
+from pypdf.errors import DependencyError, LimitReachedError
 
+from knowledge import structure
 from knowledge.readers import RawText, UnreadableDocument, _looks_binary, decode_text
 
 # Cells in a table row are joined with this, in every format.
-CELL_SEPARATOR = " | "
+CELL_SEPARATOR = structure.CELL_SEPARATOR
+_STYLE_HEADING = re.compile(r"^(?:heading|标题)\s*([1-4])$", re.I)
+_HTML_HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4}
 
 
 def _table_row_lines(cells: list[list[str]]) -> list[str]:
@@ -47,6 +51,8 @@ def _table_row_lines(cells: list[list[str]]) -> list[str]:
 
 # ---------------------------------------------------------------------------- DOCX
 
+# A real DOCX has a few dozen parts (styles, fonts, images); thousands mean a crafted file.
+_MAX_ZIP_ENTRIES = 5_000
 # Encrypted OOXML files and legacy .doc files are OLE compound files, not zips.
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -61,21 +67,72 @@ _RUNS_XPATH = (
 
 def docx_text(path: Path) -> RawText:
     """Paragraphs and table rows of the body, in document order, one per line."""
+    from knowledge.parsing import active_limits
+
     document = _open_docx(path)
-    lines = _docx_block_lines(document.element.body, document)
-    meta: dict[str, str] = {}
-    title = (document.core_properties.title or "").strip()
+    # Counting paragraphs is cheap; reading each of 480,000 one-line items is not.
+    limit = active_limits().paragraphs
+    count = sum(1 for _ in document.element.body.iter(qn("w:p")))
+    if count > limit:
+        raise UnreadableDocument(f"DOCX 段落过多（{count:,} 段，上限 {limit:,} 段），疑似异常文件")
+    headings: dict[str, int] = {}
+    lines = _docx_block_lines(document.element.body, document, _docx_style_levels(document), headings)
+    from knowledge.metadata import keyword_pairs
+
+    properties = document.core_properties
+    meta = keyword_pairs(properties.keywords or "")
+    title = (properties.title or "").strip()
     if title:
         meta["title"] = title
-    # core_properties.created is when the file was made, not the policy's date.
-    return RawText("\n".join(lines), wrapped=False, meta=meta)
+    # Author and creation time are often the typist's account and the day the file was
+    # saved, not the issuing body and the policy's date: hints, used only if plausible.
+    hints: dict[str, str] = {}
+    if (properties.author or "").strip():
+        hints["issuer"] = properties.author.strip()
+    if properties.created is not None:
+        hints["date"] = properties.created.date().isoformat()
+    return RawText("\n".join(lines), wrapped=False, meta=meta, hints=hints, headings=headings)
 
 
-def _docx_block_lines(container, document) -> list[str]:
+def _docx_style_levels(document) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Paragraph style id → heading level, for "Heading 1".."4", "标题 1".."4" and outline levels."""
+    levels: dict[str, int] = {}
+    for style in document.styles:
+        try:
+            style_id, name = style.style_id, style.name or ""
+        except Exception:  # a damaged styles part must not cost us the text
+            continue
+        match = _STYLE_HEADING.match(name.strip())
+        outline = style.element.find(f"{qn('w:pPr')}/{qn('w:outlineLvl')}")
+        if match:
+            levels[style_id] = int(match.group(1))
+        elif outline is not None and (outline.get(qn("w:val")) or "").isdigit() and int(outline.get(qn("w:val"))) < 4:
+            levels[style_id] = int(outline.get(qn("w:val"))) + 1
+    return levels
+
+
+def _docx_heading_level(p, style_levels: dict[str, int]) -> int | None:  # type: ignore[no-untyped-def]
+    ppr = p.find(qn("w:pPr"))
+    if ppr is None:
+        return None
+    outline = ppr.find(qn("w:outlineLvl"))
+    if outline is not None and (outline.get(qn("w:val")) or "").isdigit():
+        value = int(outline.get(qn("w:val")))
+        return value + 1 if value < 4 else None
+    style = ppr.find(qn("w:pStyle"))
+    return style_levels.get(style.get(qn("w:val"))) if style is not None else None
+
+
+def _docx_block_lines(container, document, style_levels: dict[str, int], headings: dict[str, int]) -> list[str]:  # type: ignore[no-untyped-def]
     lines: list[str] = []
     for child in container.iterchildren():
         if child.tag == qn("w:p"):
-            lines.extend(_docx_paragraph_lines(child))
+            paragraph = _docx_paragraph_lines(child)
+            level = _docx_heading_level(child, style_levels) if paragraph else None
+            if level:
+                for line in paragraph:
+                    headings.setdefault(line, level)
+            lines.extend(paragraph)
         elif child.tag == qn("w:tbl"):
             lines.extend(_docx_table_lines(Table(child, document)))
         elif child.tag == qn("w:sdt") and child.find(f"{qn('w:sdtPr')}/{qn('w:docPartObj')}") is None:
@@ -83,7 +140,7 @@ def _docx_block_lines(container, document) -> list[str]:
             # (docPartObj: generated table of contents, cover page) are not clauses.
             content = child.find(qn("w:sdtContent"))
             if content is not None:
-                lines.extend(_docx_block_lines(content, document))
+                lines.extend(_docx_block_lines(content, document, style_levels, headings))
         # Other children (sectPr, bookmarks) carry no text.
     return lines
 
@@ -93,12 +150,35 @@ def _open_docx(path: Path):
         head = handle.read(len(_OLE_MAGIC))
     if head == _OLE_MAGIC:
         raise UnreadableDocument("文件已加密或为旧版 .doc 格式，无法读取")
+    _check_unpacked_size(path)
     try:
         return docx.Document(str(path))
-    except OSError:
+    except (OSError, MemoryError):
         raise
     except Exception:  # not a zip, no [Content_Types].xml, wrong content type, bad XML
         raise UnreadableDocument("不是有效的 DOCX 文件") from None
+
+
+def _check_unpacked_size(path: Path) -> None:
+    """Refuse a zip bomb before inflating it: the sizes its entries declare are summed.
+
+    Declared sizes cannot lie to us: `zipfile` stops reading an entry at its declared
+    size, and a truncated entry then fails its CRC check (→ "不是有效的 DOCX 文件").
+    """
+    from knowledge.parsing import MB, active_limits
+
+    limit = active_limits().unpacked_bytes
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError):
+        raise UnreadableDocument("不是有效的 DOCX 文件") from None
+    if len(entries) > _MAX_ZIP_ENTRIES:
+        raise UnreadableDocument(f"DOCX 内部文件过多（{len(entries)} 个），疑似异常文件")
+    total = sum(entry.file_size for entry in entries)
+    if total > limit:
+        raise UnreadableDocument(
+            f"DOCX 解压后超过 {limit // MB} MB 上限（约 {total // MB:,} MB），疑似压缩炸弹")
 
 
 def _docx_paragraph_lines(p) -> list[str]:
@@ -150,11 +230,40 @@ _SOFTWARE_TITLE = re.compile(
 
 def pdf_text(path: Path) -> RawText:
     """Text of every page; `wrapped=None` lets cleaning detect hard wrapping."""
+    from knowledge.parsing import MB, active_limits
+
+    limits = active_limits()
     reader = _open_pdf(path)
     try:
-        pages = [page.extract_text() or "" for page in reader.pages]
+        count = len(reader.pages)
+        if count > limits.pages:
+            raise UnreadableDocument(f"PDF 页数过多（{count} 页，上限 {limits.pages} 页）")
+        # A small file can hold content streams that decompress to tens of MB of drawing
+        # operators (on one page, or shared by hundreds); extracting text from them keeps
+        # pypdf busy for minutes per page. Real text pages hold a few KB to a few hundred
+        # KB, so sizes are checked for every page before any text is extracted.
+        content = 0
+        for number, page in enumerate(reader.pages, 1):
+            size = _page_content_size(page)
+            if size > limits.page_content_bytes:
+                raise UnreadableDocument(
+                    f"PDF 第 {number} 页内容过大（解压后约 {size // MB} MB），疑似压缩炸弹")
+            content += size
+            if content > limits.pdf_content_bytes:
+                raise UnreadableDocument(
+                    f"PDF 内容解压后合计超过 {limits.pdf_content_bytes // MB} MB 上限（至第 {number} 页），疑似压缩炸弹")
+        pages = []
+        chars = 0
+        for page in reader.pages:
+            text = page.extract_text() or ""
+            chars += len(text)
+            if chars > limits.chars:
+                raise UnreadableDocument(f"提取的文字过多（超过 {limits.chars:,} 字上限）")
+            pages.append(text)
     except DependencyError:  # AES streams without the optional crypto package
         raise UnreadableDocument("PDF 已加密，无法读取（缺少 AES 解密组件）") from None
+    except LimitReachedError:  # pypdf's own cap on one decompressed stream
+        raise UnreadableDocument("PDF 内容解压后超过上限，疑似压缩炸弹") from None
     text = "\n".join(pages)
     if not text.strip():
         raise UnreadableDocument("PDF 中没有可提取的文字（可能是扫描件）")
@@ -165,10 +274,24 @@ def pdf_text(path: Path) -> RawText:
     return RawText(text, wrapped=None, meta=meta)
 
 
+def _page_content_size(page) -> int:
+    contents = page.get("/Contents")
+    if contents is None:
+        return 0
+    contents = contents.get_object()
+    streams = contents if isinstance(contents, list) else [contents]
+    total = 0
+    for stream in streams:
+        stream = stream.get_object()
+        if hasattr(stream, "get_data"):
+            total += len(stream.get_data())
+    return total
+
+
 def _open_pdf(path: Path):
     try:
         reader = PdfReader(path)
-    except OSError:
+    except (OSError, MemoryError):
         raise
     except DependencyError:
         raise UnreadableDocument("PDF 已加密，无法读取（缺少 AES 解密组件）") from None
@@ -225,6 +348,11 @@ _HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
 
 def html_text(path: Path) -> RawText:
     """Visible text of the page: one line per block element, one per table row."""
+    from knowledge.parsing import MB, active_limits
+
+    limit = active_limits().html_bytes
+    if path.stat().st_size > limit:
+        raise UnreadableDocument(f"HTML 文件超过 {limit // MB} MB 上限")
     data = path.read_bytes()
     if _looks_binary(data):
         raise UnreadableDocument("不是 HTML 文件（含二进制内容）")
@@ -233,13 +361,26 @@ def html_text(path: Path) -> RawText:
     for tag in soup.find_all(list(_REMOVED_TAGS)):
         tag.decompose()
     heading = soup.find("h1")
-    meta: dict[str, str] = {}
+    meta = _html_meta(soup)
     title = _html_title(page_title, _clean_inline(heading.get_text()) if heading else "")
     if title:
         meta["title"] = title
     lines = _LineBuilder()
     _walk_html(soup, lines)
-    return RawText("\n".join(lines.finish()), wrapped=False, meta=meta)
+    return RawText("\n".join(lines.finish()), wrapped=False, meta=meta, headings=lines.headings)
+
+
+def _html_meta(soup) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """<meta name="issuer|date|status|…" content="…"> pairs (names as in knowledge.metadata)."""
+    from knowledge.metadata import field_name
+
+    meta: dict[str, str] = {}
+    for tag in soup.find_all("meta"):
+        name = (tag.get("name") or "").strip()
+        content = tag.get("content")
+        if name and isinstance(content, str) and field_name(name) and field_name(name) != "title":
+            meta.setdefault(name, content.strip())
+    return meta
 
 
 def _decode_html(data: bytes) -> str:
@@ -299,6 +440,7 @@ class _LineBuilder:
     def __init__(self) -> None:
         self.lines: list[str] = []
         self._parts: list[str] = []
+        self.headings: dict[str, int] = {}  # line → <h1>..<h4> level
 
     def add(self, text: str) -> None:
         self._parts.append(text)
@@ -340,6 +482,8 @@ def _walk_html(node, out: _LineBuilder) -> None:
             out.end_line()
             _walk_html(child, out)
             out.end_line()
+            if child.name in _HTML_HEADINGS and out.lines:
+                out.headings.setdefault(out.lines[-1], _HTML_HEADINGS[child.name])
         else:
             _walk_html(child, out)
 

@@ -28,19 +28,20 @@ from pathlib import Path
 
 import numpy as np
 
-from knowledge.chunking import Chunk, chunk_document
+from knowledge import metadata
+from knowledge.chunking import Chunk
 from knowledge.documents import (
-    STATUS_CURRENT,
     STATUS_DRAFT,
     STATUS_RETIRED,
+    UNCITABLE_STATUSES,
     Document,
     document_key,
     file_sha256,
-    load_document,
 )
 from knowledge.embeddings import BaseEmbeddings
 from knowledge.lexical import LexicalIndex
-from knowledge.readers import SUPPORTED_SUFFIXES, UnreadableDocument
+from knowledge.parsing import Limits, ParseWorker
+from knowledge.readers import SUPPORTED_SUFFIXES
 from knowledge.vectors import VectorStore, collection_name
 
 BUNDLED_CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -55,14 +56,23 @@ class DocRecord:
     title: str
     issuer: str | None
     date: str | None
-    status: str  # current | draft | retired
+    status: str  # current | draft | repealed | amended | retired (see knowledge.metadata)
     sha256: str
     chunk_ids: list[str]
     indexed_at: float = 0.0
+    doc_number: str | None = None  # 文号
+    effective: str | None = None  # 施行日期, ISO
+    amended_by: str | None = None  # the newer document that amended this one
+    detected: dict[str, str] = field(default_factory=dict)  # as read from the file
+    overrides: dict[str, str] = field(default_factory=dict)  # staff corrections; survive re-indexing
 
     @property
     def is_draft(self) -> bool:
         return self.status == STATUS_DRAFT
+
+    @property
+    def citable(self) -> bool:
+        return self.status not in UNCITABLE_STATUSES
 
 
 @dataclass
@@ -110,10 +120,10 @@ class Snapshot:
         self.chunks = chunks
         self.position = {c.id: i for i, c in enumerate(chunks)}
         self.lexical = lexical
-        # Per chunk: may it be cited? (Retired documents are kept but never cited.)
-        # A snapshot never changes, so this is computed once, not per question.
+        # Per chunk: may it be cited? (Retired and repealed documents are kept but never
+        # cited.) A snapshot never changes, so this is computed once, not per question.
         self.searchable = np.fromiter(
-            (docs[c.doc_key].status != STATUS_RETIRED for c in chunks), dtype=bool, count=len(chunks))
+            (docs[c.doc_key].citable for c in chunks), dtype=bool, count=len(chunks))
 
 
 ProgressFn = Callable[[str, int, int], None]  # (stage or file name, done, total)
@@ -128,6 +138,8 @@ class KnowledgeIndex:
         self._vectors: VectorStore | None = None
         self._snapshot: Snapshot | None = None
         self._snapshot_marker: tuple[str, int] | None = None
+        self.parse_limits: Limits | None = None  # None: defaults and environment
+        self.parse_peak_rss_kb = 0  # the parsing worker's peak in the last update
 
     # -- reading -----------------------------------------------------------------
 
@@ -184,10 +196,12 @@ class KnowledgeIndex:
 
     def update(self, paths: Iterable[Path], prune: bool = False, progress: ProgressFn | None = None) -> IndexReport:
         """Index `paths` (files or directories) incrementally; publish atomically."""
-        with self._writer_lock():
-            return self._update(list(paths), prune, progress or (lambda *_: None))
+        with self._writer_lock(), ParseWorker(self.parse_limits) as worker:
+            report = self._update(list(paths), prune, progress or (lambda *_: None), worker)
+            self.parse_peak_rss_kb = worker.peak_rss_kb
+            return report
 
-    def _update(self, paths: list[Path], prune: bool, progress: ProgressFn) -> IndexReport:
+    def _update(self, paths: list[Path], prune: bool, progress: ProgressFn, worker: ParseWorker) -> IndexReport:
         report = IndexReport()
         current = self.snapshot()
         same_model = current is not None and current.embedding == self.embedding_name
@@ -218,16 +232,17 @@ class KnowledgeIndex:
                 chunks_by_doc[key] = old_chunks[key]
                 report.record(FileOutcome(str(path), "skipped", len(previous.chunk_ids)))
                 continue
-            try:
-                document = load_document(path, sha)
-                doc_chunks = chunk_document(document)
-                if not doc_chunks:
-                    raise UnreadableDocument("没有可索引的正文")
-            except UnreadableDocument as exc:
-                report.record(FileOutcome(str(path), "failed", reason=exc.reason))
+            # Parsing runs in a worker process with memory and time limits: a hostile
+            # file costs that process, never this one.
+            parsed = worker.parse(path, sha)
+            if parsed.reason is not None:
+                report.record(FileOutcome(str(path), "failed", reason=parsed.reason))
                 continue
-            status = STATUS_RETIRED if previous and previous.status == STATUS_RETIRED else document.status
-            docs[key] = _record(document, doc_chunks, status)
+            document, doc_chunks = parsed.document, parsed.chunks
+            # Staff corrections and the retired flag outlive a new version of the file.
+            overrides = dict(previous.overrides) if previous else {}
+            docs[key] = _record(document, doc_chunks, overrides,
+                                retired=bool(previous and previous.status == STATUS_RETIRED))
             chunks_by_doc[key] = doc_chunks
             fresh.extend(doc_chunks)
             report.record(FileOutcome(str(path), "updated" if previous else "added", len(doc_chunks)))
@@ -327,7 +342,7 @@ class KnowledgeIndex:
 
     def set_status(self, key: str, status: str) -> DocRecord:
         """Retire a document (never cited again) or restore it; publishes a new generation."""
-        if status not in (STATUS_CURRENT, STATUS_DRAFT, STATUS_RETIRED):
+        if status not in (*metadata.STATUSES, STATUS_RETIRED):
             raise ValueError(status)
         with self._writer_lock():
             snap = self.snapshot()
@@ -338,19 +353,78 @@ class KnowledgeIndex:
             self._publish(docs, snap.chunks)
             return docs[key]
 
+    def restore(self, key: str) -> DocRecord:
+        """Undo a retirement: the document gets back the status it has on its own."""
+        with self._writer_lock():
+            snap = self.snapshot()
+            if snap is None or key not in snap.docs:
+                raise KeyError(key)
+            record = snap.docs[key]
+            status = metadata.resolve(record.detected or _legacy_detected(record), record.overrides)["status"]
+            docs = dict(snap.docs)
+            docs[key] = DocRecord(**{**asdict(record), "status": status})
+            self._publish(docs, snap.chunks)
+            return docs[key]
 
-def _record(document: Document, chunks: list[Chunk], status: str) -> DocRecord:
-    return DocRecord(
+    def set_metadata(self, key: str, changes: dict[str, str | None]) -> DocRecord:
+        """Staff corrections (field → value, None to clear); kept across re-indexing.
+
+        Raises `KeyError` for an unknown document, `metadata.InvalidValue` for a bad value.
+        """
+        cleaned = {}
+        for name, value in changes.items():
+            if name not in metadata.FIELDS:
+                raise metadata.InvalidValue(f"没有这个字段：{name}")
+            cleaned[name] = metadata.normalize(name, value)
+        with self._writer_lock():
+            snap = self.snapshot()
+            if snap is None or key not in snap.docs:
+                raise KeyError(key)
+            record = snap.docs[key]
+            overrides = dict(record.overrides)
+            for name, value in cleaned.items():
+                if value is None:
+                    overrides.pop(name, None)
+                else:
+                    overrides[name] = value
+            detected = record.detected or _legacy_detected(record)
+            retired = record.status == STATUS_RETIRED and "status" not in cleaned
+            docs = dict(snap.docs)
+            docs[key] = _apply(record, detected, overrides, retired)
+            self._publish(docs, snap.chunks)
+            return docs[key]
+
+
+def _record(document: Document, chunks: list[Chunk], overrides: dict[str, str], retired: bool) -> DocRecord:
+    record = DocRecord(
         key=document.key,
         path=str(document.path.resolve()),
         title=document.title,
-        issuer=document.issuer,
-        date=document.date,
-        status=status,
+        issuer=None,
+        date=None,
+        status=document.status,
         sha256=document.sha256,
         chunk_ids=[c.id for c in chunks],
         indexed_at=time.time(),
     )
+    return _apply(record, document.metadata(), overrides, retired)
+
+
+def _apply(record: DocRecord, detected: dict[str, str], overrides: dict[str, str], retired: bool) -> DocRecord:
+    """`record` with its fields resolved from what was read and what staff corrected."""
+    values = metadata.resolve(detected, overrides)
+    values["title"] = values["title"] or record.title
+    if retired:
+        values["status"] = STATUS_RETIRED
+    return DocRecord(**{**asdict(record), **values, "detected": dict(detected), "overrides": dict(overrides)})
+
+
+def _legacy_detected(record: DocRecord) -> dict[str, str]:
+    # Manifests written before metadata was kept separately: the record is what was read.
+    values = {name: getattr(record, name) for name in metadata.FIELDS}
+    if values["status"] == STATUS_RETIRED:
+        values["status"] = STATUS_DRAFT if any(m in record.title for m in metadata.DRAFT_MARKERS) else None
+    return {k: v for k, v in values.items() if v}
 
 
 def expand_paths(paths: list[Path]) -> tuple[list[Path], list[Path]]:

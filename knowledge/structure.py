@@ -19,6 +19,13 @@ _HEADINGS: list[tuple[int, re.Pattern[str]]] = [
     (7, re.compile(rf"^[（(]\s*{_AR}\s*[）)]")),
 ]
 ARTICLE_LEVEL = 3
+# Headings marked by the format (DOCX "Heading 1".."Heading 4" / "标题 1".."标题 4", HTML
+# <h1>..<h4>) without a numbering pattern: outer to articles and numbered items, so
+# 第X条 and 一、 headings nest under them.
+STYLED_LEVELS = {1: 1.0, 2: 1.5, 3: 2.0, 4: 2.5}
+# Cells of one table row are joined with this (DOCX and HTML readers); a chunk keeps
+# each row on its own line.
+CELL_SEPARATOR = " | "
 # A run-in heading ("（一）强化组织领导。坚持……") is at most this long.
 _MAX_RUN_IN = 30
 _MAX_HEADING = 60
@@ -64,6 +71,18 @@ def parse_heading(paragraph: str) -> Heading | None:
         return Heading(level, head.strip(), rest)
     # A numbered item that is itself the clause: label it, keep the whole text.
     return Heading(level, _label(paragraph), paragraph[marker.end():].strip())
+
+
+def styled_heading(paragraph: str, headings: dict[str, int]) -> Heading | None:
+    """A heading the format marked (`headings`: line text → style level 1–4), not its numbering."""
+    level = headings.get(paragraph) if headings else None
+    if level not in STYLED_LEVELS or len(paragraph) > _MAX_HEADING or heading_level(paragraph) is not None:
+        return None
+    return Heading(STYLED_LEVELS[level], paragraph.strip(), "")  # type: ignore[arg-type]
+
+
+def is_table_row(text: str) -> bool:
+    return CELL_SEPARATOR in text
 
 
 def _label(paragraph: str) -> str:

@@ -398,3 +398,32 @@ def test_broadcast_from_the_command_line_queues_reports_and_cancels(tmp_path: Pa
     assert tepai("broadcast", "--segment", "all", env=env).returncode == 2
     listing = tepai("broadcast", "list", env=env)
     assert listing.returncode == 0 and "已取消" in listing.stdout and "已定时" in listing.stdout
+
+
+def test_staff_list_and_correct_documents_from_the_cli(tmp_path: Path) -> None:
+    env = {"TEPAI_DATA_DIR": str(tmp_path / "data")}
+    notice = tmp_path / "通知.md"
+    notice.write_text("---\ntitle: 关于技术合同补助的通知\nissuer: 济南市科学技术局\ndate: 2021-03-01\n---\n"
+                      "一、补助标准\n登记的技术合同按成交额的百分之二给予补助，最高五十万元。\n", encoding="utf-8")
+    assert tepai("index", str(notice), env=env).returncode == 0
+    listing = json.loads(tepai("docs", "list", "--json", env=env).stdout)
+    assert [(d["title"], d["status"], d["issuer"], d["date"], d["cited"]) for d in listing] == [
+        ("关于技术合同补助的通知", "current", "济南市科学技术局", "2021-03-01", True)]
+
+    done = tepai("docs", "set", "1", "--status", "amended", "--amended-by", "济科发〔2022〕5号",
+                 "--number", "济科发〔2021〕3号", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "已修改 · 济南市科学技术局 · 济科发〔2021〕3号 · 2021年3月1日 · 已被济科发〔2022〕5号修改" in done.stdout
+    answer = tepai("ask", "技术合同补助最高多少？", env=env).stdout
+    assert "五十万元" in answer and "已被济科发〔2022〕5号修改" in answer
+
+    assert tepai("docs", "set", "1", "--status", "repealed", env=env).returncode == 0
+    assert tepai("index", str(notice), env=env).returncode == 0  # re-indexing keeps the correction
+    assert "五十万元" not in tepai("ask", "技术合同补助最高多少？", env=env).stdout
+    text = tepai("docs", "list", env=env).stdout
+    assert "已废止（不再引用）" in text
+
+    bad = tepai("docs", "set", "1", "--date", "someday", env=env)
+    assert bad.returncode == 2 and "无法识别的日期" in bad.stderr and "Traceback" not in bad.stderr
+    missing = tepai("docs", "set", "7", "--status", "current", env=env)
+    assert missing.returncode == 2 and "没有找到文件 7" in missing.stderr

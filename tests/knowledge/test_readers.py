@@ -18,6 +18,7 @@ from knowledge.chunking import chunk_document
 from knowledge.documents import load_document
 from knowledge.formats import docx_text, html_text, pdf_text
 from knowledge.readers import UnreadableDocument, read_source
+from tests.conftest import CORPUS_FILE as CORPUS
 
 
 def _reason(path: Path) -> str:
@@ -412,6 +413,39 @@ def test_txt_in_gb18030_is_decoded(tmp_path):
     path = tmp_path / "gb.txt"
     path.write_bytes("企业科技特派员\n专项行动实施方案".encode("gb18030"))
     assert read_source(path).text == "企业科技特派员\n专项行动实施方案"
+
+
+# Real texts in other encodings: a Taiwanese regulation (Big5), a Japanese notice
+# (Shift-JIS) and an English one from an EBCDIC host (cp500). GB18030 "decodes" all three.
+TRADITIONAL = ("為促進中小企業健全發展，並協助中小企業之創立及輔導，改善中小企業經營環境，特制定本條例。"
+               "政府應協助中小企業取得研究發展所需之資金與人才。")
+JAPANESE = "中小企業の技術革新を支援するため、補助金の申請を受け付けます。申請期間は四月一日から五月三十一日までです。"
+ENGLISH = "Notice on supporting technology-based small and medium-sized enterprises. Applications open in April."
+
+
+@pytest.mark.parametrize(("name", "data"), [
+    ("條例.txt", TRADITIONAL.encode("big5")),
+    ("通知.md", JAPANESE.encode("shift_jis")),
+    ("notice.txt", ENGLISH.encode("cp500")),
+])
+def test_text_in_an_encoding_we_cannot_tell_is_refused_not_indexed_as_mojibake(tmp_path, name, data):
+    path = tmp_path / name
+    path.write_bytes(data)
+    assert "乱码" in _reason(path) and "UTF-8" in _reason(path)
+
+
+def test_real_gbk_policy_text_is_still_read(tmp_path):
+    text = CORPUS.read_text(encoding="utf-8")
+    path = tmp_path / "plan.txt"
+    path.write_bytes(text.encode("gbk"))
+    assert read_source(path).text == text
+
+
+def test_the_same_texts_in_utf8_are_read(tmp_path):
+    for n, text in enumerate((TRADITIONAL, JAPANESE, ENGLISH)):
+        path = tmp_path / f"{n}.txt"
+        path.write_text(text, encoding="utf-8")
+        assert read_source(path).text == text
 
 
 def test_txt_with_utf8_bom_loses_the_bom(tmp_path):
