@@ -59,7 +59,8 @@ async def emulator():  # type: ignore[no-untyped-def]
 async def shared_bot(emulator: BotApiEmulator, use_embeddings, database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
     """A bot whose policy index, specialist pool and database are the CLI's too."""
     data = tmp_path / "data"
-    settings = bot_settings(emulator, data, database_url)
+    # Users here ask back to back for minutes: a load, not a flood (the flood guard has its own tests).
+    settings = bot_settings(emulator, data, database_url, TEPAI_FLOOD_LIMIT="1000")
     kb = open_knowledge(settings, embeddings=use_embeddings)
     kb.index.update([BUNDLED_CORPUS])  # what the first `tepai run` does
     db = Database.open(settings.db_url)
