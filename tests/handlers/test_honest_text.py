@@ -12,7 +12,9 @@ from tests.handlers.conftest import OWNER, STAFF, Bot
 
 async def test_unanswered_lists_questions_in_beijing_time_and_says_so(bot: Bot) -> None:
     await bot.say(STAFF, "/start")
+    before = len(bot.emu.messages(STAFF))
     await bot.say(OWNER, "怎么申请公租房？")
+    await bot.emu.wait_for_message(STAFF, "待答复 #1", after=before)  # the forward is owed, sent by the outbox
     async with bot.services.db.session() as session, session.begin():
         (await session.get(Handoff, 1)).created_at = datetime(2026, 12, 1, 1, 5, tzinfo=timezone.utc)
     listing = await bot.say(STAFF, "/unanswered")

@@ -425,7 +425,7 @@ def test_registry_number_needs_digits() -> None:
 def test_exports() -> None:
     assert set(v.__all__) == {
         "CREDIT_CODE_CHARSET", "ValidationError", "bounded_text", "credit_code_check_char", "enterprise_name",
-        "mobile_phone", "optional_text", "registry_number", "unified_credit_code",
+        "mobile_phone", "optional_text", "registry_number", "unified_credit_code", "unreadable_reason",
     }
     assert all(callable(getattr(v, name)) for name in v.__all__ if name != "CREDIT_CODE_CHARSET")
     assert issubclass(ValidationError, ValueError) and ValidationError("请重试").message == "请重试"
