@@ -149,7 +149,7 @@ def test_another_process_sees_a_new_generation_without_restart(kb, tmp_path: Pat
     assert [c.text for c in reader.index.snapshot().chunks] == ["推进科技创新。"]
 
 
-def test_kill_9_in_the_middle_of_indexing_loses_nothing(tmp_path: Path, use_embeddings) -> None:
+def test_kill_9_in_the_middle_of_indexing_loses_nothing(tmp_path: Path, embeddings) -> None:
     """A real process killed with SIGKILL while embedding: the old index still answers."""
     import os
     import signal
@@ -158,7 +158,7 @@ def test_kill_9_in_the_middle_of_indexing_loses_nothing(tmp_path: Path, use_embe
     import time
 
     data = tmp_path / "data"
-    kb = make_kb(data, use_embeddings)
+    kb = make_kb(data, embeddings)
     kb.index.update([policy_copy(tmp_path / "v1")])
     before = kb.index.snapshot()
     big = tmp_path / "big"
@@ -173,7 +173,7 @@ def test_kill_9_in_the_middle_of_indexing_loses_nothing(tmp_path: Path, use_embe
         time.sleep(0.05)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    reader = make_kb(data, use_embeddings)
+    reader = make_kb(data, embeddings)
     snap = reader.index.snapshot()
     assert snap.generation == before.generation and len(snap.chunks) == len(before.chunks)
     assert "加计扣除" in reader.retriever.search("研发费用加计扣除", 1)[0].chunk.text
