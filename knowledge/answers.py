@@ -166,7 +166,7 @@ class Answerer:
         """Raises `InvalidQuestion` for input that is not a question."""
         question = clean_question(question)
         hits = self.retriever.search(question, k=5)
-        conf = confidence(question, hits[:3], self.retriever.index.embedding_name)
+        conf = confidence(question, hits[:3], self._encoder())
         best = hits[0].score if hits else 0.0
         if conf < self.min_confidence:
             return Answer(question, answered=False, confidence=conf, best_score=best, hits=hits)
@@ -178,6 +178,11 @@ class Answerer:
             except Exception:
                 logging.getLogger(__name__).warning("generator failed; extractive answer used", exc_info=True)
         return answer
+
+    def _encoder(self) -> str:
+        """The model whose cosines the hits carry (abstention is calibrated per model)."""
+        index = getattr(self.retriever, "index", None)
+        return getattr(index, "embedding_name", "e5-small")
 
     def _citations(self, hits: list[Hit]) -> list[Citation]:
         citations: list[Citation] = []
