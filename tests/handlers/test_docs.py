@@ -86,7 +86,7 @@ async def test_every_staff_action_is_refused_to_everyone_else(bot: Bot) -> None:
     assert (await bot.emu.wait_for_callback_answer(update["callback_query"]["id"])).text == texts.STAFF_ONLY
     assert bot.services.knowledge.index.snapshot().docs[doc.key].status != "retired"
     # Replying to a message is just a question for a non-staff user, never a relay.
-    reply = await bot.say(OWNER, "请问补助标准？", reply_to_message_id=own.message_id)
+    reply = await bot.say(OWNER, "请问技术合同登记后的补助标准是什么？", reply_to_message_id=own.message_id)
     assert "科技局工作人员答复" not in reply.plain_text
 
 
