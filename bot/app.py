@@ -27,8 +27,7 @@ def open_services(settings: Settings) -> Services:
 
     db = Database.open(settings.db_url)
     kb = open_knowledge(settings)
-    if kb.index.snapshot() is None:
-        kb.index.update([BUNDLED_CORPUS])
+    kb.index.ensure_ready([BUNDLED_CORPUS])  # first run, or an index built with another model
     kb.embeddings.embed_array(["预热"])  # load the model before the first user waits for it
     generator = None
     if settings.answer_mode == "generative":

@@ -118,12 +118,15 @@ def _parser() -> argparse.ArgumentParser:
     for action, helptext in (("add", "登记"), ("remove", "取消登记")):
         cmd = conflicts_sub.add_parser(action, help=helptext)
         cmd.add_argument("credit_code", help="企业统一社会信用代码")
-        cmd.add_argument("specialist", help="特派员编号（#12 / 12）或导入时的外部编号")
+        cmd.add_argument("specialist", help="特派员编号（#12）或导入时的外部编号（如 S001）")
     conflicts_sub.add_parser("list", help="查看已登记的冲突")
 
     from bot import cli_docs
 
     cli_docs.add_parser(sub)
+    from bot import cli_eval
+
+    cli_eval.add_parser(sub)
 
     db = sub.add_parser("db", help="数据库")
     db_sub = db.add_subparsers(dest="action", required=True)
@@ -191,6 +194,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot import cli_docs
 
             return cli_docs.cmd_docs(settings, args)
+        if args.command == "eval":
+            from bot import cli_eval
+
+            return cli_eval.cmd_eval(settings, args)
         if args.command == "db":
             from store.db import upgrade
 
@@ -280,13 +287,15 @@ def cmd_index(settings: Settings, paths: list[Path], prune: bool, as_json: bool)
 
 
 def ensure_index(kb, quiet: bool = False) -> None:  # type: ignore[no-untyped-def]
-    """Index the bundled corpus when no index exists yet (first run)."""
+    """Index the bundled corpus on first run; rebuild an index made with another model."""
     from knowledge.index import BUNDLED_CORPUS
 
     if kb.index.snapshot() is None:
         if not quiet:
             print(texts.INDEXING_BUNDLED, file=sys.stderr)
-        kb.index.update([BUNDLED_CORPUS])
+    elif kb.index.is_stale() and not quiet:
+        print(texts.REINDEXING_MODEL, file=sys.stderr)
+    kb.index.ensure_ready([BUNDLED_CORPUS])
 
 
 def answer_payload(answerer, question: str) -> tuple[dict, int]:  # type: ignore[no-untyped-def]

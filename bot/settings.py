@@ -15,7 +15,9 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_EMBEDDING = "use-multilingual"
+DEFAULT_EMBEDDING = "e5-small"
+# Built-in encoders, both shipped inside a wheel (see knowledge/embeddings.py).
+BUILTIN_EMBEDDINGS = ("e5-small", "use-multilingual")
 WEBHOOK_SECRET_MIN = 32
 
 
@@ -70,13 +72,13 @@ class Settings(BaseSettings):
     @classmethod
     def _known_backend(cls, value: str) -> str:
         value = value.strip()
-        if value == DEFAULT_EMBEDDING:
+        if value in BUILTIN_EMBEDDINGS:
             return value
         if value.startswith("sentence-transformers:") and value.split(":", 1)[1].strip():
             return value
         raise ValueError(
-            f"unknown embedding backend {value!r}; use '{DEFAULT_EMBEDDING}' or "
-            "'sentence-transformers:<path or installed model>'"
+            f"unknown embedding backend {value!r}; use {' or '.join(repr(b) for b in BUILTIN_EMBEDDINGS)} "
+            "or 'sentence-transformers:<path or installed model>'"
         )
 
     @field_validator("staff_ids_raw")

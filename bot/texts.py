@@ -817,3 +817,15 @@ IMPORT_INDEX_FAILED = ("已导入数据库 {count} 位特派员，但匹配索�
                        "请稍后重新运行同一导入命令（按编号更新，不会重复）。")
 DB_BUSY = "数据库正忙（另一个进程正在写入），等待后仍未完成，本次操作未生效。请稍后重试。"
 DB_UNAVAILABLE = "无法访问数据库，本次操作未生效。请检查数据库设置（DATABASE_URL）或稍后重试。"
+# `tepai eval` (retrieval): staff check the library against their own question sets.
+EVAL_BAD_FILE = "问题文件无法使用：{reason}"
+EVAL_SUMMARY = "库内问题 {questions} 个：首条命中率 {hit1}，前三条命中率 {hit3}，答复率 {answered}"
+EVAL_OOD_SUMMARY = "库外问题 {questions} 个：拒答率 {declined}"
+EVAL_MISSES_HEADER = "\n未命中的库内问题（{count} 个）："
+EVAL_MISS_QUESTION = "{n}. 问题：{q}"
+EVAL_MISS_EXPECTED = "   应引用：{gold}"
+EVAL_MISS_CITED = "   实际引用：《{doc}》{text}"
+EVAL_MISS_DECLINED = "   实际：未作答（判断为库中没有答案）"
+EVAL_NO_MISSES = "库内问题全部命中。"
+EVAL_WRONGLY_ANSWERED_HEADER = "\n本应拒答却作答的库外问题（{count} 个）："
+REINDEXING_MODEL = "向量模型已更换，正在用新模型重建政策知识库…"

@@ -72,6 +72,8 @@ class Answer:
     confidence: float = 0.0
     best_score: float = 0.0
     generated: str | None = None  # generative mode: model text citing [1], [2] …
+    # The ranked clauses the decision was made on (for evaluation and logs; not shown).
+    hits: list[Hit] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def draft(self) -> bool:
@@ -97,16 +99,46 @@ def chinese_share(text: str) -> float:
     return cjk / (cjk + latin) if cjk + latin else 0.0
 
 
-def confidence(question: str, hits: list[Hit]) -> float:
+@dataclass(frozen=True)
+class Calibration:
+    """Where an encoder's cosines put the bar (see module docstring)."""
+
+    bar: float  # same language: coverage + gain × (cosine − reference) at the bar
+    dense_reference: float
+    dense_gain: float  # coverage points per cosine point above or below the reference
+    cross_language_bar: float  # cosine bar for questions mostly not in Chinese
+
+
+# e5 puts every Chinese sentence pair between ~0.80 and ~0.97: small cosine steps matter,
+# and word coverage carries as much evidence as meaning does.
+E5_CALIBRATION = Calibration(bar=0.65, dense_reference=0.90, dense_gain=6.0, cross_language_bar=0.884)
+FIGURE_PENALTY = 0.3
+_ASKS_FIGURE = re.compile(r"多少|几[年个天月日次倍项名人万]|比例|百分|上限|下限|税率|费率|额度|how much|how many|rate|percent",
+                          re.IGNORECASE)
+_STATES_FIGURE = re.compile(r"\d|百分之|[一二三四五六七八九十两百千万]+(?:年|日|天|个月|个工作日|倍|万元|元|名|人|%)")
+
+
+def confidence(question: str, hits: list[Hit], encoder: str = "e5-small") -> float:
     """0–1; at or above 0.5 the documents are taken to answer the question."""
     if not hits:
         return 0.0
     share = chinese_share(question)
-    coverage = max(h.coverage for h in hits) * share
     similarity = max(h.dense for h in hits)
-    bar = SIMILARITY_BAR_SAME_LANGUAGE if share >= 0.5 else SIMILARITY_BAR_CROSS_LANGUAGE
-    strength = max(coverage / COVERAGE_BAR, similarity / bar)
-    return min(1.0, 0.5 * strength)
+    if encoder != "e5-small":
+        # Universal Sentence Encoder (other encoders, BM25 alone): the original two-bar rule.
+        coverage = max(h.coverage for h in hits) * share
+        bar = SIMILARITY_BAR_SAME_LANGUAGE if share >= 0.5 else SIMILARITY_BAR_CROSS_LANGUAGE
+        return min(1.0, 0.5 * max(coverage / COVERAGE_BAR, similarity / bar))
+    cal = E5_CALIBRATION
+    if share < 0.5:
+        # English about Chinese text: word coverage means little, meaning decides.
+        return min(1.0, max(0.0, 0.5 + 5 * (similarity - cal.cross_language_bar)))
+    coverage = max(h.coverage for h in hits)
+    strength = coverage + cal.dense_gain * (similarity - cal.dense_reference)
+    if _ASKS_FIGURE.search(question) and not _STATES_FIGURE.search(hits[0].chunk.text):
+        # Asked for a number, and the best clause states none: likely the wrong clause.
+        strength -= FIGURE_PENALTY
+    return min(1.0, max(0.0, 0.5 + (strength - cal.bar) / 2))
 
 
 def _trim(text: str, budget: int) -> str:
@@ -138,11 +170,11 @@ class Answerer:
         """Raises `InvalidQuestion` for input that is not a question."""
         question = clean_question(question)
         hits = self.retriever.search(question, k=5)
-        conf = confidence(question, hits[:3])
+        conf = confidence(question, hits[:3], self._encoder())
         best = hits[0].score if hits else 0.0
         if conf < self.min_confidence:
-            return Answer(question, answered=False, confidence=conf, best_score=best)
-        answer = Answer(question, True, self._citations(hits), conf, best)
+            return Answer(question, answered=False, confidence=conf, best_score=best, hits=hits)
+        answer = Answer(question, True, self._citations(hits), conf, best, hits=hits)
         if self.generator is not None:
             # Any failure inside the generator means the extractive answer stands.
             try:
@@ -150,6 +182,13 @@ class Answerer:
             except Exception:
                 logging.getLogger(__name__).warning("generator failed; extractive answer used", exc_info=True)
         return answer
+
+    def _encoder(self) -> str:
+        """The model whose cosines the hits carry (abstention is calibrated per model)."""
+        if getattr(self.retriever, "mode", "hybrid") == "bm25":
+            return "bm25"  # no cosines at all: the word-coverage bar alone decides
+        index = getattr(self.retriever, "index", None)
+        return getattr(index, "embedding_name", "e5-small")
 
     def _citations(self, hits: list[Hit]) -> list[Citation]:
         citations: list[Citation] = []

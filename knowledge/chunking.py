@@ -3,6 +3,10 @@
 A chunk never spans two sections; a long section splits at sentence ends (。！？；),
 so every chunk is a run of whole sentences quoted verbatim. Each chunk keeps its
 heading path, e.g. `二、重点任务 › （二）着力在成果转移转化上强化服务，加快提升企业创新质效`.
+
+A list keeps its lead: when a section ends with a sentence that introduces items
+(第三十条 企业的下列支出，可以……加计扣除：), each item beneath it is chunked with that
+sentence in front, so "（一）开发新技术……费用" is found, and quoted, as what it is a case of.
 """
 
 from __future__ import annotations
@@ -21,6 +25,10 @@ MAX_CHARS = 200
 MAX_SENTENCE = 400
 
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
+# A sentence that introduces a list ends with a colon.
+_LEAD_END = re.compile(r"[：:]\s*$")
+# A lead longer than this is not repeated in front of every item.
+MAX_LEAD = 120
 _CLAUSE_END = re.compile(r"(?<=[，、,])")
 
 
@@ -121,12 +129,28 @@ def chunk_document(doc: Document, max_chars: int = MAX_CHARS) -> list[Chunk]:
     flush()
 
     chunks: list[Chunk] = []
+    leads: dict[str, str] = {}  # heading path -> the list-introducing sentence it ends with
     for path, paragraphs in sections:
         # Paragraphs of one section pack together; each keeps whole sentences.
         sentences: list[str] = []
         for para in paragraphs:
             sentences.extend(split_sentences(para))
-        for text in _pack(sentences, max_chars):
+        lead = _lead_for(path, leads)
+        budget = max_chars - len(lead) if lead else max_chars
+        for text in _pack(sentences, max(budget, max_chars // 2)):
+            text = lead + text
             ordinal = len(chunks)
             chunks.append(Chunk(_chunk_id(doc, ordinal, path, text), doc.key, ordinal, path, text))
+        if sentences and _LEAD_END.search(sentences[-1]) and len(sentences[-1]) <= MAX_LEAD:
+            leads[path] = sentences[-1]
     return chunks
+
+
+def _lead_for(path: str, leads: dict[str, str]) -> str:
+    """The lead sentence of the nearest enclosing section, if that section introduces a list."""
+    parts = path.split(PATH_SEPARATOR)
+    for depth in range(len(parts) - 1, 0, -1):
+        parent = PATH_SEPARATOR.join(parts[:depth])
+        if parent in leads:
+            return leads[parent]
+    return ""

@@ -45,6 +45,9 @@ from knowledge.readers import SUPPORTED_SUFFIXES
 from knowledge.vectors import VectorStore, collection_name
 
 BUNDLED_CORPUS = Path(__file__).resolve().parent / "corpus"
+# How documents are chunked and tokenised. An index of another format (or built with
+# another embedding model) is rebuilt from its documents before it is searched.
+INDEX_FORMAT = 3  # 3: docx/html headings in the heading path, table rows kept as rows
 _KEEP_GENERATIONS = 2
 EMBED_BATCH = 256
 
@@ -113,9 +116,10 @@ class Snapshot:
     """One immutable generation, loaded in memory for querying."""
 
     def __init__(self, generation: str, embedding: str, docs: dict[str, DocRecord], chunks: list[Chunk],
-                 lexical: LexicalIndex) -> None:
+                 lexical: LexicalIndex, format: int = INDEX_FORMAT) -> None:
         self.generation = generation
         self.embedding = embedding
+        self.format = format
         self.docs = docs
         self.chunks = chunks
         self.position = {c.id: i for i, c in enumerate(chunks)}
@@ -173,7 +177,30 @@ class KnowledgeIndex:
         with (gen_dir / "chunks.jsonl").open(encoding="utf-8") as handle:
             for line in handle:
                 chunks.append(Chunk(**json.loads(line)))
-        return Snapshot(name, manifest["embedding"], docs, chunks, LexicalIndex.load(gen_dir / "lexical"))
+        return Snapshot(name, manifest["embedding"], docs, chunks, LexicalIndex.load(gen_dir / "lexical"),
+                        manifest.get("format", 1))
+
+    def is_stale(self) -> bool:
+        """Built with another embedding model or an older format: search would be wrong."""
+        snap = self.snapshot()
+        return snap is not None and (snap.embedding != self.embedding_name or snap.format != INDEX_FORMAT)
+
+    def ensure_ready(self, default_paths: Iterable[Path] = (), progress: ProgressFn | None = None) -> IndexReport | None:
+        """Index `default_paths` on first run; rebuild a stale index from its own documents.
+
+        Changing `TEPAI_EMBEDDING` (or upgrading to a new index format) therefore needs no
+        manual step: the next start re-reads every indexed file that still exists (a file
+        that is gone keeps its stored clauses) and embeds it with the configured model.
+        Returns None when nothing had to be done.
+        """
+        snap = self.snapshot()
+        if snap is None:
+            paths = list(default_paths)
+            return self.update(paths, progress=progress) if paths else None
+        if not self.is_stale():
+            return None
+        paths = [Path(d.path) for d in snap.docs.values() if Path(d.path).is_file()]
+        return self.update(paths, progress=progress)
 
     def documents(self) -> list[DocRecord]:
         snap = self.snapshot()
@@ -204,7 +231,8 @@ class KnowledgeIndex:
     def _update(self, paths: list[Path], prune: bool, progress: ProgressFn, worker: ParseWorker) -> IndexReport:
         report = IndexReport()
         current = self.snapshot()
-        same_model = current is not None and current.embedding == self.embedding_name
+        same_model = (current is not None and current.embedding == self.embedding_name
+                      and current.format == INDEX_FORMAT)
         old_docs = dict(current.docs) if current else {}
         old_chunks: dict[str, list[Chunk]] = {}
         if current:
@@ -287,7 +315,11 @@ class KnowledgeIndex:
         todo = [u for u in units if u[0] not in present]
         for start in range(0, len(todo), EMBED_BATCH):
             batch = todo[start : start + EMBED_BATCH]
-            vectors = self.embeddings.embed_array([text for _, text, _ in batch])
+            # A list's lead sentence recurs in front of every item: embed each text once.
+            unique = list(dict.fromkeys(text for _, text, _ in batch))
+            encoded = self.embeddings.embed_array(unique)
+            row = {text: n for n, text in enumerate(unique)}
+            vectors = encoded[[row[text] for _, text, _ in batch]]
             self.vectors.upsert(
                 [unit_id for unit_id, _, _ in batch],
                 vectors,
@@ -296,15 +328,19 @@ class KnowledgeIndex:
             )
             progress("embedding", start + len(batch), len(todo))
 
-    def _publish(self, docs: dict[str, DocRecord], chunks: list[Chunk]) -> str:
-        """Write a complete generation beside the live one, then flip CURRENT."""
+    def _publish(self, docs: dict[str, DocRecord], chunks: list[Chunk], like: Snapshot | None = None) -> str:
+        """Write a complete generation beside the live one, then flip CURRENT.
+
+        `like`: keep that generation's model and format (a status change re-embeds nothing).
+        """
         self.index_dir.mkdir(parents=True, exist_ok=True)
         generation = f"gen-{time.time_ns()}"
         staging = self.index_dir / f".staging-{generation}"
         staging.mkdir()
         try:
             manifest = {
-                "embedding": self.embedding_name,
+                "embedding": like.embedding if like else self.embedding_name,
+                "format": like.format if like else INDEX_FORMAT,
                 "created_at": time.time(),
                 "documents": [asdict(d) for d in docs.values()],
             }
@@ -350,7 +386,7 @@ class KnowledgeIndex:
                 raise KeyError(key)
             docs = dict(snap.docs)
             docs[key] = DocRecord(**{**asdict(docs[key]), "status": status})
-            self._publish(docs, snap.chunks)
+            self._publish(docs, snap.chunks, like=snap)
             return docs[key]
 
     def restore(self, key: str) -> DocRecord:

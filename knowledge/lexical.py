@@ -20,11 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-_DOMAIN_WORDS = (
-    "科技特派员", "特派员", "科技型中小企业", "高新技术企业", "中小微企业", "揭榜挂帅",
-    "卡脖子", "中试基地", "技术合同", "加计扣除", "成果转化", "技术攻关", "新型研发机构",
-    "科研院所", "高等院校", "功能区", "区县", "入库", "征集选聘", "建档立册", "摸底调查",
-)
+from knowledge.vocabulary import DOMAIN_WORDS
+
 _STOPWORDS = frozenset(
     """的 了 和 与 及 或 是 在 有 对 为 把 被 将 从 向 以 于 等 中 上 下 里 也 都 还 就 又 而 并 且
     吗 呢 吧 啊 呀 么 什么 怎么 怎样 怎么样 如何 哪些 哪个 哪里 哪儿 哪 多少 几 是否 是不是 能否 能不能
@@ -52,7 +49,7 @@ def _jieba():  # type: ignore[no-untyped-def]
     with _jieba_lock:
         if not _jieba_ready:
             jieba.setLogLevel(logging.WARNING)
-            for word in _DOMAIN_WORDS:
+            for word in DOMAIN_WORDS:
                 jieba.add_word(word, freq=20000)
             _jieba_ready = True
     return jieba

@@ -1,16 +1,28 @@
-"""Hybrid retrieval: BM25 over jieba tokens fused with dense (Chroma) similarity.
+"""Hybrid retrieval over a many-document library.
 
-Fusion is a convex combination of the two scores, each put on a 0–1 scale:
-the dense cosine as is (it is already comparable across questions), and BM25
-divided by the best BM25 score of the question, damped by how much of the
-question's vocabulary the best lexical match actually covers. A question that
-shares no words with the corpus (English about a Chinese document, a loose
-paraphrase) is ranked by meaning alone; a question whose rare words appear
-verbatim in a clause is ranked mostly by them.
+A question is searched by its own words plus the formal words the policy vocabulary
+adds (高企 → 高新技术企业; knowledge/vocabulary.py), two ways:
+
+- lexical: BM25 over jieba tokens of each clause and its heading;
+- dense: cosine between the question and each sentence of a clause (a clause is as
+  close as its closest sentence).
+
+The candidates of both are then ranked on one 0–1 scale by a convex combination of
+
+- meaning: the dense cosine, relative to the spread among this question's candidates
+  (encoders such as e5 put every Chinese sentence between 0.75 and 0.9: the absolute
+  value says little, the ordering a lot);
+- words: BM25 relative to the question's best lexical match;
+- the document: how much of the question names the document the clause belongs to
+  (a question about 企业所得税法 or 高企 prefers clauses of that law);
+- figures: a question asking 多少 / 比例 / 几年 prefers a clause that states a figure.
+
+`mode="bm25"` and `mode="dense"` rank by one kind alone (benchmark baselines).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -18,12 +30,37 @@ import numpy as np
 
 from knowledge.chunking import Chunk
 from knowledge.index import DocRecord, KnowledgeIndex, Snapshot
-from knowledge.lexical import coverage as lexical_coverage
 from knowledge.lexical import token_weights, tokenize
+from knowledge.vocabulary import QUESTION_FILLER, expand, expansion_pairs
 
 Mode = Literal["hybrid", "bm25", "dense"]
 CANDIDATES = 30
-LEXICAL_WEIGHT = 0.5
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How the evidence combines (hybrid mode). Measured in benchmarks/retrieval.py."""
+
+    dense: float = 0.40
+    lexical: float = 0.60
+    document: float = 0.10
+    figures: float = 0.05
+    expand_dense: bool = True  # embed the question with its formal words appended
+    dense_floor: float = 0.1  # quantile of the candidates' cosines that maps to 0
+
+
+WEIGHTS = Weights()
+
+# Title words that name a kind of document, not its subject.
+_GENERIC_TITLE_WORDS = frozenset(
+    """中华 华人 人民 共和 共和国 中华人民共和国 法 条例 办法 管理 关于 通知 意见 实施 方案 规定 若干 解释
+    问题 指导 决定 暂行 试行 征求意见稿 征求 意见稿 第二批 推广 相关 支持 促进 发展 最高 最高人民法院 法院
+    审理 适用 法律 举措 改革 工作 专项 行动 市 省""".split()
+)
+_ASKS_FIGURE = re.compile(
+    r"多少|几[年个天月日次倍项名人万]|比例|百分|上限|下限|最高|最低|最少|最多|至少|不低于|不超过|多久|多长|期限|"
+    r"税率|费率|额度|标准是|how much|how many|how long|rate|percent", re.IGNORECASE)
+_STATES_FIGURE = re.compile(r"\d|百分之|[一二三四五六七八九十两]+(?:年|日|天|个月|个工作日|倍|万元|元|名|人)")
 
 
 @dataclass(frozen=True)
@@ -34,23 +71,62 @@ class Hit:
     dense: float  # cosine similarity of question and clause
     lexical: float  # BM25 relative to the question's best match, 0–1
     coverage: float  # IDF-weighted share of the question's words in the clause
+    document: float = 0.0  # how much of the question names this clause's document, 0–1
+
+
+class QuestionWords:
+    """The question's informative words, each with the formal words that may stand for it."""
+
+    def __init__(self, weights: dict[str, float], alternatives: dict[str, tuple[str, ...]]) -> None:
+        self.weights = weights
+        self.alternatives = alternatives
+
+    def coverage(self, passage: str) -> float:
+        """IDF-weighted share of the words that `passage` contains, itself or as a formal word."""
+        total = sum(self.weights.values())
+        if not total:
+            return 0.0
+        text = passage.lower()
+        found = sum(w for t, w in self.weights.items()
+                    if t in text or any(a in text for a in self.alternatives.get(t, ())))
+        return found / total
+
+
+def question_weights(question: str, cache_dir=None) -> QuestionWords:  # type: ignore[no-untyped-def]
+    """What a clause must contain to answer `question` (its own words, not the expansions)."""
+    tokens = [t for t in tokenize(question) if t not in QUESTION_FILLER]
+    pairs = expansion_pairs(question)
+    alternatives: dict[str, tuple[str, ...]] = {}
+    for token in set(tokens):
+        words: list[str] = []
+        for trigger, formal in pairs:
+            if token in trigger or trigger in token:
+                words.extend(formal)
+        if words:
+            alternatives[token] = tuple(words)
+    return QuestionWords(token_weights(tokens, cache_dir), alternatives)
 
 
 class Retriever:
-    def __init__(self, index: KnowledgeIndex, mode: Mode = "hybrid", lexical_weight: float = LEXICAL_WEIGHT) -> None:
+    def __init__(self, index: KnowledgeIndex, mode: Mode = "hybrid", weights: Weights = WEIGHTS) -> None:
         self.index = index
         self.mode = mode
-        self.lexical_weight = lexical_weight
+        self.weights = weights
+        self._title_cache: tuple[str, dict[str, frozenset[str]]] | None = None
 
     def search(self, question: str, k: int = 5) -> list[Hit]:
         snap = self.index.snapshot()
         if snap is None or not snap.chunks or not question.strip():
             return []
         allowed = snap.searchable
-        tokens = tokenize(question)
+        expanded = expand(question)
+        tokens = tokenize(expanded)
+        # Vectors of another model (an index not yet rebuilt) cannot be compared with ours.
+        use_dense = self.mode != "bm25" and snap.embedding == self.index.embedding_name
+        use_lexical = self.mode != "dense" or not use_dense
 
         lexical = np.zeros(len(snap.chunks), dtype=np.float32)
-        if self.mode != "dense":
+        if use_lexical:
             raw = snap.lexical.scores(tokens)
             raw = np.where(allowed, raw, 0.0)
             top = float(raw.max()) if raw.size else 0.0
@@ -59,44 +135,85 @@ class Retriever:
 
         dense: dict[int, float] = {}
         vector = None
-        if self.mode != "bm25":
-            vector = self.index.embeddings.embed_array([question], query=True)[0]
+        if use_dense:
+            text = expanded if (self.mode == "hybrid" and self.weights.expand_dense) else question
+            vector = self.index.embeddings.embed_array([text], query=True)[0]
             for unit_id, similarity in self.index.vectors.query(vector, 3 * CANDIDATES):
                 pos = snap.position.get(unit_id.rsplit(":", 1)[0])
                 if pos is not None and allowed[pos]:
                     dense[pos] = max(dense.get(pos, 0.0), similarity)
 
         candidates = set(dense)
-        if self.mode != "dense":
+        if use_lexical:
             # argpartition: only the best CANDIDATES, not a full sort of every chunk.
-            top = min(CANDIDATES, len(lexical))
-            order = np.argpartition(-lexical, top - 1)[:top] if top else []
+            top_n = min(CANDIDATES, len(lexical))
+            order = np.argpartition(-lexical, top_n - 1)[:top_n] if top_n else []
             candidates.update(int(i) for i in order if lexical[i] > 0)
         if not candidates:
             return []
 
+        # Coverage (for abstention) counts the question's own words and the formal words
+        # they stand for: 高企 in a question is covered by 高新技术企业 in a clause.
         weights = token_weights(tokens, self.index.index_dir.parent / "cache")
-        coverage = {pos: lexical_coverage(weights, snap.chunks[pos].index_text) for pos in candidates}
-        best_coverage = max(coverage.values()) if coverage else 0.0
+        judged = question_weights(question, self.index.index_dir.parent / "cache")
+        coverage = {pos: judged.coverage(snap.chunks[pos].index_text) for pos in candidates}
         missing_dense = [p for p in candidates if p not in dense]
         if missing_dense and vector is not None:
             dense.update(self._dense_for(snap, vector, missing_dense))
+
+        doc_evidence = self._document_evidence(snap, tokens, weights) if self.mode == "hybrid" else {}
+        asks_figure = bool(_ASKS_FIGURE.search(question))
+        spread = self._dense_scale(dense, candidates, self.weights.dense_floor)
 
         hits = []
         for pos in candidates:
             d = dense.get(pos, 0.0)
             lex = float(lexical[pos])
-            if self.mode == "bm25":
+            chunk = snap.chunks[pos]
+            doc_ev = doc_evidence.get(chunk.doc_key, 0.0)
+            if self.mode == "bm25" or not use_dense:
                 score = lex
             elif self.mode == "dense":
                 score = d
             else:
-                w = self.lexical_weight * best_coverage
-                score = w * lex + (1 - w) * d
-            chunk = snap.chunks[pos]
-            hits.append(Hit(chunk, snap.docs[chunk.doc_key], float(score), d, lex, coverage[pos]))
+                w = self.weights
+                figure = 1.0 if asks_figure and _STATES_FIGURE.search(chunk.text) else 0.0
+                score = w.dense * spread(d) + w.lexical * lex + w.document * doc_ev + w.figures * figure
+            hits.append(Hit(chunk, snap.docs[chunk.doc_key], float(score), d, lex, coverage[pos], doc_ev))
         hits.sort(key=lambda h: (-h.score, h.chunk.ordinal))
         return hits[:k]
+
+    @staticmethod
+    def _dense_scale(dense: dict[int, float], candidates: set[int], quantile: float):  # type: ignore[no-untyped-def]
+        """Map cosines onto 0–1 between a low quantile of the candidates' and their best."""
+        values = sorted(dense.get(p, 0.0) for p in candidates)
+        if not values:
+            return lambda d: 0.0
+        best = values[-1]
+        floor = values[int(quantile * (len(values) - 1))]
+        span = best - floor
+        if span <= 1e-6:
+            return lambda d: 1.0 if d >= best else 0.0
+        return lambda d: min(1.0, max(0.0, (d - floor) / span))
+
+    def _titles(self, snap: Snapshot) -> dict[str, frozenset[str]]:
+        if self._title_cache is None or self._title_cache[0] != snap.generation:
+            titles = {key: frozenset(t for t in tokenize(doc.title) if t not in _GENERIC_TITLE_WORDS)
+                      for key, doc in snap.docs.items()}
+            self._title_cache = (snap.generation, titles)
+        return self._title_cache[1]
+
+    def _document_evidence(self, snap: Snapshot, tokens: list[str], weights: dict[str, float]) -> dict[str, float]:
+        """Per document: the weighted share of the question's words that are in its title."""
+        total = sum(weights.values())
+        if not total:
+            return {}
+        out = {}
+        for key, title_words in self._titles(snap).items():
+            named = sum(w for t, w in weights.items() if t in title_words)
+            if named:
+                out[key] = min(1.0, named / total * 2)
+        return out
 
     def _dense_for(self, snap: Snapshot, query: np.ndarray, positions: list[int]) -> dict[int, float]:
         """Cosine for lexical candidates the dense search did not return (stored vectors)."""

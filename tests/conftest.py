@@ -1,4 +1,4 @@
-"""Shared fixtures: every test gets its own data dir; the real USE model loads once."""
+"""Shared fixtures: every test gets its own data dir; each real encoder loads once."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
+
+from bot.settings import DEFAULT_EMBEDDING
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -28,7 +30,18 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture(scope="session")
+def embeddings():
+    """The default encoder (TEPAI_EMBEDDING unset: e5-small), loaded once per session."""
+    from knowledge.embeddings import make_embeddings
+
+    model = make_embeddings(DEFAULT_EMBEDDING)
+    model.load()
+    return model
+
+
+@pytest.fixture(scope="session")
 def use_embeddings():
+    """The Universal Sentence Encoder, still selectable (TEPAI_EMBEDDING=use-multilingual)."""
     from knowledge.embeddings import UseMultilingualEmbeddings
 
     model = UseMultilingualEmbeddings()
@@ -40,22 +53,23 @@ def make_kb(data_dir: Path, embeddings, **env: str):  # type: ignore[no-untyped-
     from bot.settings import load_settings
     from knowledge.service import open_knowledge
 
-    settings = load_settings({"TEPAI_DATA_DIR": str(data_dir), **env})
+    # The index must be told which model made its vectors (abstention is calibrated per model).
+    settings = load_settings({"TEPAI_DATA_DIR": str(data_dir), "TEPAI_EMBEDDING": embeddings.name, **env})
     return open_knowledge(settings, embeddings=embeddings)
 
 
 @pytest.fixture
-def kb(tmp_path: Path, use_embeddings):  # type: ignore[no-untyped-def]
+def kb(tmp_path: Path, embeddings):  # type: ignore[no-untyped-def]
     """An empty knowledge base in this test's data dir."""
-    return make_kb(tmp_path / "kb", use_embeddings)
+    return make_kb(tmp_path / "kb", embeddings)
 
 
 @pytest.fixture(scope="session")
-def policy_kb(tmp_path_factory: pytest.TempPathFactory, use_embeddings):  # type: ignore[no-untyped-def]
+def policy_kb(tmp_path_factory: pytest.TempPathFactory, embeddings):  # type: ignore[no-untyped-def]
     """The bundled policy, indexed once per session; tests must not modify it."""
     from knowledge.index import BUNDLED_CORPUS
 
-    base = make_kb(tmp_path_factory.mktemp("policy"), use_embeddings)
+    base = make_kb(tmp_path_factory.mktemp("policy"), embeddings)
     base.index.update([BUNDLED_CORPUS])
     return base
 

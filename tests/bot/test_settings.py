@@ -10,7 +10,7 @@ from bot.settings import SettingsError, load_settings
 def test_defaults_work_offline_without_any_setting() -> None:
     settings = load_settings({})
     assert settings.data_dir == Path("data")
-    assert settings.embedding == "use-multilingual"
+    assert settings.embedding == "e5-small"
     assert settings.chroma_url is None and settings.answer_mode == "extractive"
 
 
@@ -58,7 +58,7 @@ def test_the_example_env_file_works_as_it_is(tmp_path: Path, monkeypatch: pytest
     settings = load_settings()
     assert settings.min_confidence is None and settings.telegram_bot_token is None
     assert settings.database_url is None and settings.staff_ids == frozenset()
-    assert settings.webhook_port == 8443 and settings.embedding == "use-multilingual"
+    assert settings.webhook_port == 8443 and settings.embedding == "e5-small"
 
 
 def test_a_short_webhook_secret_is_refused_naming_the_variable() -> None:

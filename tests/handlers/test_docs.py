@@ -18,12 +18,12 @@ NOTICE = "一、研发补助\n对首次认定的高新技术企业给予一次�
 
 
 @pytest.fixture
-async def own_bot(emulator, use_embeddings, database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+async def own_bot(emulator, embeddings, database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
     """A bot with its own, writable knowledge base (the bundled policy indexed)."""
     from knowledge.index import BUNDLED_CORPUS
 
     settings = bot_settings(emulator, tmp_path / "data", database_url)
-    kb = make_kb(settings.data_dir, use_embeddings)
+    kb = make_kb(settings.data_dir, embeddings)
     kb.index.update([BUNDLED_CORPUS])
     running = Bot(emulator, make_services(settings, kb), None)
     running.app = await start_bot(emulator, running.services)
@@ -170,7 +170,7 @@ async def test_every_staff_action_is_refused_to_everyone_else(bot: Bot) -> None:
     assert (await bot.emu.wait_for_callback_answer(update["callback_query"]["id"])).text == texts.STAFF_ONLY
     assert bot.services.knowledge.index.snapshot().docs[doc.key].status != "retired"
     # Replying to a message is just a question for a non-staff user, never a relay.
-    reply = await bot.say(OWNER, "请问补助标准？", reply_to_message_id=own.message_id)
+    reply = await bot.say(OWNER, "请问技术合同登记后的补助标准是什么？", reply_to_message_id=own.message_id)
     assert "科技局工作人员答复" not in reply.plain_text
 
 

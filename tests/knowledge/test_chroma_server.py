@@ -50,12 +50,12 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-
     proc.wait(timeout=20)
 
 
-def test_index_and_answer_through_a_chroma_server(chroma_server: str, tmp_path: Path, use_embeddings) -> None:  # type: ignore[no-untyped-def]
-    kb = make_kb(tmp_path / "a", use_embeddings, CHROMA_URL=chroma_server)
+def test_index_and_answer_through_a_chroma_server(chroma_server: str, tmp_path: Path, embeddings) -> None:  # type: ignore[no-untyped-def]
+    kb = make_kb(tmp_path / "a", embeddings, CHROMA_URL=chroma_server)
     report = kb.index.update([BUNDLED_CORPUS])
     assert report.added == 1 and kb.index.vectors.count() > report.chunks
     assert not (tmp_path / "a" / "chroma").exists()  # nothing embedded locally
     # A second process sharing the data dir and the server answers from the same vectors.
-    other = make_kb(tmp_path / "a", use_embeddings, CHROMA_URL=chroma_server)
+    other = make_kb(tmp_path / "a", embeddings, CHROMA_URL=chroma_server)
     answer = Answerer(other.retriever).answer("Which tax deduction do registered tech SMEs get for R&D?")
     assert answer.answered and "加计扣除" in answer.citations[0].text

@@ -105,3 +105,26 @@ def test_chunk_ids_are_stable_and_change_with_content(tmp_path: Path) -> None:
     assert first == [c.id for c in chunk_document(load_document(source))]
     source.write_text("一、目标\n推进科技创新。", encoding="utf-8")
     assert first != [c.id for c in chunk_document(load_document(source))]
+
+
+def test_an_article_keeps_its_lead_sentence_with_each_of_its_items(tmp_path: Path) -> None:
+    source = tmp_path / "税法.md"
+    source.write_text(
+        "# 某税法\n\n"
+        "第三十条 企业的下列支出，可以在计算应纳税所得额时加计扣除：\n\n"
+        "（一）开发新技术、新产品、新工艺发生的研究开发费用；\n\n"
+        "（二）安置残疾人员及国家鼓励安置的其他就业人员所支付的工资。\n\n"
+        "第三十一条 创业投资企业从事国家需要重点扶持和鼓励的创业投资，可以按投资额的一定比例抵扣应纳税所得额。\n",
+        encoding="utf-8",
+    )
+    chunks = chunk_document(load_document(source))
+    lead = "企业的下列支出，可以在计算应纳税所得额时加计扣除："
+    items = [c for c in chunks if PATH_SEPARATOR in c.section and c.section.startswith("第三十条")]
+    assert len(items) == 2
+    # Each item is quoted as what it is a case of, and stays findable by the lead's words.
+    assert items[0].text == lead + "开发新技术、新产品、新工艺发生的研究开发费用；"
+    assert items[1].text.startswith(lead) and items[1].text.endswith("所支付的工资。")
+    assert any(c.section == "第三十条" and c.text == lead for c in chunks)
+    # The next article does not inherit the lead.
+    nxt = [c for c in chunks if c.section == "第三十一条"]
+    assert nxt and not nxt[0].text.startswith(lead)

@@ -7,7 +7,17 @@ from langchain_core.embeddings import Embeddings
 from knowledge.embeddings import EmbeddingUnavailable, SentenceTransformerEmbeddings, make_embeddings
 
 
-def test_default_model_is_multilingual_and_normalised(use_embeddings) -> None:  # type: ignore[no-untyped-def]
+def test_default_model_is_e5_small_and_normalised(embeddings) -> None:  # type: ignore[no-untyped-def]
+    assert embeddings.name == "e5-small" and make_embeddings("e5-small").dimension == 384
+    passages = embeddings.embed_array(["科技特派员深入企业开展技术服务", "明天可能有小雨"])
+    assert passages.shape == (2, 384)
+    assert np.allclose(np.linalg.norm(passages, axis=1), 1.0, atol=1e-4)
+    for question in ("特派员怎么帮企业？", "How do commissioners help enterprises?"):
+        vector = embeddings.embed_array([question], query=True)[0]
+        assert vector @ passages[0] > vector @ passages[1]
+
+
+def test_universal_sentence_encoder_stays_selectable(use_embeddings) -> None:  # type: ignore[no-untyped-def]
     assert isinstance(use_embeddings, Embeddings)
     vectors = use_embeddings.embed_array(["科技特派员服务企业", "commissioners serve enterprises", "明天下雨"])
     assert vectors.shape == (3, 512)

@@ -149,7 +149,7 @@ def test_another_process_sees_a_new_generation_without_restart(kb, tmp_path: Pat
     assert [c.text for c in reader.index.snapshot().chunks] == ["推进科技创新。"]
 
 
-def test_kill_9_in_the_middle_of_indexing_loses_nothing(tmp_path: Path, use_embeddings) -> None:
+def test_kill_9_in_the_middle_of_indexing_loses_nothing(tmp_path: Path, embeddings) -> None:
     """A real process killed with SIGKILL while embedding: the old index still answers."""
     import os
     import signal
@@ -158,7 +158,7 @@ def test_kill_9_in_the_middle_of_indexing_loses_nothing(tmp_path: Path, use_embe
     import time
 
     data = tmp_path / "data"
-    kb = make_kb(data, use_embeddings)
+    kb = make_kb(data, embeddings)
     kb.index.update([policy_copy(tmp_path / "v1")])
     before = kb.index.snapshot()
     big = tmp_path / "big"
@@ -173,7 +173,7 @@ def test_kill_9_in_the_middle_of_indexing_loses_nothing(tmp_path: Path, use_embe
         time.sleep(0.05)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    reader = make_kb(data, use_embeddings)
+    reader = make_kb(data, embeddings)
     snap = reader.index.snapshot()
     assert snap.generation == before.generation and len(snap.chunks) == len(before.chunks)
     assert "加计扣除" in reader.retriever.search("研发费用加计扣除", 1)[0].chunk.text
@@ -181,3 +181,41 @@ def test_kill_9_in_the_middle_of_indexing_loses_nothing(tmp_path: Path, use_embe
     assert report.added == 40 and report.failed == 0
     live = {u for c in reader.index.snapshot().chunks for u in c.unit_ids()}
     assert reader.index.vectors.ids() == live
+
+
+def test_a_changed_embedding_setting_rebuilds_the_index_on_next_start(tmp_path: Path, embeddings, use_embeddings) -> None:  # type: ignore[no-untyped-def]
+    from bot.cli import ensure_index
+    from knowledge.answers import Answerer
+
+    data = tmp_path / "data"
+    docs = tmp_path / "docs"
+    policy_copy(docs)
+    before = make_kb(data, use_embeddings)  # an index built with the previous default
+    before.index.update([docs])
+    assert before.index.snapshot().embedding == "use-multilingual"
+
+    # The operator switches TEPAI_EMBEDDING; nothing else is done by hand.
+    after = make_kb(data, embeddings)
+    assert after.index.is_stale()
+    ensure_index(after, quiet=True)
+    snap = after.index.snapshot()
+    assert snap.embedding == "e5-small" and not after.index.is_stale()
+    assert [d.title for d in snap.docs.values()] == ["企业科技特派员专项行动实施方案（征求意见稿）"]
+    hits = after.retriever.search("到2027年特派员覆盖率目标是多少？", 3)
+    assert hits and hits[0].dense > 0.5  # searched by the new model's vectors
+    answer = Answerer(after.retriever).answer("到2027年特派员覆盖率目标是多少？")
+    assert answer.answered and "50%" in answer.citations[0].text
+    # A second start finds nothing to do.
+    assert after.index.ensure_ready([docs]) is None
+
+
+def test_a_status_change_on_a_stale_index_does_not_mark_it_rebuilt(tmp_path: Path, embeddings, use_embeddings) -> None:  # type: ignore[no-untyped-def]
+    data = tmp_path / "data"
+    docs = tmp_path / "docs"
+    policy_copy(docs)
+    old = make_kb(data, use_embeddings)
+    old.index.update([docs])
+    new = make_kb(data, embeddings)
+    key = next(iter(new.index.snapshot().docs))
+    new.index.set_status(key, "retired")
+    assert new.index.is_stale() and new.index.snapshot().embedding == "use-multilingual"

@@ -10,10 +10,32 @@ def test_hybrid_ranks_the_clause_with_the_rare_words_first(policy_kb) -> None:  
 
 
 def test_dense_search_finds_a_paraphrase_bm25_cannot(policy_kb) -> None:  # type: ignore[no-untyped-def]
-    question = "How does the city reward firms certified as high-tech enterprises?"
+    question = "Which companies get a cash award from the city after certification as high-tech firms?"
     assert Retriever(policy_kb.index, "bm25").search(question, 3) == []
     hits = Retriever(policy_kb.index, "hybrid").search(question, 3)
     assert any("高新技术企业认定" in h.chunk.text for h in hits)
+
+
+def test_an_abbreviation_finds_the_clause_written_with_the_full_name(policy_kb) -> None:  # type: ignore[no-untyped-def]
+    # Owners say 高企; the plan only ever writes 高新技术企业.
+    hits = policy_kb.retriever.search("拿到高企资格以后市里有奖励吗？", 3)
+    assert "通过高新技术企业认定的企业给予一定的财政奖补资金支持" in hits[0].chunk.text
+
+
+def test_an_english_policy_term_reaches_the_chinese_clause_by_its_words_too(policy_kb) -> None:  # type: ignore[no-untyped-def]
+    hits = Retriever(policy_kb.index, "bm25").search("Is there an R&D super deduction for SMEs?", 3)
+    assert any("加计扣除" in h.chunk.text for h in hits)
+
+
+def test_an_index_of_another_model_is_searched_by_words_until_rebuilt(policy_kb, use_embeddings) -> None:  # type: ignore[no-untyped-def]
+    from knowledge.index import KnowledgeIndex
+
+    # Same index files, a process configured with another encoder: its vectors would be
+    # meaningless against these, so only BM25 ranks (and nothing crashes).
+    other = KnowledgeIndex(policy_kb.index.index_dir, use_embeddings, "use-multilingual", policy_kb.client)
+    assert other.is_stale()
+    hits = Retriever(other).search("揭榜挂帅项目支持哪些领域？", 3)
+    assert "揭榜挂帅" in hits[0].chunk.text and all(h.dense == 0 for h in hits)
 
 
 def test_hits_carry_their_document_and_evidence(policy_kb) -> None:  # type: ignore[no-untyped-def]

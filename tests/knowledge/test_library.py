@@ -1,0 +1,99 @@
+"""A library of several documents: abbreviations, document names and honest declines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from knowledge.answers import Answerer
+from knowledge.index import BUNDLED_CORPUS
+from tests.conftest import make_kb
+
+# Short texts in the style of the laws a bureau loads (written for this test).
+DOCUMENTS = {
+    "企业所得税法（节选）.md": """---
+title: 企业所得税法（节选）
+issuer: 全国人民代表大会
+date: 2018-12-29
+---
+
+## 第一章 总则
+
+第四条 企业所得税的税率为25％。
+
+## 第四章 税收优惠
+
+第二十八条 符合条件的小型微利企业，减按20％的税率征收企业所得税。国家需要重点扶持的高新技术企业，减按15％的税率征收企业所得税。
+
+第三十条 企业的下列支出，可以在计算应纳税所得额时加计扣除：
+
+（一）开发新技术、新产品、新工艺发生的研究开发费用；
+
+（二）安置残疾人员所支付的工资。
+""",
+    "高新技术企业认定管理办法（节选）.md": """---
+title: 高新技术企业认定管理办法（节选）
+issuer: 科技部 财政部 税务总局
+date: 2016-01-29
+---
+
+第九条 通过认定的高新技术企业，其资格自颁发证书之日起有效期为三年。
+
+第十一条 认定为高新技术企业须同时满足以下条件：
+
+（一）企业申请认定时须注册成立一年以上；
+
+（二）从事研发和相关技术创新活动的科技人员占企业当年职工总数的比例不低于10%。
+""",
+    "融资担保指导意见（节选）.md": """---
+title: 关于有效发挥政府性融资担保基金作用的指导意见（节选）
+issuer: 国务院办公厅
+date: 2019-02-14
+---
+
+（四）聚焦重点对象。政府性融资担保机构要重点支持单户担保金额500万元及以下的小微企业。
+
+（五）降低担保费率。对单户担保金额500万元及以下的小微企业，担保费率原则上不超过1%。
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory, embeddings):  # type: ignore[no-untyped-def]
+    folder = tmp_path_factory.mktemp("library")
+    for name, text in DOCUMENTS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    base = make_kb(tmp_path_factory.mktemp("library-data"), embeddings)
+    base.index.update([BUNDLED_CORPUS, folder])
+    return Answerer(base.retriever)
+
+
+def test_an_owner_saying_gaoqi_gets_the_clause_that_says_gaoxin_jishu_qiye(library: Answerer) -> None:
+    answer = library.answer("高企资格拿到手以后能管几年？")
+    assert answer.answered
+    assert "有效期为三年" in answer.citations[0].text
+    assert answer.citations[0].doc == "高新技术企业认定管理办法（节选）"
+
+
+def test_naming_the_law_finds_the_clause_of_that_law(library: Answerer) -> None:
+    answer = library.answer("研发费用能多扣，这个在企业所得税法里是怎么写的？")
+    assert answer.answered and answer.citations[0].doc == "企业所得税法（节选）"
+    assert "加计扣除" in answer.citations[0].text
+
+
+def test_a_figure_question_is_answered_by_the_clause_with_the_figure(library: Answerer) -> None:
+    answer = library.answer("高企的企业所得税税率是多少？")
+    assert answer.answered and "减按15％的税率" in answer.citations[0].text
+
+
+@pytest.mark.parametrize("question", [
+    "住房公积金能提出来还房贷吗？怎么办理？",
+    "员工试用期最长能约定几个月？",
+    "济南到北京的高铁票多少钱？",
+    "What is the corporate income tax rate in Singapore?",
+])
+def test_a_question_outside_every_document_is_declined(library: Answerer, question: str) -> None:
+    # Several documents share words with these (公司, 税率, 企业…): overlap is not an answer.
+    answer = library.answer(question)
+    assert not answer.answered and answer.citations == []
