@@ -46,12 +46,29 @@ async def _post_init(application: Application) -> None:
         open_services, application.bot_data["settings"]
     )
     application.bot_data[SERVICES_KEY] = services
+    await reconcile_match_index(services)
     await publish_commands(application, services)
     from bot.broadcaster import Broadcaster
 
     broadcaster = Broadcaster(application.bot, services.db, staff=frozenset(services.settings.staff_ids))
     await broadcaster.start()  # resumes what a restart interrupted; picks up scheduled broadcasts
     application.bot_data[BROADCASTER_KEY] = broadcaster
+
+
+async def reconcile_match_index(services: Services) -> None:
+    """The specialist index holds exactly the active pool (a new encoder or profile format starts
+    an empty collection; a failed import's embedding left gaps). Read first, embed after."""
+    from store.specialists import active_specialists, reconcile_index
+
+    async with services.db.session() as session:
+        active = await active_specialists(session)
+    try:
+        added, removed = await asyncio.to_thread(reconcile_index, services.matcher, active)
+    except Exception:  # matching degrades until the next import or approval; the bot still answers
+        log.exception("specialist index not reconciled at start")
+        return
+    if added or removed:
+        log.info("specialist index reconciled: %d added, %d removed", added, removed)
 
 
 async def publish_commands(application: Application, services: Services) -> None:

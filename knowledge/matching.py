@@ -118,6 +118,10 @@ class PreparedBatch:
     metadatas: list[dict]
 
 
+# 2: the profile vector holds expertise and achievements, not the field label.
+PROFILE_FORMAT = 2
+
+
 @dataclass
 class MatchIndex:
     """Specialist vectors in Chroma, with their profiles (in metadata)."""
@@ -130,7 +134,9 @@ class MatchIndex:
 
     @classmethod
     def open(cls, embeddings: BaseEmbeddings, client, embedding_name: str) -> MatchIndex:  # type: ignore[no-untyped-def]
-        return cls(embeddings, VectorStore(client, collection_name("specialists", embedding_name)))
+        # The profile format is part of the name: vectors of another format are never mixed in,
+        # and the bot rebuilds the new collection from the database at start (reconcile_index).
+        return cls(embeddings, VectorStore(client, collection_name(f"specialists-v{PROFILE_FORMAT}", embedding_name)))
 
     def upsert(self, profiles: list[Profile], batch: int = 512) -> None:
         """Add or replace profiles (their old item vectors are removed first)."""

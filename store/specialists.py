@@ -195,3 +195,22 @@ def sync_index(index: MatchIndex, specialists: list[Specialist]) -> None:
     inactive = [profile_of(s).id for s in specialists if s.status != "active"]
     index.remove(inactive)
     index.upsert(active)
+
+
+async def active_specialists(session: AsyncSession) -> list[Specialist]:
+    return list((await session.scalars(select(Specialist).where(Specialist.status == "active"))).all())
+
+
+def reconcile_index(index: MatchIndex, active: list[Specialist]) -> tuple[int, int]:
+    """Make the match index hold exactly the active pool: (added, removed). Run at start — after a
+    change of encoder or profile format the collection is new and empty, and an import whose
+    embedding step failed left rows the index lacks. Embeds outside any database transaction."""
+    indexed = {i[:-2] for i in index.store.ids() if i.endswith("#p")}
+    wanted = {profile_of(s).id: s for s in active}
+    missing = [s for key, s in wanted.items() if key not in indexed]
+    stale = sorted(indexed - set(wanted))
+    index.remove(stale)
+    if missing:
+        index.upsert([profile_of(s) for s in missing])
+    return len(missing), len(stale)
+

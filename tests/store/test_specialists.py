@@ -96,3 +96,19 @@ async def test_the_match_index_follows_the_pool(db: Database, tmp_path: Path, us
     sync_index(index, touched)
     assert [m.id for m in index.match(Demand(description="酸奶发酵"), 5)] == ["P01"]
     assert index.count() == 1
+
+
+async def test_a_new_encoder_or_profile_format_gets_the_whole_active_pool_back_at_start(  # type: ignore[no-untyped-def]
+        db: Database, tmp_path: Path, use_embeddings) -> None:
+    from store.specialists import active_specialists, reconcile_index
+
+    async with db.session() as session, session.begin():
+        await import_file(session, jsonl(tmp_path / "a.jsonl", ROWS))
+    # A collection that never saw this pool: another encoder's, or a new profile format's.
+    index = MatchIndex.open(use_embeddings, open_client(tmp_path / "fresh-chroma", None), "use-multilingual")
+    async with db.session() as session:
+        active = await active_specialists(session)
+    assert reconcile_index(index, active) == (len(active), 0) and index.count() == len(active)
+    assert reconcile_index(index, active) == (0, 0)  # nothing to do the second time
+    assert reconcile_index(index, active[:1]) == (0, len(active) - 1)  # someone left the pool
+    assert index.count() == 1
