@@ -193,3 +193,18 @@ def register(application: Application) -> None:
     # PTB hands a button with empty data to every pattern handler; catch it first.
     application.add_handler(CallbackQueryHandler(stale_button, pattern=lambda data: not data))
     application.add_handler(ChatMemberHandler(membership_changed, ChatMemberHandler.MY_CHAT_MEMBER))
+
+
+async def credit_code_argument(update: Update, context: TepaiContext, usage: str) -> str | None:
+    """A staff command's one argument, a credit code — or None, after telling the user why."""
+    from store.validators import ValidationError, unified_credit_code
+
+    args = context.args or []
+    if len(args) != 1:
+        await update.effective_message.reply_text(usage)
+        return None
+    try:
+        return unified_credit_code(args[0])
+    except ValidationError as exc:
+        await update.effective_message.reply_text(exc.message)
+        return None

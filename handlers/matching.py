@@ -14,7 +14,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot import texts
 from bot.render import esc
 from bot.services import TepaiContext
-from handlers.common import send_html, staff_only
+from handlers.common import credit_code_argument, send_html, staff_only
 from knowledge.matching import RELEVANCE_FLOOR, Match
 from store import engagements as eng
 from store import outbox as ob
@@ -22,7 +22,6 @@ from store import repositories as repo
 from store.assignments import demand_of
 from store.models import Enterprise, EnterpriseMember, MatchRequest, Specialist, Submission
 from store.survey import open_campaign
-from store.validators import ValidationError, unified_credit_code
 
 log = logging.getLogger(__name__)
 SUGGESTIONS = 3
@@ -105,14 +104,8 @@ async def request_specialist(update: Update, context: TepaiContext) -> None:
 @staff_only
 async def staff_match(update: Update, context: TepaiContext) -> None:
     """/match <credit code>: the top 10 for that enterprise's current demand."""
-    args = context.args or []
-    if len(args) != 1:
-        await update.effective_message.reply_text(texts.STAFF_MATCH_USAGE)
-        return
-    try:
-        code = unified_credit_code(args[0])
-    except ValidationError as exc:
-        await update.effective_message.reply_text(exc.message)
+    code = await credit_code_argument(update, context, texts.STAFF_MATCH_USAGE)
+    if code is None:
         return
     async with context.services.db.session() as session:
         campaign = await open_campaign(session)

@@ -17,12 +17,11 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot import texts
 from bot.render import esc
 from bot.services import TepaiContext
-from handlers.common import current_user, send_html, spend_buttons, staff_only
+from handlers.common import credit_code_argument, current_user, send_html, spend_buttons, staff_only
 from store import membership
 from store import outbox as ob
 from store.membership import Buttons, Notice
 from store.models import Enterprise
-from store.validators import ValidationError, unified_credit_code
 
 log = logging.getLogger(__name__)
 
@@ -73,14 +72,8 @@ async def decide_claim(update: Update, context: TepaiContext) -> None:
 @staff_only
 async def members_command(update: Update, context: TepaiContext) -> None:
     """/members <credit code>: verified members (each removable), pending claims, recent changes."""
-    args = context.args or []
-    if len(args) != 1:
-        await update.effective_message.reply_text(texts.MEMBERS_USAGE)
-        return
-    try:
-        code = unified_credit_code(args[0])
-    except ValidationError as exc:
-        await update.effective_message.reply_text(exc.message)
+    code = await credit_code_argument(update, context, texts.MEMBERS_USAGE)
+    if code is None:
         return
     async with context.services.db.session() as session:
         enterprise = await session.scalar(select(Enterprise).where(Enterprise.credit_code == code))

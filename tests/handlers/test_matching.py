@@ -68,7 +68,7 @@ async def load_pool(bot: Bot, tmp_path: Path) -> None:
         sync_index(bot.services.matcher, touched)
 
 
-async def test_owner_sees_three_specialists_without_phones_and_requests_one(bot: Bot, tmp_path: Path) -> None:
+async def test_owner_sees_at_most_three_relevant_specialists_without_phones_and_requests_one(bot: Bot, tmp_path: Path) -> None:
     await load_pool(bot, tmp_path)
     await open_campaign(bot)
     await bot.say(OWNER, "/survey")
@@ -76,8 +76,11 @@ async def test_owner_sees_three_specialists_without_phones_and_requests_one(bot:
     after = len(bot.emu.messages(OWNER))
     await choose(bot, OWNER, texts.SURVEY_CONFIRM)
     suggestions = await bot.emu.wait_for_message(OWNER, "推荐以下科技特派员", after=after)
-    assert suggestions.plain_text.count("专长：") == 3 and "推荐理由" in suggestions.plain_text
-    assert "13700000000" not in suggestions.plain_text and len(suggestions.buttons) == 3
+    shown = suggestions.plain_text.count("专长：")
+    # The two spindle experts clear the relevance floor; a third (gears) only if the encoder puts it there.
+    assert 2 <= shown <= 3 and "推荐理由" in suggestions.plain_text and len(suggestions.buttons) == shown
+    assert {"请求对接：邱明", "请求对接：褚亮"} <= {row[0] for row in suggestions.buttons}
+    assert "13700000000" not in suggestions.plain_text
 
     staff_before = len(bot.emu.messages(STAFF))
     first = suggestions.buttons[0][0].removeprefix("请求对接：")
