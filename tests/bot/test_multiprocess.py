@@ -31,7 +31,10 @@ CODE = "91370100MA3C5QXX18"  # a valid unified social credit code
 
 
 def cli_env(data_dir: Path, database_url: str) -> dict[str, str]:
-    env = {**os.environ, "TEPAI_DATA_DIR": str(data_dir), "DATABASE_URL": database_url}
+    # The bot below serves with USE (cheap to embed 3,000 profiles); the CLI must use the same
+    # encoder, or the two would write different collections.
+    env = {**os.environ, "TEPAI_DATA_DIR": str(data_dir), "DATABASE_URL": database_url,
+           "TEPAI_EMBEDDING": "use-multilingual"}
     env.pop("TELEGRAM_BOT_TOKEN", None)
     return env
 
@@ -60,7 +63,7 @@ async def shared_bot(emulator: BotApiEmulator, use_embeddings, database_url: str
     """A bot whose policy index, specialist pool and database are the CLI's too."""
     data = tmp_path / "data"
     # Users here ask back to back for minutes: a load, not a flood (the flood guard has its own tests).
-    settings = bot_settings(emulator, data, database_url, TEPAI_FLOOD_LIMIT="1000")
+    settings = bot_settings(emulator, data, database_url, TEPAI_FLOOD_LIMIT="1000", TEPAI_EMBEDDING="use-multilingual")
     kb = open_knowledge(settings, embeddings=use_embeddings)
     kb.index.update([BUNDLED_CORPUS])  # what the first `tepai run` does
     db = Database.open(settings.db_url)
