@@ -52,8 +52,10 @@ async def test_staff_upload_is_indexed_listed_and_can_be_retired(own_bot: Bot) -
     number = next(line.split(".")[0] for line in titles if "高企奖励通知" in line or "研发补助" in line)
     reply = await bot.press(STAFF, listing, f"停用 {number}")
     assert reply.startswith("已停用")
+    staff_before = len(bot.emu.messages(STAFF))
     after = await bot.say(OWNER, "首次认定高新技术企业奖励多少钱？")
     assert "二十万元" not in after.plain_text
+    await bot.emu.wait_for_message(STAFF, "待答复", after=staff_before)  # declined: the forward is owed to staff
     assert f"恢复 {number}" in [t for t, _ in (await bot.say(STAFF, "/docs")).buttons]
 
 
@@ -70,7 +72,9 @@ async def test_staff_correct_a_documents_status_in_chat_and_a_repealed_one_is_no
     number = next(line.split(".")[0] for line in listing.splitlines() if "关于高新技术企业奖励的通知" in line)
     reply = (await bot.say(STAFF, f"/docs set {number} 状态 已废止")).plain_text
     assert reply.startswith("已更新《关于高新技术企业奖励的通知》：状态：已废止") and "不再引用" in reply
+    staff_before = len(bot.emu.messages(STAFF))
     assert "二十万元" not in (await bot.say(OWNER, "首次认定高新技术企业奖励多少钱？")).plain_text
+    await bot.emu.wait_for_message(STAFF, "待答复", after=staff_before)  # declined: the forward is owed to staff
 
     assert "无法识别的日期" in (await bot.say(STAFF, f"/docs set {number} 日期 去年春天")).plain_text
     assert "没有编号为 99" in (await bot.say(STAFF, "/docs set 99 状态 现行")).plain_text
