@@ -15,7 +15,12 @@ The candidates of both are then ranked on one 0–1 scale by a convex combinatio
 - words: BM25 relative to the question's best lexical match;
 - the document: how much of the question names the document the clause belongs to
   (a question about 企业所得税法 or 高企 prefers clauses of that law);
-- figures: a question asking 多少 / 比例 / 几年 prefers a clause that states a figure.
+- figures: a question asking 多少 / 比例 / 几年 prefers a clause that states a figure;
+- jurisdiction: a question that names a place or level (济南, 山东, 省里, 国家) prefers
+  clauses of that place's documents, and such words count as covered by them (a 山东省
+  regulation says 本省, not 山东);
+- amounts: a question that states its own figure (营收4000万, 200名员工) prefers the
+  clause whose stated bounds contain it (小于5,000万元（含） over 2亿元以上).
 
 `mode="bm25"` and `mode="dense"` rank by one kind alone (benchmark baselines).
 """
@@ -28,10 +33,11 @@ from typing import Literal
 
 import numpy as np
 
+from knowledge.amounts import amount_fit, stated_amounts
 from knowledge.chunking import Chunk
 from knowledge.index import DocRecord, KnowledgeIndex, Snapshot
 from knowledge.lexical import token_weights, tokenize
-from knowledge.vocabulary import QUESTION_FILLER, expand, expansion_pairs
+from knowledge.vocabulary import JURISDICTION_WORDS, PLACE_ALIASES, QUESTION_FILLER, expand, expansion_pairs
 
 Mode = Literal["hybrid", "bm25", "dense"]
 CANDIDATES = 30
@@ -45,6 +51,8 @@ class Weights:
     lexical: float = 0.60
     document: float = 0.10
     figures: float = 0.05
+    place: float = 0.05
+    amounts: float = 0.20
     expand_dense: bool = True  # embed the question with its formal words appended
     dense_floor: float = 0.1  # quantile of the candidates' cosines that maps to 0
 
@@ -81,14 +89,17 @@ class QuestionWords:
         self.weights = weights
         self.alternatives = alternatives
 
-    def coverage(self, passage: str) -> float:
-        """IDF-weighted share of the words that `passage` contains, itself or as a formal word."""
+    def coverage(self, passage: str, covered: frozenset[str] = frozenset()) -> float:
+        """IDF-weighted share of the words that `passage` contains, itself or as a formal word.
+
+        `covered`: words the passage's document answers for without saying them (its place).
+        """
         total = sum(self.weights.values())
         if not total:
             return 0.0
         text = passage.lower()
         found = sum(w for t, w in self.weights.items()
-                    if t in text or any(a in text for a in self.alternatives.get(t, ())))
+                    if t in covered or t in text or any(a in text for a in self.alternatives.get(t, ())))
         return found / total
 
 
@@ -113,6 +124,7 @@ class Retriever:
         self.mode = mode
         self.weights = weights
         self._title_cache: tuple[str, dict[str, frozenset[str]]] | None = None
+        self._place_cache: tuple[str, dict[str, tuple[str, frozenset[str]] | None]] | None = None
 
     def search(self, question: str, k: int = 5) -> list[Hit]:
         snap = self.index.snapshot()
@@ -156,13 +168,17 @@ class Retriever:
         # they stand for: 高企 in a question is covered by 高新技术企业 in a clause.
         weights = token_weights(tokens, self.index.index_dir.parent / "cache")
         judged = question_weights(question, self.index.index_dir.parent / "cache")
-        coverage = {pos: judged.coverage(snap.chunks[pos].index_text) for pos in candidates}
+        places = self._place_words(snap, judged) if self.mode == "hybrid" else {}
+        coverage = {pos: judged.coverage(snap.chunks[pos].index_text,
+                                         places.get(snap.chunks[pos].doc_key, frozenset()))
+                    for pos in candidates}
         missing_dense = [p for p in candidates if p not in dense]
         if missing_dense and vector is not None:
             dense.update(self._dense_for(snap, vector, missing_dense))
 
         doc_evidence = self._document_evidence(snap, tokens, weights) if self.mode == "hybrid" else {}
         asks_figure = bool(_ASKS_FIGURE.search(question))
+        amounts = stated_amounts(question) if self.mode == "hybrid" else []
         spread = self._dense_scale(dense, candidates, self.weights.dense_floor)
 
         hits = []
@@ -178,7 +194,10 @@ class Retriever:
             else:
                 w = self.weights
                 figure = 1.0 if asks_figure and _STATES_FIGURE.search(chunk.text) else 0.0
-                score = w.dense * spread(d) + w.lexical * lex + w.document * doc_ev + w.figures * figure
+                place = 1.0 if places.get(chunk.doc_key) else 0.0
+                fit = amount_fit(amounts, chunk.text) if amounts else 0.0
+                score = (w.dense * spread(d) + w.lexical * lex + w.document * doc_ev + w.figures * figure
+                         + w.place * place + w.amounts * fit)
             hits.append(Hit(chunk, snap.docs[chunk.doc_key], float(score), d, lex, coverage[pos], doc_ev))
         hits.sort(key=lambda h: (-h.score, h.chunk.ordinal))
         return hits[:k]
@@ -203,6 +222,24 @@ class Retriever:
             self._title_cache = (snap.generation, titles)
         return self._title_cache[1]
 
+    def _jurisdictions(self, snap: Snapshot) -> dict[str, tuple[str, frozenset[str]] | None]:
+        if self._place_cache is None or self._place_cache[0] != snap.generation:
+            self._place_cache = (snap.generation, {key: jurisdiction(doc) for key, doc in snap.docs.items()})
+        return self._place_cache[1]
+
+    def _place_words(self, snap: Snapshot, judged: QuestionWords) -> dict[str, frozenset[str]]:
+        """Per document: the question's words that name where the document applies."""
+        out = {}
+        for key, place in self._jurisdictions(snap).items():
+            if place is None:
+                continue
+            level, names = place
+            words = frozenset(t for t in judged.weights if t in JURISDICTION_WORDS[level]
+                              or PLACE_ALIASES.get(t, t).rstrip("省市") in names)
+            if words:
+                out[key] = words
+        return out
+
     def _document_evidence(self, snap: Snapshot, tokens: list[str], weights: dict[str, float]) -> dict[str, float]:
         """Per document: the weighted share of the question's words that are in its title."""
         total = sum(weights.values())
@@ -225,3 +262,19 @@ class Retriever:
             if sims:
                 out[pos] = max(0.0, max(sims))
         return out
+
+
+_LOCAL_ISSUER = re.compile(r"^([\u4e00-\u9fff]{2,4}?)(省|市|自治区)")
+_CENTRAL = re.compile(r"^(中华人民共和国|全国|国务院|最高人民|国家)|部$|部\s|总局|委员会$")
+
+
+def jurisdiction(doc: DocRecord) -> tuple[str, frozenset[str]] | None:
+    """(level, place names) of where a document applies, from its issuer or title; None if unsaid."""
+    for source in (doc.issuer or "", doc.title):
+        match = _LOCAL_ISSUER.match(source.strip())
+        if match:
+            return ("province" if match.group(2) != "市" else "city", frozenset({match.group(1)}))
+    issuer = (doc.issuer or "").strip()
+    if _CENTRAL.search(issuer) or _CENTRAL.match(doc.title.strip()):
+        return ("national", frozenset())
+    return None

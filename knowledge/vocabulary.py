@@ -279,3 +279,16 @@ QUESTION_FILLER = frozenset(
     什么样 多大 多长 多少钱 多久 几年 几个 几天 最少 最多 至少 得 都 能 吗 呢 啊 吧 公司 我司 咱们 我们公司 单位
     企业 老板 本公司 规定 说法 政策 法律 怎么 时 报 叫 名字 什么 名称 都 哪家 哪个 有 没有 是 吗""".split()
 )
+
+
+# Where a rule applies, as people say it. A document's own jurisdiction is read from its
+# issuer (济南市… → the city 济南, 山东省… → the province 山东, a central body → national);
+# a question names it by the place (山东, 济南) or by the level (省里 in a question about a
+# 山东省 regulation is what the regulation calls 本省).
+JURISDICTION_WORDS: dict[str, frozenset[str]] = {
+    "national": frozenset("国家 全国 国家级 国家层面 中央 全国性".split()),
+    "province": frozenset("省里 省内 本省 全省 省级 我省 省上 省级层面 省政府".split()),
+    "city": frozenset("市里 本市 全市 市级 我市 市政府 市级层面".split()),
+}
+# Other names of a place (a question may use either).
+PLACE_ALIASES: dict[str, str] = {"泉城": "济南", "齐鲁": "山东"}
