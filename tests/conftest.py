@@ -58,6 +58,17 @@ def make_kb(data_dir: Path, embeddings, **env: str):  # type: ignore[no-untyped-
     return open_knowledge(settings, embeddings=embeddings)
 
 
+def make_library(tmp_path_factory: pytest.TempPathFactory, embeddings, documents: dict[str, str],
+                 *extra: Path):  # type: ignore[no-untyped-def]
+    """A knowledge base over `documents` (file name → text) written for a test, plus `extra` paths."""
+    folder = tmp_path_factory.mktemp("library")
+    for name, text in documents.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    kb = make_kb(tmp_path_factory.mktemp("library-data"), embeddings)
+    kb.index.update([*extra, folder])
+    return kb
+
+
 @pytest.fixture
 def kb(tmp_path: Path, embeddings):  # type: ignore[no-untyped-def]
     """An empty knowledge base in this test's data dir."""

@@ -7,7 +7,7 @@ import pytest
 
 from knowledge.amounts import Amount, Bound, amount_fit, stated_amounts, stated_bounds
 from knowledge.answers import Answerer
-from tests.conftest import make_kb
+from tests.conftest import make_library
 
 # Short texts in the style of a bureau's library (written for this test, not taken from it).
 DOCUMENTS = {
@@ -50,12 +50,7 @@ date: 2020-01-01
 
 @pytest.fixture(scope="module")
 def library(tmp_path_factory: pytest.TempPathFactory, embeddings):  # type: ignore[no-untyped-def]
-    folder = tmp_path_factory.mktemp("places")
-    for name, text in DOCUMENTS.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    base = make_kb(tmp_path_factory.mktemp("places-data"), embeddings)
-    base.index.update([folder])
-    return Answerer(base.retriever)
+    return Answerer(make_library(tmp_path_factory, embeddings, DOCUMENTS).retriever)
 
 
 def test_an_owner_who_gives_their_revenue_gets_their_own_tier(library: Answerer) -> None:

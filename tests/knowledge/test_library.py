@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
 from knowledge.answers import Answerer
 from knowledge.index import BUNDLED_CORPUS
-from tests.conftest import make_kb
+from tests.conftest import make_library
 
 # Short texts in the style of the laws a bureau loads (written for this test).
 DOCUMENTS = {
@@ -61,12 +60,7 @@ date: 2019-02-14
 
 @pytest.fixture(scope="module")
 def library(tmp_path_factory: pytest.TempPathFactory, embeddings):  # type: ignore[no-untyped-def]
-    folder = tmp_path_factory.mktemp("library")
-    for name, text in DOCUMENTS.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    base = make_kb(tmp_path_factory.mktemp("library-data"), embeddings)
-    base.index.update([BUNDLED_CORPUS, folder])
-    return Answerer(base.retriever)
+    return Answerer(make_library(tmp_path_factory, embeddings, DOCUMENTS, BUNDLED_CORPUS).retriever)
 
 
 def test_an_owner_saying_gaoqi_gets_the_clause_that_says_gaoxin_jishu_qiye(library: Answerer) -> None:
