@@ -52,12 +52,10 @@ UNBOUNDED = r"""
 import resource, sys, time
 resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
 from pathlib import Path
-from knowledge import parsing
-from knowledge.parsing import Limits
+from knowledge.sources import Limits, use_limits
 # Before limits: nothing checked but the 50 MB file size.
-parsing._active = Limits(unpacked_bytes=1 << 40, chars=1 << 40, pages=1 << 30, page_content_bytes=1 << 40,
-                         pdf_content_bytes=1 << 40,
-                         paragraphs=1 << 40, chunks=1 << 40, html_bytes=1 << 40)
+use_limits(Limits(unpacked_bytes=1 << 40, chars=1 << 40, pages=1 << 30, page_content_bytes=1 << 40,
+                  pdf_content_bytes=1 << 40, paragraphs=1 << 40, chunks=1 << 40, html_bytes=1 << 40))
 from knowledge.chunking import chunk_document
 from knowledge.documents import load_document
 import json

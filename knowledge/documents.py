@@ -9,7 +9,8 @@ from pathlib import Path
 
 from knowledge import metadata
 from knowledge.cleaning import normalize, to_paragraphs
-from knowledge.readers import RawText, UnreadableDocument, read_source
+from knowledge.readers import read_source
+from knowledge.sources import RawText, UnreadableDocument, active_limits
 from knowledge.structure import is_heading_start
 
 STATUS_CURRENT = metadata.STATUS_CURRENT
@@ -67,8 +68,6 @@ def load_document(path: Path, sha256: str | None = None) -> Document:
 
 
 def build_document(path: Path, raw: RawText, sha256: str) -> Document:
-    from knowledge.parsing import active_limits
-
     paragraphs = to_paragraphs(raw.text, raw.wrapped)
     if not paragraphs:
         raise UnreadableDocument("未提取到文字（空文档或扫描件）")

@@ -24,7 +24,7 @@ from pypdf import PdfReader
 from pypdf.errors import DependencyError, LimitReachedError
 
 from knowledge import structure
-from knowledge.readers import RawText, UnreadableDocument, _looks_binary, decode_text
+from knowledge.sources import MB, RawText, UnreadableDocument, active_limits, decode_text, looks_binary
 
 # Cells in a table row are joined with this, in every format.
 CELL_SEPARATOR = structure.CELL_SEPARATOR
@@ -67,7 +67,6 @@ _RUNS_XPATH = (
 
 def docx_text(path: Path) -> RawText:
     """Paragraphs and table rows of the body, in document order, one per line."""
-    from knowledge.parsing import active_limits
 
     document = _open_docx(path)
     # Counting paragraphs is cheap; reading each of 480,000 one-line items is not.
@@ -165,7 +164,6 @@ def _check_unpacked_size(path: Path) -> None:
     Declared sizes cannot lie to us: `zipfile` stops reading an entry at its declared
     size, and a truncated entry then fails its CRC check (→ "不是有效的 DOCX 文件").
     """
-    from knowledge.parsing import MB, active_limits
 
     limit = active_limits().unpacked_bytes
     try:
@@ -230,7 +228,6 @@ _SOFTWARE_TITLE = re.compile(
 
 def pdf_text(path: Path) -> RawText:
     """Text of every page; `wrapped=None` lets cleaning detect hard wrapping."""
-    from knowledge.parsing import MB, active_limits
 
     limits = active_limits()
     reader = _open_pdf(path)
@@ -348,13 +345,12 @@ _HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
 
 def html_text(path: Path) -> RawText:
     """Visible text of the page: one line per block element, one per table row."""
-    from knowledge.parsing import MB, active_limits
 
     limit = active_limits().html_bytes
     if path.stat().st_size > limit:
         raise UnreadableDocument(f"HTML 文件超过 {limit // MB} MB 上限")
     data = path.read_bytes()
-    if _looks_binary(data):
+    if looks_binary(data):
         raise UnreadableDocument("不是 HTML 文件（含二进制内容）")
     soup = BeautifulSoup(_decode_html(data), "html.parser")
     page_title = _clean_inline(soup.title.get_text()) if soup.title else ""

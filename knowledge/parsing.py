@@ -30,64 +30,12 @@ import sys
 import tempfile
 import time
 from multiprocessing.connection import Connection
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from knowledge.readers import UnreadableDocument
+from knowledge.sources import MB, Limits, UnreadableDocument, active_limits, use_limits
 
 log = logging.getLogger(__name__)
-
-MB = 1024 * 1024
-
-
-def _env_number(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        log.warning("%s=%r is not a number; using %s", name, raw[:20], default)
-        return default
-    if value <= 0:
-        log.warning("%s=%r must be positive; using %s", name, raw[:20], default)
-        return default
-    return value
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one document may cost. A file beyond any of them is refused with the reason."""
-
-    unpacked_bytes: int = 64 * MB  # all entries of a DOCX (zip), as declared and as read
-    chars: int = 1_000_000  # extracted text; a 500-page regulation is about half of this
-    pages: int = 500  # PDF pages
-    page_content_bytes: int = 2 * MB  # one PDF page's decoded content stream
-    pdf_content_bytes: int = 32 * MB  # all pages together (pages may share one stream)
-    paragraphs: int = 50_000  # paragraphs and table rows; a 500-page document has about 10,000
-    chunks: int = 5_000  # citable chunks of one document
-    html_bytes: int = 10 * MB  # an HTML page (government pages are 0.1–1 MB)
-    memory_bytes: int = 1024 * MB  # address space of the parsing process
-    timeout: float = 30.0  # seconds for one file, parsing and chunking
-
-    @classmethod
-    def from_env(cls) -> Limits:
-        base = cls()
-        return replace(
-            base,
-            memory_bytes=int(_env_number("TEPAI_PARSE_MEMORY_MB", base.memory_bytes / MB) * MB),
-            timeout=_env_number("TEPAI_PARSE_TIMEOUT", base.timeout),
-            chars=int(_env_number("TEPAI_MAX_DOC_CHARS", base.chars)),
-            chunks=int(_env_number("TEPAI_MAX_DOC_CHUNKS", base.chunks)),
-        )
-
-
-# The limits the readers consult inside the child (set by the worker before parsing).
-_active = Limits()
-
-
-def active_limits() -> Limits:
-    return _active
 
 
 @dataclass
@@ -103,22 +51,23 @@ class Parsed:
 
 def parse_file(path: Path, sha256: str, limits: Limits | None = None) -> Parsed:
     """Read, describe and chunk one file in this process (the worker's body)."""
-    global _active
     from knowledge.chunking import chunk_document
     from knowledge.documents import load_document
 
-    _active = limits or _active
+    if limits is not None:
+        use_limits(limits)
+    active = active_limits()
     try:
         document = load_document(path, sha256)
         chunks = chunk_document(document)
         if not chunks:
             raise UnreadableDocument("没有可索引的正文")
-        if len(chunks) > _active.chunks:
-            raise UnreadableDocument(f"拆分出的条款片段过多（{len(chunks)}，上限 {_active.chunks}）")
+        if len(chunks) > active.chunks:
+            raise UnreadableDocument(f"拆分出的条款片段过多（{len(chunks)}，上限 {active.chunks}）")
     except UnreadableDocument as exc:
         return Parsed(reason=exc.reason)
     except MemoryError:
-        return Parsed(reason=MEMORY_REASON.format(mb=_active.memory_bytes // MB))
+        return Parsed(reason=MEMORY_REASON.format(mb=active.memory_bytes // MB))
     return Parsed(document, chunks)
 
 
