@@ -62,6 +62,7 @@ class Broadcaster:
         self.lock = lock or sl.sender_lock(db, self.owner, lease_seconds, self.heartbeat)
         self.listen = listen and db.engine.dialect.name == "postgresql"
         self.held = False
+        self._standing_by = False
         self._unrecovered = False  # taken over, but the previous holder's rows not yet recovered
         self._task: asyncio.Task[None] | None = None
         self._beater: asyncio.Task[None] | None = None
@@ -128,6 +129,9 @@ class Broadcaster:
         if taken:
             log.info("this process is now the sender (%s)", self.owner)
             self.wake()
+        elif not held and not self._standing_by:
+            log.info("another process is the sender; this one stands by (%s)", self.owner)
+        self._standing_by = not held
 
     async def _heartbeat(self) -> None:
         while True:  # the holder renews / checks; a standby tries again, sooner on PostgreSQL

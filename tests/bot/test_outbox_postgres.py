@@ -203,3 +203,178 @@ async def test_what_another_process_owes_wakes_the_sender_on_commit_and_a_rollba
     async with db.session() as session:
         owed = (await session.scalars(select(Delivery.telegram_id))).all()
     assert owed == [701]
+
+
+# -- two real bot processes on one PostgreSQL ------------------------------------------------------
+
+STAFF = 900
+PEOPLE = list(range(20000, 20300))
+NOTICES = PEOPLE[:100]
+ASKER = PEOPLE[0]
+WORKERS = 4  # the sender's workers: at most this many requests are on the wire at any moment
+
+
+class BotProcess:
+    """`tepai run` as an operator starts it; what it logs is in the data directory's log."""
+
+    def __init__(self, env: dict[str, str], errors: Path) -> None:
+        self.log, self.errors = Path(env["TEPAI_DATA_DIR"]) / "logs" / "tepai.log", errors
+        self.process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=env, cwd=ROOT,
+                                        stdout=subprocess.DEVNULL, stderr=errors.open("wb"))
+
+    def said(self, words: str) -> bool:
+        assert self.process.poll() is None, self.errors.read_text(errors="replace")[-3000:]
+        if not self.log.exists():
+            return False
+        mine = f" {self.process.pid} "  # the log's lines carry the process id
+        return any(mine in line and words in line for line in self.log.read_text(errors="replace").splitlines())
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def waited(condition, what: str, timeout: float = 300.0, every: float = 0.05):  # type: ignore[no-untyped-def]
+    """Poll `condition` from this (synchronous) test until it holds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not (found := condition()):
+        assert time.monotonic() < deadline, f"timed out: {what}"
+        time.sleep(every)
+    return found
+
+
+def received(emu: BotApiEmulator, chat_id: int, words: str) -> int:
+    return sum(words in (m.plain_text or "") for m in emu.messages(chat_id))
+
+
+async def seed_people(url: str) -> None:
+    from store.models import User
+
+    database = Database.open(url)
+    async with database.session() as session, session.begin():
+        session.add_all([User(telegram_id=t, display_name=f"企业联系人{t}") for t in PEOPLE])
+    await database.close()
+
+
+async def owe_as_a_web_worker(url: str) -> str:
+    """Another process (a web worker, the CLI) owes messages: individual notices and a hand-off
+    of ASKER's question to staff. It sends nothing itself. The question asked."""
+    from types import SimpleNamespace
+
+    from bot.settings import load_settings
+    from handlers.handoff import owe_forward
+    from store import repositories as repo
+    from store.models import User
+
+    question = "高新技术企业认定时研发费用占比怎么算？"
+    settings = load_settings({"TEPAI_STAFF_IDS": str(STAFF)})
+    database = Database(url)
+    async with database.session() as session, session.begin():
+        for n, chat_id in enumerate(NOTICES):
+            await ob.owe(session, chat_id, f"个别通知 {n}", kind=ob.NOTICE, html=False)
+    async with database.session() as session, session.begin():
+        asker = await session.scalar(select(User).where(User.telegram_id == ASKER))
+        handoff, _ = await repo.open_handoff(session, asker, question, "requested", 0.1, None)
+        assert await owe_forward(session, SimpleNamespace(settings=settings), handoff)
+    await database.close()
+    return question
+
+
+async def deliveries_of(url: str, broadcast_id: int | None) -> list[Delivery]:
+    database = Database(url)
+    async with database.session() as session:
+        condition = Delivery.broadcast_id.is_(None) if broadcast_id is None else Delivery.broadcast_id == broadcast_id
+        rows = list((await session.scalars(select(Delivery).where(condition).order_by(Delivery.id))).all())
+    await database.close()
+    return rows
+
+
+def queue_broadcast(env: dict[str, str], tmp_path: Path, words: str) -> int:
+    """Staff queue an announcement from the shell (`tepai broadcast`), a third process."""
+    body = tmp_path / f"{words}.html"
+    body.write_text(f"<b>{words}</b>：请各企业于本月底前提交年度研发投入情况。", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "broadcast", "--segment", "all", "--text-file",
+                           str(body), "--json"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    import json
+
+    return int(json.loads(done.stdout)["id"])
+
+
+def pid_of(owner: str | None) -> int:
+    return int((owner or "::").rsplit(":", 2)[1] or 0)
+
+
+@pytest.mark.heavy
+def test_two_bot_processes_send_every_owed_message_once_and_the_survivor_of_a_kill_9_finishes(
+        tmp_path: Path, pg_url: str) -> None:
+    asyncio.run(seed_people(pg_url))
+    data = tmp_path / "data"
+    emu = BotApiEmulator(strict_chats=False).run_in_thread()
+    env = {**os.environ, **emu.tepai_environ(), "TEPAI_DATA_DIR": str(data), "DATABASE_URL": pg_url,
+           "TEPAI_STAFF_IDS": str(STAFF), "TEPAI_EMBEDDING": "use-multilingual", "HF_HUB_OFFLINE": "1"}
+    first = second = None
+    try:
+        first = BotProcess(env, tmp_path / "first.log")
+        waited(lambda: first.said("this process is now the sender"), "the first bot up and sending")
+        second = BotProcess(env, tmp_path / "second.log")  # e.g. a second deployment started by mistake
+        waited(lambda: second.said("this one stands by"), "the second bot up, standing by")
+
+        # While both run, a third process queues an announcement and a fourth owes notices and a hand-off.
+        announced = queue_broadcast(env, tmp_path, "研发投入填报通知")
+        question = asyncio.run(owe_as_a_web_worker(pg_url))
+        forward = waited(lambda: next((m for m in emu.messages(STAFF) if question in (m.plain_text or "")), None),
+                         "the hand-off forwarded to staff")
+        # Staff answer it; whichever bot process polls this update, the answer routes back through the database.
+        emu.user_sends_text(STAFF, "按近三个会计年度研发费用总额占同期销售收入的比例计算。",
+                            reply_to_message_id=forward.message_id)
+        waited(lambda: received(emu, ASKER, "同期销售收入") == 1, "staff's answer reaching the asker")
+        rows = waited(lambda: _all_final(asyncio.run(deliveries_of(pg_url, announced))), "the announcement sent", every=0.5)
+        owed = waited(lambda: _all_final(asyncio.run(deliveries_of(pg_url, None))), "every owed message sent", every=0.5)
+
+        assert len(rows) >= len(PEOPLE) and all(r.status == "sent" and r.error is None for r in rows)
+        assert all(received(emu, r.telegram_id, "研发投入填报通知") == 1 for r in rows)  # nobody twice, nobody left out
+        assert all(received(emu, t, f"个别通知 {n}") == 1 for n, t in enumerate(NOTICES))
+        assert received(emu, STAFF, question) == 1 and received(emu, ASKER, "同期销售收入") == 1
+        assert all(r.status == "sent" and r.error is None for r in owed)
+        assert {pid_of(r.owner) for r in rows + owed} == {first.process.pid}  # one sender; the standby sent nothing
+
+        # A second announcement; the sender is killed -9 in the middle of it.
+        before = len(asyncio.run(deliveries_of(pg_url, None)))
+        second_announcement = queue_broadcast(env, tmp_path, "政策宣讲会通知")
+        waited(lambda: sum(received(emu, t, "政策宣讲会通知") for t in PEOPLE) >= 60, "the announcement under way")
+        first.process.send_signal(signal.SIGKILL)
+        first.process.wait()
+        at_kill = sum(received(emu, t, "政策宣讲会通知") for t in PEOPLE)
+        waited(lambda: second.said("this process is now the sender"), "the standby taking over")
+        rows = waited(lambda: _all_final(asyncio.run(deliveries_of(pg_url, second_announcement))), "the rest sent", every=0.5)
+        assert second.process.poll() is None
+    finally:
+        for process in (first, second):
+            if process is not None:
+                process.stop()
+        emu.stop_thread()
+
+    interrupted = [r for r in rows if r.error == ob.INTERRUPTED]
+    counts = {r.telegram_id: received(emu, r.telegram_id, "政策宣讲会通知") for r in rows}
+    assert at_kill < len(rows)  # the kill did come mid-broadcast
+    assert set(counts.values()) <= {0, 1}  # never twice, even across the kill
+    # Only a request on the wire at the kill may be missing: at most one per worker, each reported.
+    missing = {t for t, n in counts.items() if n == 0}
+    assert missing <= {r.telegram_id for r in interrupted} and len(interrupted) <= WORKERS
+    assert all(pid_of(r.owner) == first.process.pid for r in interrupted)  # only the dead sender's rows
+    assert all(r.status == "sent" for r in rows if r.error != ob.INTERRUPTED)
+    assert {pid_of(r.owner) for r in rows if r.status == "sent"} <= {first.process.pid, second.process.pid}
+    assert any(pid_of(r.owner) == second.process.pid for r in rows)  # the survivor finished it
+    assert not any(r.error == ob.INTERRUPTED for r in asyncio.run(deliveries_of(pg_url, None))[:before])
+
+
+def _all_final(rows: list[Delivery]) -> list[Delivery] | None:
+    return rows if rows and all(r.status not in ("queued", "sending") for r in rows) else None
