@@ -26,17 +26,25 @@ from store import outbox as ob
 from store import sender_lock as sl
 from store.db import Database
 from store.models import Delivery
-from tests.conftest import PG_ENV, _reset_postgres
-
 ROOT = Path(__file__).resolve().parents[2]
+PG_ENV = "TEPAI_TEST_DATABASE_URL"
 
 
 @pytest.fixture
 def pg_url() -> str:
+    """PostgreSQL only (the advisory lock is its own), emptied for the test."""
+    from sqlalchemy import create_engine
+
+    from store.db import sync_url
+
     url = os.environ.get(PG_ENV)
     if not url:
         pytest.skip(f"{PG_ENV} not set (`.ci/run` sets it)")
-    _reset_postgres(url)
+    engine = create_engine(sync_url(url))
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
     return url
 
 
