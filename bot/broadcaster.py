@@ -56,7 +56,7 @@ class Broadcaster:
         self.bot, self.db, self.staff = bot, db, staff
         self.workers, self.page, self.poll = workers, page, poll
         self.progress_every, self.backoff, self.max_attempts = progress_every, backoff, max_attempts
-        self.owner = owner or ob.identity()
+        self.owner = lock.owner if lock is not None else (owner or ob.identity())
         self.lease_seconds = lease_seconds
         self.heartbeat = heartbeat if heartbeat is not None else lease_seconds / 4
         self.lock = lock or sl.sender_lock(db, self.owner, lease_seconds, self.heartbeat)
