@@ -10,12 +10,15 @@ immediately before its HTTP request, then sent (with the Telegram message id) / 
 until they write again) / failed (with the reason). 5xx and network errors are retried with
 backoff; a 429 puts the row back in the queue without spending an attempt.
 
-One sender at a time, however many processes run: each process has an identity and sends only
-while it holds the database lease (renewed by a heartbeat; a claim checks the lease in the same
-UPDATE). A process that takes the lease over — the holder's lease expired, or its process is
-gone from this host — recovers the rows the holder left mid-send; a live holder's rows are never
-touched. What survives a crash is in the database: queued rows and scheduled broadcasts resume
-on the next start; a row caught mid-send is never resent (store/outbox.py explains why).
+One sender at a time, however many processes run (store/sender_lock.py): each process has an
+identity and sends only while it holds the right to — a PostgreSQL advisory lock, or on SQLite
+the lease row renewed by a heartbeat; claims are fenced by it. A process that takes it over —
+the holder's connection ended (PostgreSQL), its lease expired or its process is gone from this
+host (SQLite) — recovers the rows the holder left mid-send; a live holder's rows are never
+touched. On PostgreSQL the sender LISTENs for owed messages, so what another process (the CLI, a
+web worker) owes goes out at once; elsewhere within the `poll` interval. What survives a crash
+is in the database: queued rows and scheduled broadcasts resume on the next start; a row caught
+mid-send is never resent (store/outbox.py explains why).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from bot.render import split_message
 from store import broadcasts as bc
 from store import outbox as ob
 from store import repositories as repo
+from store import sender_lock as sl
 from store.db import Database
 from store.models import Broadcast, Delivery
 
@@ -47,16 +51,22 @@ class Broadcaster:
     def __init__(self, bot: Bot, db: Database, *, workers: int = 4, page: int = 200, poll: float = 1.0,
                  progress_every: float = 5.0, backoff: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0),
                  max_attempts: int = 5, staff: frozenset[int] = frozenset(), lease_seconds: float = 20.0,
-                 heartbeat: float | None = None, owner: str | None = None) -> None:
+                 heartbeat: float | None = None, owner: str | None = None,
+                 lock: sl.SenderLock | None = None, listen: bool = True) -> None:
         self.bot, self.db, self.staff = bot, db, staff
         self.workers, self.page, self.poll = workers, page, poll
         self.progress_every, self.backoff, self.max_attempts = progress_every, backoff, max_attempts
-        self.owner = owner or ob.identity()
+        self.owner = lock.owner if lock is not None else (owner or ob.identity())
         self.lease_seconds = lease_seconds
         self.heartbeat = heartbeat if heartbeat is not None else lease_seconds / 4
+        self.lock = lock or sl.sender_lock(db, self.owner, lease_seconds, self.heartbeat)
+        self.listen = listen and db.engine.dialect.name == "postgresql"
         self.held = False
+        self._standing_by = False
+        self._unrecovered = False  # taken over, but the previous holder's rows not yet recovered
         self._task: asyncio.Task[None] | None = None
         self._beater: asyncio.Task[None] | None = None
+        self._listener: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake = asyncio.Event()
         self._cancelled: set[int] = set()
@@ -67,24 +77,27 @@ class Broadcaster:
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        await self._beat()  # the lease if free (recovering what a dead holder left mid-send)
+        try:
+            await self._beat()  # the right to send if free (recovering what a gone holder left mid-send)
+        except Exception:  # a database hiccup at start: the heartbeat tries again
+            log.exception("sender lock not taken at start; retrying")
         ob.on_owed(self._wake_from_anywhere)
         self._task = asyncio.create_task(self._run(), name="tepai-sender")
         self._beater = asyncio.create_task(self._heartbeat(), name="tepai-sender-lease")
+        if self.listen:
+            self._listener = asyncio.create_task(sl.listen_for_owed(self.db, self.wake), name="tepai-sender-listen")
 
     async def stop(self) -> None:
         ob.off_owed(self._wake_from_anywhere)
-        for task in (self._beater, self._task):
+        for task in (self._listener, self._beater, self._task):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        self._task = self._beater = None
-        if self.held:
-            with contextlib.suppress(Exception):  # a clean stop hands over at once
-                async with self.db.session() as session, session.begin():
-                    await ob.release_lease(session, self.owner)
-            self.held = False
+        self._task = self._beater = self._listener = None
+        with contextlib.suppress(Exception):  # a clean stop hands over at once
+            await self.lock.release()
+        self.held = False
 
     def wake(self) -> None:
         """Something was queued or cancelled: look now rather than at the next poll."""
@@ -99,11 +112,15 @@ class Broadcaster:
         self.wake()
 
     async def _beat(self) -> None:
-        async with self.db.session() as session, session.begin():
-            held, taken = await ob.hold_lease(session, self.owner, self.lease_seconds)
-            recovered = await ob.recover(session, self.owner, self.staff) if taken else 0
+        held, taken = await self.lock.hold()  # (a failure leaves `held` as it was: claims are fenced anyway)
         if self.held and not held:
-            log.warning("sender lease lost to another process; this one stops sending")
+            log.warning("sender lock lost; this process stops sending")
+        self._unrecovered = held and (taken or self._unrecovered)
+        recovered = 0
+        if self._unrecovered:  # only now, holding it, is the previous holder provably gone
+            async with self.db.session() as session, session.begin():
+                recovered = await ob.recover(session, self.owner, self.staff)
+            self._unrecovered = False
         self.held = held
         if recovered:
             self.recovered += recovered
@@ -112,16 +129,19 @@ class Broadcaster:
         if taken:
             log.info("this process is now the sender (%s)", self.owner)
             self.wake()
+        elif not held and not self._standing_by:
+            log.info("another process is the sender; this one stands by (%s)", self.owner)
+        self._standing_by = not held
 
     async def _heartbeat(self) -> None:
-        while True:
-            await asyncio.sleep(self.heartbeat)
+        while True:  # the holder renews / checks; a standby tries again, sooner on PostgreSQL
+            await asyncio.sleep(self.heartbeat if self.held else min(self.heartbeat, self.lock.retry))
             try:
                 await self._beat()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # a database hiccup: the claim's lease check keeps sending safe meanwhile
-                log.exception("sender lease not renewed; retrying")
+            except Exception:  # a database hiccup: the claim's fence keeps sending safe meanwhile
+                log.exception("sender lock not renewed; retrying")
 
     async def _idle(self) -> None:
         self._wake.clear()
@@ -272,7 +292,7 @@ class Broadcaster:
                 else await session.get(Delivery, delivery_id)
         if payload is None:
             return False
-        claim = _Claim(self.db, delivery_id, self.owner)
+        claim = _Claim(self.lock, delivery_id)
         status, message_id, error, retry_in, refund = "sent", None, None, None, False
         try:
             if not isinstance(self.bot.rate_limiter, PacedRateLimiter):
@@ -395,17 +415,16 @@ class _NotQueued(Exception):
 
 class _Claim(SendHook):
     """Claims the delivery row (queued → sending) right before its request goes out — once, and
-    only while this sender holds the lease; `attempt` is the attempt number it was given."""
+    only while this sender holds the lock; `attempt` is the attempt number it was given."""
 
-    def __init__(self, db: Database, delivery_id: int, owner: str | None = None) -> None:
-        self.db, self.delivery_id, self.owner, self.attempt = db, delivery_id, owner, 0
+    def __init__(self, lock: sl.SenderLock, delivery_id: int) -> None:
+        self.lock, self.delivery_id, self.attempt = lock, delivery_id, 0
         self.message_ids: list[int] = []
 
     async def before_send(self) -> None:
         if self.attempt:
             return
-        async with self.db.session() as session, session.begin():
-            attempt = await ob.claim(session, self.delivery_id, self.owner)
+        attempt = await self.lock.claim(self.delivery_id)
         if attempt is None:
             raise _NotQueued(self.delivery_id)
         self.attempt = attempt

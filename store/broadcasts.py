@@ -198,6 +198,9 @@ async def enqueue(session: AsyncSession, broadcast: Broadcast, staff: frozenset[
         await session.execute(insert(Delivery), [
             {"broadcast_id": broadcast.id, "telegram_id": t, "status": "queued", "attempts": 0, "updated_at": now}
             for t in ids])
+        from store import outbox
+
+        await outbox.mark_owed(session)  # the sender, in whichever process, starts on commit
     broadcast.status, broadcast.step = "queued", None
     if not ids:
         broadcast.status, broadcast.finished_at = "done", now

@@ -9,11 +9,12 @@ crash rule as a broadcast's: queued → sending → sent / unreachable / failed,
 mid-send by a crash is never resent (it becomes failed "interrupted" and whoever the row
 reports to is told it may or may not have arrived).
 
-Only one process sends at a time: the `sender_leases` row names the holder and its expiry,
-renewed by the holder's heartbeat. A row is claimed only while the claimer holds the lease
-(the claim checks it in the same UPDATE), and only a process that has just taken the lease
-over recovers rows — those still `sending` under another owner, whose lease is gone. A second
-bot process therefore never touches a live process's rows.
+Only one process sends at a time (store/sender_lock.py): on PostgreSQL the holder of an
+advisory lock, on SQLite the holder of the `sender_leases` row (its expiry renewed by a
+heartbeat). A row is claimed only while the claimer holds the right to send, and only a process
+that has just taken it over recovers rows — those still `sending` under another owner, who is
+gone. A second bot process therefore never touches a live process's rows. Any process may owe;
+on PostgreSQL the owing transaction NOTIFYs the sender wherever it runs.
 
 What a row's delivery changes elsewhere happens in the sender's settling transaction: an
 invitation's 72 hours start when it is actually delivered (`Engagement.delivered_at`), and a
@@ -28,7 +29,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, exists, func, or_, select, update
+from sqlalchemy import and_, case, exists, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,6 +39,7 @@ from store.models import Delivery, Engagement, HandoffForward, SenderLease, Staf
 LEASE = "sender"
 INTERRUPTED = "interrupted"
 OWED_FLAG = "tepai.owed"  # session.info: something was owed in this transaction (wake the sender on commit)
+NOTIFY_CHANNEL = "tepai_outbox"  # PostgreSQL: the sender, in whichever process, LISTENs here
 
 # kinds of owed messages (the row's `kind`); labels for staff reports are in texts.OUTBOX_KINDS
 INVITATION = "invitation"
@@ -82,8 +84,18 @@ async def owe(session: AsyncSession, chat_id: int | None, text: str, *, kind: st
                 session.add(row)
         except IntegrityError:  # owed concurrently by another transaction: that one stands
             return await session.scalar(select(Delivery).where(Delivery.key == key))
-    session.info[OWED_FLAG] = True
+    await mark_owed(session)
     return row
+
+
+async def mark_owed(session: AsyncSession) -> None:
+    """Something is owed in this transaction: the sender wakes when it commits — in this process
+    (after_commit below) and, on PostgreSQL, in any other (NOTIFY is delivered on commit only)."""
+    if session.info.get(OWED_FLAG):
+        return
+    session.info[OWED_FLAG] = True
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text(f"SELECT pg_notify('{NOTIFY_CHANNEL}', '')"))
 
 
 async def staff_ids(session: AsyncSession, configured: Iterable[int] = ()) -> list[int]:
@@ -178,18 +190,23 @@ def _holds(owner: str):  # type: ignore[no-untyped-def]
 # -- claiming and settling rows (broadcast or not) ------------------------------------------------
 
 
+def claiming(delivery_id: int, owner: str | None, fenced: bool = True):  # type: ignore[no-untyped-def]
+    """The claim as one statement: queued → sending, returning the attempt number. `fenced` adds
+    the lease check; PostgreSQL's sender runs it unfenced on the connection holding its advisory
+    lock instead (store/sender_lock.py), which fences it exactly."""
+    condition = and_(Delivery.id == delivery_id, Delivery.status == "queued")
+    if owner is not None and fenced:
+        condition = and_(condition, _holds(owner))
+    return (update(Delivery).where(condition)
+            .values(status="sending", owner=owner, attempts=Delivery.attempts + 1, updated_at=utcnow())
+            .returning(Delivery.attempts).execution_options(synchronize_session=False))
+
+
 async def claim(session: AsyncSession, delivery_id: int, owner: str | None = None) -> int | None:
     """queued → sending, atomically, and only while `owner` holds the lease; the attempt number,
     or None if the row is no longer queued (cancelled, or another sender has it) or the lease is
     gone. `owner=None` claims unfenced (tests standing in for a process that died)."""
-    condition = and_(Delivery.id == delivery_id, Delivery.status == "queued")
-    if owner is not None:
-        condition = and_(condition, _holds(owner))
-    result = await session.execute(update(Delivery).where(condition)
-                                   .values(status="sending", owner=owner, attempts=Delivery.attempts + 1,
-                                           updated_at=utcnow())
-                                   .returning(Delivery.attempts).execution_options(synchronize_session=False))
-    row = result.first()
+    row = (await session.execute(claiming(delivery_id, owner))).first()
     return int(row[0]) if row else None
 
 
