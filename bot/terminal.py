@@ -391,7 +391,8 @@ class SharedEmulator:
     async def stop(self) -> None:
         from bot.app import stop_polling
 
-        (Path(self.settings.data_dir) / SHARED_DIR / CONNECTION_FILE).unlink(missing_ok=True)
+        if self._lock_handle is not None:  # ours to remove (not a running emulator's we were refused by)
+            (Path(self.settings.data_dir) / SHARED_DIR / CONNECTION_FILE).unlink(missing_ok=True)
         if self.application is not None:
             await stop_polling(self.application)
             self.application = None
