@@ -23,7 +23,7 @@ import aiohttp
 from bot import texts
 from bot.emulator.clients import MAX_TEXT, MAX_UPLOAD, PREFIX, SECRET_HEADER
 from bot.settings import Settings
-from bot.terminal import PROMPT, TERMINAL_FILES, read_connection
+from bot.terminal import PROMPT, TERMINAL_FILES, read_connection, read_line
 
 log = logging.getLogger(__name__)
 _REPLY = re.compile(r"^@(\d{1,9})\s+(.+)$", re.S)
@@ -261,7 +261,7 @@ class Session:
                 self.out.write(PROMPT)
                 self.screen.prompting = True
                 self.out.flush()
-                line = await asyncio.to_thread(self.stdin.readline)
+                line = await read_line(self.stdin)
                 self.screen.prompting = False
                 if not line:  # Ctrl-D, or the end of piped input
                     self.out.write("\n")

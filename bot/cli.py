@@ -398,6 +398,10 @@ def cmd_chat(settings: Settings, person: str | None, user_id: int | None, name: 
     if user_id is not None and user_id <= 0:
         print(texts.CHAT_CLIENT_REFUSED["bad_user_id"], file=sys.stderr)
         return EXIT_INPUT
+    try:  # bytes that are not UTF-8 reach the bot as text, not as the end of the chat
+        sys.stdin.reconfigure(errors="replace")  # type: ignore[union-attr]
+    except (AttributeError, ValueError):
+        pass
     try:
         code = asyncio.run(connect(settings, name=who, user_id=user_id, role=role))
     except KeyboardInterrupt:

@@ -95,6 +95,32 @@ class Screen:
         return target.resolve()
 
 
+async def read_line(stdin: TextIO) -> str:
+    """One typed line ("" at the end of input), read in a daemon thread: Ctrl-C while the
+    prompt waits must not leave the process waiting for that thread to finish."""
+    import threading
+
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[str] = loop.create_future()
+
+    def deliver(line: str) -> None:
+        if not future.done():
+            future.set_result(line)
+
+    def work() -> None:
+        try:
+            line = stdin.readline()
+        except (OSError, ValueError, UnicodeDecodeError):  # closed stdin, undecodable bytes
+            line = ""
+        try:
+            loop.call_soon_threadsafe(deliver, line)
+        except RuntimeError:  # the chat has ended meanwhile
+            pass
+
+    threading.Thread(target=work, name="tepai-chat-input", daemon=True).start()
+    return await future
+
+
 async def _settle(emu, screen: Screen, before_messages: int, before_alerts: int, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
     """Wait for the bot's reaction to one input, then for it to go quiet."""
     loop = asyncio.get_running_loop()
@@ -148,7 +174,7 @@ async def chat(settings: Settings, role: str = "enterprise", user_id: int = 1000
         while True:
             out.write(PROMPT)
             out.flush()
-            line = await asyncio.to_thread(stdin.readline)
+            line = await read_line(stdin)
             if not line:
                 out.write("\n")
                 break
@@ -160,7 +186,8 @@ async def chat(settings: Settings, role: str = "enterprise", user_id: int = 1000
                 continue
             await _settle(emu, screen, *before)
     finally:
-        await stop_polling(application)
+        await stop_polling(application)  # lets running work (an upload being indexed) finish
+        screen.refresh()  # …and shows what it said last
         await services.db.close()
         await emu.stop()
     out.write(texts.BYE + "\n")
