@@ -124,8 +124,10 @@ class RemoteScreen:
                     self._write(f"  （提示）{alert}\n")
             if self._pending:
                 # Arrived while the prompt waits: print above a fresh prompt, as chat apps do.
-                self.out.write(("\n" if self.prompting else "") + "".join(self._pending)
-                               + (PROMPT if self.prompting else ""))
+                text = "".join(self._pending)
+                if self.prompting:
+                    text = "\n" + text.lstrip("\n") + PROMPT
+                self.out.write(text)
             self.out.flush()
         return bool(found["messages"] or found["alerts"])
 
@@ -183,7 +185,7 @@ class Session:
     def __init__(self, remote: Remote, screen: RemoteScreen, stdin: TextIO, out: TextIO) -> None:
         self.remote, self.screen, self.stdin, self.out = remote, screen, stdin, out
         self.user_id = screen.user_id
-        self.gone = False  # the emulator stopped
+        self.gone = asyncio.Event()  # the emulator stopped
 
     async def listen(self) -> None:
         """Show what the bot sends this person whenever it arrives."""
@@ -191,9 +193,9 @@ class Session:
             try:
                 await self.screen.fetch(timeout=POLL)
             except Unreachable:
-                self.gone = True
                 self.out.write("\n" + texts.CHAT_EMULATOR_GONE + "\n")
                 self.out.flush()
+                self.gone.set()
                 return
             except Refused as exc:
                 log.warning("events refused: %s", exc.code)
@@ -257,25 +259,30 @@ class Session:
     async def run(self) -> None:
         listener = asyncio.create_task(self.listen(), name=f"tepai-chat:{self.user_id}")
         try:
-            while not self.gone:
+            while not self.gone.is_set():
                 self.out.write(PROMPT)
                 self.screen.prompting = True
                 self.out.flush()
-                line = await read_line(self.stdin)
+                reading = asyncio.ensure_future(read_line(self.stdin))
+                stopped = asyncio.ensure_future(self.gone.wait())
+                await asyncio.wait({reading, stopped}, return_when=asyncio.FIRST_COMPLETED)
+                stopped.cancel()
                 self.screen.prompting = False
+                if not reading.done():  # the emulator stopped while the prompt waited
+                    reading.cancel()
+                    break
+                line = reading.result()
                 if not line:  # Ctrl-D, or the end of piped input
                     self.out.write("\n")
                     break
                 line = line.rstrip("\n")
                 if line.strip() in ("/quit", "/exit"):
                     break
-                if self.gone:
-                    break
                 try:
                     await self.act(line)
                 except Unreachable:
-                    self.gone = True
                     self.out.write(texts.CHAT_EMULATOR_GONE + "\n")
+                    break
         finally:
             listener.cancel()
             await asyncio.gather(listener, return_exceptions=True)

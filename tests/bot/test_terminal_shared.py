@@ -186,6 +186,15 @@ async def test_bad_input_in_the_client_gets_a_chinese_reply(shared, tmp_path: Pa
     assert await owner.leaves() == 0
 
 
+async def test_a_client_whose_emulator_stops_says_so_and_ends(shared) -> None:  # type: ignore[no-untyped-def]
+    owner = Terminal(shared.settings, "王总")
+    await owner.sees("您好，王总")
+    await shared.stop()  # Ctrl-C in the emulator's terminal, while the owner's prompt waits
+    assert await asyncio.wait_for(owner.task, WAIT) == 0
+    assert texts.CHAT_EMULATOR_GONE in owner.text and owner.text.rstrip().endswith(texts.BYE)
+    assert not (shared.settings.data_dir / SHARED_DIR / CONNECTION_FILE).exists()
+
+
 def test_emulator_and_two_chats_as_separate_processes(tmp_path: Path) -> None:
     """`tepai emulator --staff 王科长` in one process; an owner's and the staff's `tepai chat` in
     others, with piped input; Ctrl-C stops the emulator cleanly."""
