@@ -23,7 +23,7 @@ import aiohttp
 from bot import texts
 from bot.emulator.clients import MAX_TEXT, MAX_UPLOAD, PREFIX, SECRET_HEADER
 from bot.settings import Settings
-from bot.terminal import PROMPT, TERMINAL_FILES, read_connection, read_line
+from bot.terminal import PROMPT, TERMINAL_FILES, printable, read_connection, read_line
 
 log = logging.getLogger(__name__)
 _REPLY = re.compile(r"^@(\d{1,9})\s+(.+)$", re.S)
@@ -121,7 +121,7 @@ class RemoteScreen:
                 await self._show(message)
             for alert in found["alerts"]:
                 if alert:
-                    self._write(f"  （提示）{alert}\n")
+                    self._write(f"  （提示）{printable(alert)}\n")
             if self._pending:
                 # Arrived while the prompt waits: print above a fresh prompt, as chat apps do.
                 text = "".join(self._pending)
@@ -147,10 +147,10 @@ class RemoteScreen:
                 self.choices = []
             return
         head = f"tepai [#{message_id}{' 已编辑' if previous is not None else ''}]"
-        body = message["text"] or ""
+        body = printable(message["text"] or "")
         sent = message["file"]
         if sent is not None and sent["kind"] == "document":
-            body = f"{body}\n📎 文件：{sent['filename']}（{sent['size']} 字节）".strip()
+            body = f"{body}\n📎 文件：{printable(str(sent['filename']))}（{sent['size']} 字节）".strip()
         elif sent is not None:
             body = f"{body}\n🖼 图片（{sent['size']} 字节）".strip()
         self._write(f"\n{head}\n{body}\n")
@@ -161,13 +161,13 @@ class RemoteScreen:
         # Numbers pick buttons of the latest message only; otherwise they are text (a phone number).
         self.choices = [(message_id, data) for _, data in message["buttons"]]
         if message["buttons"]:
-            labels = "  ".join(f"[{n}] {text}" for n, (text, _) in enumerate(message["buttons"], 1))
+            labels = "  ".join(f"[{n}] {printable(text)}" for n, (text, _) in enumerate(message["buttons"], 1))
             self._write(f"  {labels}\n")
 
     async def _save(self, message_id: int, sent: dict[str, Any]) -> Path | None:
         """A document or chart the bot sent, written where the user can open it."""
         default = f"图片-{message_id}.png" if sent["kind"] == "photo" else f"文件-{message_id}"
-        name = Path(sent["filename"] or default).name or default  # never a path the bot chose
+        name = printable(Path(sent["filename"] or default).name or default)  # never a path the bot chose
         target = self.files / f"{message_id}-{name}"
         try:
             data = await self.remote.file(self.user_id, message_id)

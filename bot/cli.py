@@ -395,6 +395,9 @@ def cmd_chat(settings: Settings, person: str | None, user_id: int | None, name: 
 
     role = person if person in CHAT_ROLES else None
     who = name if role is not None or person is None else person
+    if who is not None and (not who.strip() or len(who) > 64 or not who.isprintable()):
+        print(texts.CHAT_CLIENT_REFUSED["bad_name"], file=sys.stderr)
+        return EXIT_INPUT
     if user_id is not None and user_id <= 0:
         print(texts.CHAT_CLIENT_REFUSED["bad_user_id"], file=sys.stderr)
         return EXIT_INPUT

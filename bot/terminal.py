@@ -22,6 +22,13 @@ PROMPT = "你> "
 TERMINAL_FILES = "terminal-files"  # under the data dir: exports and charts the bot sends
 log = logging.getLogger(__name__)
 _REPLY = re.compile(r"^@(\d+)\s+(.+)$", re.S)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """Text as it may reach a terminal: what another person typed (forwarded, listed, quoted)
+    must not carry escape sequences that move the cursor or retitle the window."""
+    return _CONTROL.sub("\ufffd", text)
 
 
 class Screen:
@@ -61,7 +68,7 @@ class Screen:
 
     def _print_message(self, message, edited: bool) -> None:  # type: ignore[no-untyped-def]
         head = f"tepai [#{message.message_id}{' 已编辑' if edited else ''}]"
-        body = message.plain_text or message.text or ""
+        body = printable(message.plain_text or message.text or "")
         if message.document is not None:
             body = f"{body}\n📎 文件：{message.document.filename}（{len(message.document.data or b'')} 字节）".strip()
         elif message.photo is not None:
@@ -74,7 +81,7 @@ class Screen:
         # Numbers pick buttons of the latest message only; otherwise they are text (a phone number).
         self.choices = [(message.message_id, data) for _, data in buttons]
         if buttons:
-            labels = "  ".join(f"[{n}] {text}" for n, (text, _) in enumerate(buttons, 1))
+            labels = "  ".join(f"[{n}] {printable(text)}" for n, (text, _) in enumerate(buttons, 1))
             self.out.write(f"  {labels}\n")
 
 
@@ -355,8 +362,8 @@ class SharedEmulator:
         if role not in (None, "enterprise", "specialist"):
             raise ClientRefused("bad_role")
         try:
-            user_id, name = self.people.resolve(name or (None if user_id else texts.CHAT_DEFAULT_NAMES["enterprise"]),
-                                                user_id)
+            default = None if user_id else texts.CHAT_DEFAULT_NAMES[role or "enterprise"]
+            user_id, name = self.people.resolve(name or default, user_id)
         except NameTaken:
             raise ClientRefused("name_taken", 409) from None
         if role != "specialist":

@@ -850,7 +850,7 @@ CHAT_CLIENT_REFUSED = {
     "staff_not_grantable": "工作人员权限不能在对话里自行获取：请在服务器一侧用 tepai staff add 用户编号 授权，"
                            "或用 tepai emulator --staff 名字 启动模拟器，然后用 tepai chat --as 名字 连接。",
     "name_taken": "这个名字已属于另一个用户编号，请换一个名字，或不带 --user-id 连接。",
-    "bad_name": "名字不能为空，最多 64 个字。",
+    "bad_name": "名字不能为空，最多 64 个字，不能含控制字符。",
     "bad_user_id": "用户编号应为正整数。",
     "bad_role": "身份只能是 enterprise 或 specialist。",
     "no_such_message": "没有这条消息，请核对“@消息号”中的编号。",

@@ -142,7 +142,8 @@ class ClientApi:
     async def hello(self, request: web.Request) -> web.Response:
         body = await self._json(request)
         name = body.get("name")
-        if name is not None and (not isinstance(name, str) or not name.strip() or len(name) > 64):
+        if name is not None and (not isinstance(name, str) or not name.strip() or len(name) > 64
+                                 or not name.isprintable()):
             raise ClientRefused("bad_name")
         user_id = self._int(body.get("user_id"), "user_id", required=False)
         role = body.get("role")

@@ -109,7 +109,7 @@ async def test_staff_in_one_terminal_answer_an_owner_in_another_and_announcement
     other = Terminal(settings, "李总")
     await other.sees("您好，李总")
 
-    owner.keyboard.type("怎么申请公租房？")
+    owner.keyboard.type("\x1b]0;pwned\x07\x1b[2J怎么申请公租房？")  # escape sequences aimed at staff's terminal
     await owner.sees(texts.UNANSWERED_LOGGED)
 
     # The hand-off arrives in the staff terminal while its prompt waits; staff reply to it by number.
@@ -117,10 +117,11 @@ async def test_staff_in_one_terminal_answer_an_owner_in_another_and_announcement
     forward = re.search(r"tepai \[#(\d+)\]\n🙋 待答复 #1", screen)
     assert forward, screen
     assert "王总" in screen and "怎么申请公租房？" in screen
+    assert "\x1b" not in chief.text and "\x07" not in chief.text
     chief.keyboard.type(f"@{forward.group(1)} 公租房请向区住建部门咨询。")
     await chief.sees("答复已排入发送队列")
     shown = await owner.sees("公租房请向区住建部门咨询。")
-    assert "科技局工作人员答复" in shown and "关于：怎么申请公租房？" in shown
+    assert "科技局工作人员答复" in shown and "怎么申请公租房？）" in shown and "\x1b" not in owner.text
 
     mark = len(other.text)
     chief.keyboard.type("/broadcast", "十二月科技特派员征集开始了", "1")  # 1: 全部用户
@@ -142,6 +143,10 @@ async def test_staff_rights_come_from_the_server_side_never_from_a_client(shared
     claimed = Terminal(settings, role="staff")
     assert await asyncio.wait_for(claimed.task, WAIT) == 2
     assert texts.CHAT_CLIENT_REFUSED["staff_not_grantable"] in claimed.text
+
+    expert = Terminal(settings, role="specialist")  # being a specialist is no privilege: /register is reviewed
+    await expert.sees("老师")
+    assert await expert.leaves() == 0
 
     owner = Terminal(settings, "王总")
     await owner.sees("您好，王总")
@@ -184,6 +189,10 @@ async def test_bad_input_in_the_client_gets_a_chinese_reply(shared, tmp_path: Pa
     assert "全市 50%的科技型中小企业配备科技特派员" in screen
     assert "Traceback" not in screen and "Error" not in screen
     assert await owner.leaves() == 0
+
+    forged = Terminal(shared.settings, "王\x1b[2J总")  # a name that would rewrite the screens it appears on
+    assert await asyncio.wait_for(forged.task, WAIT) == 2
+    assert texts.CHAT_CLIENT_REFUSED["bad_name"] in forged.text
 
 
 async def test_a_client_whose_emulator_stops_says_so_and_ends(shared) -> None:  # type: ignore[no-untyped-def]
