@@ -429,11 +429,7 @@ def cmd_emulator(settings: Settings, staff: tuple[str, ...], port: int) -> int:
     if port and not 1024 <= port <= 65535:
         print(texts.EMULATOR_BAD_PORT, file=sys.stderr)
         return EXIT_INPUT
-    try:
-        return run_emulator(settings, staff, port)
-    except OSError as exc:  # the port is taken
-        print(texts.EMULATOR_PORT_BUSY.format(port=port, reason=exc.strerror or exc), file=sys.stderr)
-        return EXIT_UNAVAILABLE
+    return run_emulator(settings, staff, port)
 
 
 def _run_async(coro):  # type: ignore[no-untyped-def]

@@ -334,6 +334,10 @@ class EmulatorBusy(Exception):
     """Another `tepai emulator` already serves this data dir."""
 
 
+class PortBusy(Exception):
+    """The port asked for with --port cannot be listened on."""
+
+
 class SharedEmulator:
     """The emulator on 127.0.0.1 with the client API, and the real bot polling it.
 
@@ -404,7 +408,10 @@ class SharedEmulator:
         emu = BotApiEmulator(token=token, host="127.0.0.1", port=self.port, strict_chats=False)
         secret = secrets.token_urlsafe(32)
         emu.serve_clients(secret, self._greet)
-        await emu.start()
+        try:
+            await emu.start()
+        except OSError as exc:
+            raise PortBusy(exc.strerror or str(exc)) from exc
         self.emu = emu
         staff_raw = ",".join(filter(None, [self.settings.staff_ids_raw.strip(","), *map(str, self.staff_ids)]))
         settings = self.settings.model_copy(update={
@@ -479,6 +486,10 @@ async def serve(settings: Settings, staff: tuple[str, ...] = (), port: int = 0,
             await stop.wait()
     except EmulatorBusy:
         out.write(texts.EMULATOR_BUSY + "\n")
+        return 4
+    except PortBusy as exc:
+        log.warning("cannot listen on 127.0.0.1:%s: %s", port, exc)
+        out.write(texts.EMULATOR_PORT_BUSY.format(port=port) + "\n")
         return 4
     out.write(texts.EMULATOR_STOPPED + "\n")
     return 0

@@ -840,7 +840,7 @@ EMULATOR_STAFF = "工作人员：{name}（用户 {id}）"
 EMULATOR_BUSY = "这个数据目录已有一个 tepai emulator 在运行：请直接用 tepai chat 连接它。"
 EMULATOR_STOPPED = "本地模拟 Telegram 已停止。"
 EMULATOR_BAD_PORT = "端口应为 1024–65535 之间的数字（或 0，表示自动选择）。"
-EMULATOR_PORT_BUSY = "无法在 127.0.0.1:{port} 启动：{reason}"
+EMULATOR_PORT_BUSY = "无法在 127.0.0.1:{port} 启动：端口已被占用或不可用。请换一个端口，或不带 --port 自动选择。"
 CHAT_CLIENT_HELP = (
     "已作为 {name}（用户 {user}）连接到本地模拟 Telegram。直接输入消息；输入数字选择按钮；"
     "“@消息号 文本”回复某条消息；“/file 路径”发送文件；/quit 退出。别人发给您的消息会随时显示。"
