@@ -106,6 +106,7 @@ class RemoteScreen:
         self.cursor = dict(cursor)
         self.seen: dict[int, tuple[str, str]] = {}
         self.choices: list[tuple[int, str]] = []
+        self.alerts_shown = -1
         self.prompting = False  # the prompt is on screen: an arriving message goes above a new one
         self._lock = asyncio.Lock()
         self._pending: list[str] = []
@@ -119,8 +120,9 @@ class RemoteScreen:
             self._pending: list[str] = []
             for message in found["messages"]:
                 await self._show(message)
-            for alert in found["alerts"]:
-                if alert:
+            for position, alert in found["alerts"]:
+                if position > self.alerts_shown:  # the listener and a settling line may both fetch it
+                    self.alerts_shown = position
                     self._write(f"  （提示）{printable(alert)}\n")
             if self._pending:
                 # Arrived while the prompt waits: print above a fresh prompt, as chat apps do.

@@ -366,8 +366,13 @@ def cmd_run(settings: Settings, webhook: str | None = None) -> int:
         if webhook:
             print(texts.WEBHOOK_NEEDS_TOKEN, file=sys.stderr)
             return EXIT_SETTINGS
+        from bot.terminal import run_together
+
         print(texts.NO_TOKEN_CHAT, file=sys.stderr)
-        return cmd_chat(settings, None, None, None)  # joins a running `tepai emulator`, else alone
+        code = run_together(settings)  # the emulator here, so others can join; this terminal is its first client
+        if code is not None:
+            return code
+        return cmd_chat(settings, None, None, None)  # another process serves this data dir: join it
     from telegram import Update
 
     from bot.app import build_application, webhook_options

@@ -246,6 +246,7 @@ SHARED_DIR = "terminal"  # under the data dir: the connection file, its lock, th
 CONNECTION_FILE = "emulator.json"
 PEOPLE_FILE = "people.json"
 FIRST_NAMED_ID = 30001  # named people: clear of the single-user chat's 10001 / 20001 / 900
+DEFAULT_OWNER_ID = 10001  # `make run` / `tepai chat` without --as: the single-user chat's owner
 
 
 def shared_dir(data_dir: Path) -> Path:
@@ -366,6 +367,9 @@ class SharedEmulator:
         if role not in (None, "enterprise", "specialist"):
             raise ClientRefused("bad_role")
         try:
+            if name is None and user_id is None and role in (None, "enterprise"):
+                # Nobody in particular: the single-user chat's owner, the same person as ever.
+                name, user_id = texts.CHAT_DEFAULT_NAMES["enterprise"], DEFAULT_OWNER_ID
             default = None if user_id else texts.CHAT_DEFAULT_NAMES[role or "enterprise"]
             user_id, name = self.people.resolve(name or default, user_id)
         except NameTaken:
@@ -406,7 +410,7 @@ class SharedEmulator:
         # strict_chats off: the bot may message anyone the database knows (an announcement to
         # someone with no terminal open is kept in their chat until they connect).
         emu = BotApiEmulator(token=token, host="127.0.0.1", port=self.port, strict_chats=False)
-        secret = secrets.token_urlsafe(32)
+        self.secret = secret = secrets.token_urlsafe(32)
         emu.serve_clients(secret, self._greet)
         try:
             await emu.start()
@@ -500,4 +504,34 @@ def run_emulator(settings: Settings, staff: tuple[str, ...] = (), port: int = 0)
         return asyncio.run(serve(settings, staff, port))
     except KeyboardInterrupt:
         print(texts.EMULATOR_STOPPED)
+        return 0
+
+
+async def chat_together(settings: Settings, stdin: TextIO | None = None, out: TextIO | None = None,
+                        make_services=None) -> int | None:  # type: ignore[no-untyped-def]
+    """`make run` without a token: the shared emulator in this process and its first client,
+    so others can join from other terminals with `tepai chat --as NAME`. None if another
+    process already serves this data dir (then join it as a client instead)."""
+    from bot.chat_client import connect
+    from bot.logs import configure
+
+    out = out or sys.stdout
+    configure(settings.data_dir, logging.getLevelName(logging.getLogger().level) if logging.getLogger().level else "INFO")
+    out.write(texts.CHAT_STARTING + "\n")
+    out.flush()
+    try:
+        async with SharedEmulator(settings, make_services=make_services) as shared:
+            out.write(texts.CHAT_OTHERS_MAY_JOIN + "\n")
+            code = await connect(settings, stdin=stdin, out=out,
+                                 connection={"url": shared.url, "secret": shared.secret})
+    except EmulatorBusy:
+        return None
+    return code if code is not None else 0
+
+
+def run_together(settings: Settings) -> int | None:
+    try:
+        return asyncio.run(chat_together(settings))
+    except KeyboardInterrupt:
+        print("\n" + texts.BYE)
         return 0

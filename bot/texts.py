@@ -860,6 +860,7 @@ CHAT_CLIENT_REFUSED = {
     "empty": "不能发送空消息。",
 }
 CHAT_CLIENT_FAILED = "本地模拟器没有接受这个操作，请重试；若反复出现，请查看日志 data/logs/tepai.log。"
+CHAT_OTHERS_MAY_JOIN = "其他人可以在另一个终端用 tepai chat --as 名字 加入（例如工作人员答复转人工的问题）。"
 CHAT_EMULATOR_GONE = "本地模拟 Telegram 已停止，对话结束。重新运行 tepai emulator 后可再次连接。"
 CHAT_EMPTY_LINE = "（没有发送：消息为空。输入文字，或输入 /quit 退出。）"
 CHAT_LINE_TOO_LONG = "没有发送：一条消息最多 {limit} 个字，请分几条发送。"

@@ -16,7 +16,8 @@ Routes (JSON in and out, under ``/tepai-chat/v1``):
   "message_id", "data"}`` · ``POST document`` (multipart: ``user_id``, ``file``).
 - ``GET events?user_id=&events=&alerts=&timeout=`` → ``{"messages", "alerts", "cursor"}``:
   long-polls until the bot sent or edited a message in that user's chat, or answered one of
-  their button presses, after the cursor; ``messages`` are snapshots (id, text, buttons, file).
+  their button presses with a text, after the cursor; ``messages`` are snapshots (id, text,
+  buttons, file), ``alerts`` ``[position, text]`` pairs.
 - ``GET idle?timeout=`` → ``{"cursor"}`` once every update is consumed and the bot is quiet.
 - ``GET file/{user_id}/{message_id}`` → the bytes of a document or photo the bot sent.
 """
@@ -227,7 +228,8 @@ class ClientApi:
         def check() -> dict[str, Any] | None:  # runs under the emulator's lock
             events, alerts = emu._events, emu.answered_callbacks
             mine = [m for m in events[after_events:] if m.chat_id == user_id]
-            answers = [a.text for a in alerts[after_alerts:] if a.user_id == user_id and a.text]
+            answers = [[index, a.text] for index, a in enumerate(alerts[after_alerts:], after_alerts)
+                       if a.user_id == user_id and a.text]
             scanned.update(events=max(len(events), after_events), alerts=max(len(alerts), after_alerts))
             if not mine and not answers:
                 return None

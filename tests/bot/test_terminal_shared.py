@@ -204,6 +204,32 @@ async def test_a_client_whose_emulator_stops_says_so_and_ends(shared) -> None:  
     assert not (shared.settings.data_dir / SHARED_DIR / CONNECTION_FILE).exists()
 
 
+async def test_make_run_without_a_token_is_a_chat_others_can_join(policy_kb, database_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from bot.terminal import chat_together
+
+    settings = shared_settings(tmp_path / "data", database_url)
+    keyboard, screen = Keyboard(), io.StringIO()
+    first = asyncio.create_task(chat_together(settings, stdin=keyboard, out=screen,  # type: ignore[arg-type]
+                                              make_services=lambda s: make_services(s, policy_kb)))
+    keyboard.type("到2027年特派员覆盖率目标是多少？", "1")
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAIT
+    while "感谢反馈" not in screen.getvalue() and loop.time() < deadline and not first.done():
+        await asyncio.sleep(0.05)
+    transcript = screen.getvalue()
+    assert "已作为 企业用户（用户 10001）连接" in transcript  # the single-user chat's owner, as before
+    assert "全市 50%的科技型中小企业配备科技特派员" in transcript
+    assert transcript.count("（提示）感谢反馈！") == 1
+
+    joiner = Terminal(settings, "李总")  # from another terminal, through the connection file
+    await joiner.sees("您好，李总")
+    assert await joiner.leaves() == 0
+    keyboard.type("/quit")
+    assert await asyncio.wait_for(first, WAIT) == 0
+    assert screen.getvalue().rstrip().endswith(texts.BYE)
+    assert not (settings.data_dir / SHARED_DIR / CONNECTION_FILE).exists()
+
+
 def test_emulator_and_two_chats_as_separate_processes(tmp_path: Path) -> None:
     """`tepai emulator --staff 王科长` in one process; an owner's and the staff's `tepai chat` in
     others, with piped input; Ctrl-C stops the emulator cleanly."""
