@@ -204,6 +204,31 @@ async def test_a_client_whose_emulator_stops_says_so_and_ends(shared) -> None:  
     assert not (shared.settings.data_dir / SHARED_DIR / CONNECTION_FILE).exists()
 
 
+async def test_charts_and_exports_reach_the_staff_terminal_as_files_in_the_data_dir(shared) -> None:  # type: ignore[no-untyped-def]
+    from store import repositories as repo
+    from store import survey
+    from store.models import Enterprise, Submission
+
+    async with shared.services.db.session() as session, session.begin():
+        await survey.set_campaign(session, 2026, "open")
+        user = await repo.touch_user(session, 10001, "王总")
+        enterprise = Enterprise(credit_code="91370100MA3C5QXX00", name="甲公司", district="历下区")
+        session.add(enterprise)
+        await session.flush()
+        session.add(Submission(enterprise_id=enterprise.id, campaign_year=2026, version=1, current=True,
+                               submitted_by=user.id, answers={"name": "甲公司", "district": "历下区"}))
+    chief = Terminal(shared.settings, "王科长")
+    await chief.sees("您好")
+    chief.keyboard.type("/stats", "/export 2026 csv")
+    screen = await chief.sees("需求摸底-2026.csv")
+    screen = await chief.sees("已保存到", after=screen.index("需求摸底-2026.csv"))
+    assert await chief.leaves() == 0
+    saved = [Path(p) for p in re.findall(r"已保存到：(\S+)", chief.text)]
+    assert {p.parent for p in saved} == {(shared.settings.data_dir / "terminal-files").resolve()}
+    assert next(p for p in saved if p.suffix == ".png").read_bytes().startswith(b"\x89PNG")
+    assert "甲公司" in next(p for p in saved if p.suffix == ".csv").read_text(encoding="utf-8-sig")
+
+
 async def test_make_run_without_a_token_is_a_chat_others_can_join(policy_kb, database_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from bot.terminal import chat_together
 
