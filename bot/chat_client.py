@@ -107,6 +107,7 @@ class RemoteScreen:
         self.seen: dict[int, tuple[str, str]] = {}
         self.choices: list[tuple[int, str]] = []
         self.alerts_shown = -1
+        self.acting = False  # a line of this person's is being answered
         self.prompting = False  # the prompt is on screen: an arriving message goes above a new one
         self._lock = asyncio.Lock()
         self._pending: list[str] = []
@@ -161,7 +162,10 @@ class RemoteScreen:
             if saved is not None:
                 self._write(texts.CHAT_FILE_SAVED.format(path=saved) + "\n")
         # Numbers pick buttons of the latest message only; otherwise they are text (a phone number).
-        self.choices = [(message_id, data) for _, data in message["buttons"]]
+        # A message from elsewhere without buttons (an announcement arriving mid-survey) leaves
+        # the buttons of the conversation in hand as they were.
+        if message["buttons"] or self.acting:
+            self.choices = [(message_id, data) for _, data in message["buttons"]]
         if message["buttons"]:
             labels = "  ".join(f"[{n}] {printable(text)}" for n, (text, _) in enumerate(message["buttons"], 1))
             self._write(f"  {labels}\n")
@@ -207,6 +211,7 @@ class Session:
         """Send one line as this person would, then wait for the bot to answer it."""
         since = dict(self.screen.cursor)
         stripped = line.strip()
+        self.screen.acting = True
         try:
             if not await self._send(line, stripped):
                 return
@@ -216,6 +221,8 @@ class Session:
             await self.screen.fetch()
         except Refused as exc:
             self.out.write(texts.CHAT_CLIENT_REFUSED.get(exc.code, texts.CHAT_CLIENT_FAILED) + "\n")
+        finally:
+            self.screen.acting = False
 
     async def _send(self, line: str, stripped: str) -> bool:
         if not stripped:

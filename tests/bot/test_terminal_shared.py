@@ -26,7 +26,7 @@ from bot import texts
 from bot.chat_client import connect
 from bot.emulator.clients import PREFIX, SECRET_HEADER
 from bot.settings import load_settings
-from bot.terminal import CONNECTION_FILE, SHARED_DIR, People, SharedEmulator
+from bot.terminal import CONNECTION_FILE, PROMPT, SHARED_DIR, People, SharedEmulator
 from tests.handlers.conftest import make_services
 
 WAIT = 120.0  # a guard against a hang, never a speed target
@@ -73,6 +73,15 @@ class Terminal:
                 raise AssertionError(f"{needle!r} never appeared:\n{self.text}")
             await asyncio.sleep(0.05)
         return self.text
+
+    async def ready(self) -> None:
+        """Wait until the prompt is back: the bot has answered everything typed so far."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + WAIT
+        while not self.text.endswith(PROMPT):
+            if self.task.done() or loop.time() > deadline:
+                raise AssertionError(f"the prompt did not come back:\n{self.text}")
+            await asyncio.sleep(0.05)
 
     async def leaves(self, how: str = "/quit") -> int:
         if how == "ctrl-d":
@@ -123,12 +132,20 @@ async def test_staff_in_one_terminal_answer_an_owner_in_another_and_announcement
     shown = await owner.sees("公租房请向区住建部门咨询。")
     assert "科技局工作人员答复" in shown and "怎么申请公租房？）" in shown and "\x1b" not in owner.text
 
+    owner.keyboard.type("到2027年特派员覆盖率目标是多少？")
+    await owner.sees("[3] 转人工")
+    await owner.ready()
+
     mark = len(other.text)
     chief.keyboard.type("/broadcast", "十二月科技特派员征集开始了", "1")  # 1: 全部用户
     await chief.sees("确认发送")
     chief.keyboard.type("1")  # 立即发送
     await owner.sees("十二月科技特派员征集开始了")
     assert "十二月科技特派员征集开始了" in (await other.sees("十二月科技特派员征集开始了", after=mark))[mark:]
+
+    # The announcement came in between: the owner's "1" still rates the answer in hand.
+    owner.keyboard.type("1")
+    await owner.sees("（提示）感谢反馈！")
 
     assert await owner.leaves("/quit") == 0
     assert await other.leaves("ctrl-d") == 0
