@@ -23,7 +23,8 @@ import aiohttp
 from bot import texts
 from bot.emulator.clients import MAX_TEXT, MAX_UPLOAD, PREFIX, SECRET_HEADER
 from bot.settings import Settings
-from bot.terminal import PROMPT, TERMINAL_FILES, printable, read_connection, read_line
+from bot.chat_server import read_connection
+from bot.terminal import PROMPT, TERMINAL_FILES, printable, read_line
 
 log = logging.getLogger(__name__)
 _REPLY = re.compile(r"^@(\d{1,9})\s+(.+)$", re.S)

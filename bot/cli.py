@@ -366,7 +366,7 @@ def cmd_run(settings: Settings, webhook: str | None = None) -> int:
         if webhook:
             print(texts.WEBHOOK_NEEDS_TOKEN, file=sys.stderr)
             return EXIT_SETTINGS
-        from bot.terminal import run_together
+        from bot.chat_server import run_together
 
         print(texts.NO_TOKEN_CHAT, file=sys.stderr)
         code = run_together(settings)  # the emulator here, so others can join; this terminal is its first client
@@ -396,7 +396,8 @@ def cmd_chat(settings: Settings, person: str | None, user_id: int | None, name: 
     import asyncio
 
     from bot.chat_client import connect
-    from bot.terminal import NameTaken, People, run_chat
+    from bot.chat_server import NameTaken, People
+    from bot.terminal import run_chat
 
     role = person if person in CHAT_ROLES else None
     who = name if role is not None or person is None else person
@@ -429,7 +430,7 @@ def cmd_chat(settings: Settings, person: str | None, user_id: int | None, name: 
 
 def cmd_emulator(settings: Settings, staff: tuple[str, ...], port: int) -> int:
     """`tepai emulator`: the emulator and the bot on loopback, for several `tepai chat` clients."""
-    from bot.terminal import run_emulator
+    from bot.chat_server import run_emulator
 
     if port and not 1024 <= port <= 65535:
         print(texts.EMULATOR_BAD_PORT, file=sys.stderr)

@@ -26,7 +26,8 @@ from bot import texts
 from bot.chat_client import connect
 from bot.emulator.clients import PREFIX, SECRET_HEADER
 from bot.settings import load_settings
-from bot.terminal import CONNECTION_FILE, PROMPT, SHARED_DIR, People, SharedEmulator
+from bot.chat_server import CONNECTION_FILE, SHARED_DIR, People, SharedEmulator
+from bot.terminal import PROMPT
 from tests.handlers.conftest import make_services
 
 WAIT = 120.0  # a guard against a hang, never a speed target
@@ -247,7 +248,7 @@ async def test_charts_and_exports_reach_the_staff_terminal_as_files_in_the_data_
 
 
 async def test_make_run_without_a_token_is_a_chat_others_can_join(policy_kb, database_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from bot.terminal import chat_together
+    from bot.chat_server import chat_together
 
     settings = shared_settings(tmp_path / "data", database_url)
     keyboard, screen = Keyboard(), io.StringIO()
