@@ -17,6 +17,7 @@ import queue
 import re
 import signal
 import sys
+import time
 from pathlib import Path
 
 import aiohttp
@@ -287,16 +288,15 @@ def test_emulator_and_two_chats_as_separate_processes(tmp_path: Path) -> None:
 
     server = subprocess.Popen([sys.executable, "-m", "bot", "emulator", "--staff", "王科长"], stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True, env=env, cwd=repo_root)
+    connection = tmp_path / "data" / SHARED_DIR / CONNECTION_FILE
     try:
-        assert server.stdout is not None
-        started = ""
-        while "已启动" not in started:
-            line = server.stdout.readline()
-            assert line, server.stderr.read() if server.stderr else "the emulator exited"
-            started += line
-        assert "127.0.0.1" in started
-        connection = tmp_path / "data" / SHARED_DIR / CONNECTION_FILE
+        deadline = time.monotonic() + 300  # a guard against a hang (first run: model and index)
+        while not connection.exists():
+            assert server.poll() is None, server.communicate()[1]
+            assert time.monotonic() < deadline, "the emulator never started"
+            time.sleep(0.2)
         assert oct(connection.stat().st_mode & 0o777) == "0o600"
+        assert json.loads(connection.read_text(encoding="utf-8"))["url"].startswith("http://127.0.0.1:")
 
         second = tepai("emulator")
         assert second.returncode == 4 and texts.EMULATOR_BUSY in second.stdout
@@ -317,5 +317,6 @@ def test_emulator_and_two_chats_as_separate_processes(tmp_path: Path) -> None:
         server.send_signal(signal.SIGINT)
         out, err = server.communicate(timeout=120)
     assert server.returncode == 0, err
+    assert "已启动" in out and texts.EMULATOR_STAFF.format(name="王科长", id=30001) in out
     assert texts.EMULATOR_STOPPED in out and "Traceback" not in out + err
     assert not connection.exists()
