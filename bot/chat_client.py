@@ -206,6 +206,11 @@ class Session:
                 return
             except Refused as exc:
                 log.warning("events refused: %s", exc.code)
+                if exc.status == 401:  # another emulator (a new secret) now answers at this address
+                    self.out.write("\n" + texts.CHAT_EMULATOR_GONE + "\n")
+                    self.out.flush()
+                    self.gone.set()
+                    return
                 await asyncio.sleep(1)
 
     async def act(self, line: str) -> None:
