@@ -44,10 +44,16 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="启动机器人；未设置 TELEGRAM_BOT_TOKEN 时打开终端对话")
     run.add_argument("--webhook", metavar="URL", help="用 webhook 代替长轮询（公网 HTTPS 地址）")
 
-    chat = sub.add_parser("chat", help="终端对话：同一套机器人，连接本地 Bot API 模拟器")
-    chat.add_argument("--as", dest="role", choices=["enterprise", "specialist", "staff"], default="enterprise")
-    chat.add_argument("--user", type=int, default=10001, help="模拟的 Telegram 用户 ID")
+    chat = sub.add_parser("chat", help="终端对话：连接正在运行的 tepai emulator（多人）；没有时单人对话")
+    chat.add_argument("--as", dest="person", metavar="NAME", default=None,
+                      help="以这个名字对话（每个名字固定一个用户编号）；enterprise、specialist、staff 表示身份")
+    chat.add_argument("--user-id", "--user", dest="user", type=int, default=None, help="模拟的 Telegram 用户编号")
     chat.add_argument("--name", default=None, help="显示名")
+
+    emulator = sub.add_parser("emulator", help="本地模拟 Telegram 与机器人（仅 127.0.0.1），供多个 tepai chat 同时连接")
+    emulator.add_argument("--staff", action="append", default=[], metavar="NAME|ID",
+                          help="本次运行中作为工作人员的名字或用户编号（可重复）")
+    emulator.add_argument("--port", type=int, default=0, help="监听端口（默认自动选择）")
 
     staff = sub.add_parser("staff", help="管理科技局工作人员")
     staff_sub = staff.add_subparsers(dest="action", required=True)
@@ -165,9 +171,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             return cmd_run(settings, args.webhook)
         if args.command == "chat":
-            from bot.terminal import run_chat
-
-            return run_chat(settings, role=args.role, user_id=args.user, name=args.name)
+            return cmd_chat(settings, args.person, args.user, args.name)
+        if args.command == "emulator":
+            return cmd_emulator(settings, tuple(args.staff), args.port)
         if args.command == "staff":
             return cli_admin.cmd_staff(settings, args.action, getattr(args, "telegram_id", None), getattr(args, "note", None))
         if args.command == "unanswered":
@@ -360,10 +366,13 @@ def cmd_run(settings: Settings, webhook: str | None = None) -> int:
         if webhook:
             print(texts.WEBHOOK_NEEDS_TOKEN, file=sys.stderr)
             return EXIT_SETTINGS
-        from bot.terminal import run_chat
+        from bot.chat_server import run_together
 
         print(texts.NO_TOKEN_CHAT, file=sys.stderr)
-        return run_chat(settings)
+        code = run_together(settings)  # the emulator here, so others can join; this terminal is its first client
+        if code is not None:
+            return code
+        return cmd_chat(settings, None, None, None)  # another process serves this data dir: join it
     from telegram import Update
 
     from bot.app import build_application, webhook_options
@@ -377,6 +386,56 @@ def cmd_run(settings: Settings, webhook: str | None = None) -> int:
     else:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
     return EXIT_OK
+
+
+CHAT_ROLES = ("enterprise", "specialist", "staff")
+
+
+def cmd_chat(settings: Settings, person: str | None, user_id: int | None, name: str | None) -> int:
+    """A client of this data dir's `tepai emulator` if one runs; else the single-user chat."""
+    import asyncio
+
+    from bot.chat_client import connect
+    from bot.chat_server import NameTaken, People
+    from bot.terminal import run_chat
+
+    role = person if person in CHAT_ROLES else None
+    who = name if role is not None or person is None else person
+    if who is not None and (not who.strip() or len(who) > 64 or not who.isprintable()):
+        print(texts.CHAT_CLIENT_REFUSED["bad_name"], file=sys.stderr)
+        return EXIT_INPUT
+    if user_id is not None and user_id <= 0:
+        print(texts.CHAT_CLIENT_REFUSED["bad_user_id"], file=sys.stderr)
+        return EXIT_INPUT
+    try:  # bytes that are not UTF-8 reach the bot as text, not as the end of the chat
+        sys.stdin.reconfigure(errors="replace")  # type: ignore[union-attr]
+    except (AttributeError, ValueError):
+        pass
+    try:
+        code = asyncio.run(connect(settings, name=who, user_id=user_id, role=role))
+    except KeyboardInterrupt:
+        print("\n" + texts.BYE)
+        return EXIT_OK
+    if code is not None:
+        return code
+    if role is None and who is not None:  # a named person, alone: the same id as in the shared chat
+        try:
+            user_id, who = People(settings.data_dir).resolve(who, user_id)
+        except NameTaken:
+            print(texts.CHAT_CLIENT_REFUSED["name_taken"], file=sys.stderr)
+            return EXIT_INPUT
+    print(texts.CHAT_STAFF_ROLE_LOCAL, file=sys.stderr)
+    return run_chat(settings, role=role or "enterprise", user_id=user_id or 10001, name=who)
+
+
+def cmd_emulator(settings: Settings, staff: tuple[str, ...], port: int) -> int:
+    """`tepai emulator`: the emulator and the bot on loopback, for several `tepai chat` clients."""
+    from bot.chat_server import run_emulator
+
+    if port and not 1024 <= port <= 65535:
+        print(texts.EMULATOR_BAD_PORT, file=sys.stderr)
+        return EXIT_INPUT
+    return run_emulator(settings, staff, port)
 
 
 def _run_async(coro):  # type: ignore[no-untyped-def]

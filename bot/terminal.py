@@ -1,4 +1,10 @@
-"""`tepai chat`: the same bot and handlers, talking to the local Bot API emulator in-process.
+"""The terminal chat: the same bot and handlers over the local Bot API emulator.
+
+Two ways to run it. bot/chat_server.py (`tepai emulator`, and `make run` without a token)
+serves the emulator on 127.0.0.1 with the bot, so several `tepai chat` clients
+(bot/chat_client.py) talk to it as different people. `chat` below is the single-user chat:
+emulator, bot and one person in one process, as `tepai chat` runs when no emulator serves
+the data dir. The screen helpers here are shared by both.
 
 Bot messages are printed as plain text; inline buttons become numbered choices picked by
 typing the number. `@<消息号> 文本` replies to a message (staff answering a hand-off),
@@ -22,6 +28,13 @@ PROMPT = "你> "
 TERMINAL_FILES = "terminal-files"  # under the data dir: exports and charts the bot sends
 log = logging.getLogger(__name__)
 _REPLY = re.compile(r"^@(\d+)\s+(.+)$", re.S)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """Text as it may reach a terminal: what another person typed (forwarded, listed, quoted)
+    must not carry escape sequences that move the cursor or retitle the window."""
+    return _CONTROL.sub("\ufffd", text)
 
 
 class Screen:
@@ -61,7 +74,7 @@ class Screen:
 
     def _print_message(self, message, edited: bool) -> None:  # type: ignore[no-untyped-def]
         head = f"tepai [#{message.message_id}{' 已编辑' if edited else ''}]"
-        body = message.plain_text or message.text or ""
+        body = printable(message.plain_text or message.text or "")
         if message.document is not None:
             body = f"{body}\n📎 文件：{message.document.filename}（{len(message.document.data or b'')} 字节）".strip()
         elif message.photo is not None:
@@ -74,7 +87,7 @@ class Screen:
         # Numbers pick buttons of the latest message only; otherwise they are text (a phone number).
         self.choices = [(message.message_id, data) for _, data in buttons]
         if buttons:
-            labels = "  ".join(f"[{n}] {text}" for n, (text, _) in enumerate(buttons, 1))
+            labels = "  ".join(f"[{n}] {printable(text)}" for n, (text, _) in enumerate(buttons, 1))
             self.out.write(f"  {labels}\n")
 
 
@@ -93,6 +106,32 @@ class Screen:
             log.warning("could not save %s: %s", target, exc)
             return None
         return target.resolve()
+
+
+async def read_line(stdin: TextIO) -> str:
+    """One typed line ("" at the end of input), read in a daemon thread: Ctrl-C while the
+    prompt waits must not leave the process waiting for that thread to finish."""
+    import threading
+
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[str] = loop.create_future()
+
+    def deliver(line: str) -> None:
+        if not future.done():
+            future.set_result(line)
+
+    def work() -> None:
+        try:
+            line = stdin.readline()
+        except (OSError, ValueError, UnicodeDecodeError):  # closed stdin, undecodable bytes
+            line = ""
+        try:
+            loop.call_soon_threadsafe(deliver, line)
+        except RuntimeError:  # the chat has ended meanwhile
+            pass
+
+    threading.Thread(target=work, name="tepai-chat-input", daemon=True).start()
+    return await future
 
 
 async def _settle(emu, screen: Screen, before_messages: int, before_alerts: int, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
@@ -148,7 +187,7 @@ async def chat(settings: Settings, role: str = "enterprise", user_id: int = 1000
         while True:
             out.write(PROMPT)
             out.flush()
-            line = await asyncio.to_thread(stdin.readline)
+            line = await read_line(stdin)
             if not line:
                 out.write("\n")
                 break
@@ -160,7 +199,8 @@ async def chat(settings: Settings, role: str = "enterprise", user_id: int = 1000
                 continue
             await _settle(emu, screen, *before)
     finally:
-        await stop_polling(application)
+        await stop_polling(application)  # lets running work (an upload being indexed) finish
+        screen.refresh()  # …and shows what it said last
         await services.db.close()
         await emu.stop()
     out.write(texts.BYE + "\n")

@@ -829,3 +829,40 @@ EVAL_MISS_DECLINED = "   实际：未作答（判断为库中没有答案）"
 EVAL_NO_MISSES = "库内问题全部命中。"
 EVAL_WRONGLY_ANSWERED_HEADER = "\n本应拒答却作答的库外问题（{count} 个）："
 REINDEXING_MODEL = "向量模型已更换，正在用新模型重建政策知识库…"
+
+# -- terminal chat for several people: `tepai emulator` + `tepai chat` clients ----------------------
+CHAT_PERSON_DEFAULT = "用户{id}"
+EMULATOR_READY = (
+    "本地模拟 Telegram 已启动（{url}，仅本机可连）。在其他终端用 tepai chat --as 名字 加入对话"
+    "（数据目录 {dir}）；按 Ctrl-C 停止。"
+)
+EMULATOR_STAFF = "工作人员：{name}（用户 {id}）"
+EMULATOR_BUSY = "这个数据目录已有一个 tepai emulator 在运行：请直接用 tepai chat 连接它。"
+EMULATOR_STOPPED = "本地模拟 Telegram 已停止。"
+EMULATOR_BAD_PORT = "端口应为 1024–65535 之间的数字（或 0，表示自动选择）。"
+EMULATOR_PORT_BUSY = "无法在 127.0.0.1:{port} 启动：端口已被占用或不可用。请换一个端口，或不带 --port 自动选择。"
+CHAT_CLIENT_HELP = (
+    "已作为 {name}（用户 {user}）连接到本地模拟 Telegram。直接输入消息；输入数字选择按钮；"
+    "“@消息号 文本”回复某条消息；“/file 路径”发送文件；/quit 退出。别人发给您的消息会随时显示。"
+)
+CHAT_CLIENT_REFUSED = {
+    "unauthorized": "本地模拟器拒绝连接：密钥不符。只有同一数据目录（TEPAI_DATA_DIR）下的 tepai chat 才能连接。",
+    "staff_not_grantable": "工作人员权限不能在对话里自行获取：请在服务器一侧用 tepai staff add 用户编号 授权，"
+                           "或用 tepai emulator --staff 名字 启动模拟器，然后用 tepai chat --as 名字 连接。",
+    "name_taken": "这个名字已属于另一个用户编号，请换一个名字，或不带 --user-id 连接。",
+    "bad_name": "名字不能为空，最多 64 个字，不能含控制字符。",
+    "bad_user_id": "用户编号应为正整数。",
+    "bad_role": "身份只能是 enterprise 或 specialist。",
+    "no_such_message": "没有这条消息，请核对“@消息号”中的编号。",
+    "no_such_button": "这个按钮已经失效，请使用最新消息下的选项。",
+    "too_long": "消息过长：一条消息最多 4096 个字。",
+    "too_large": "文件过大：最多 20 MB。",
+    "empty": "不能发送空消息。",
+}
+CHAT_CLIENT_FAILED = "本地模拟器没有接受这个操作，请重试；若反复出现，请查看日志 data/logs/tepai.log。"
+CHAT_OTHERS_MAY_JOIN = "其他人可以在另一个终端用 tepai chat --as 名字 加入（例如工作人员答复转人工的问题）。"
+CHAT_EMULATOR_GONE = "本地模拟 Telegram 已停止，对话结束。重新运行 tepai emulator 后可再次连接。"
+CHAT_EMPTY_LINE = "（没有发送：消息为空。输入文字，或输入 /quit 退出。）"
+CHAT_LINE_TOO_LONG = "没有发送：一条消息最多 {limit} 个字，请分几条发送。"
+CHAT_FILE_TOO_LARGE = "没有发送 {path}：文件超过 {limit} MB。"
+CHAT_STAFF_ROLE_LOCAL = "提示：要让多人同时对话（工作人员在另一个终端答复），先运行 tepai emulator，再在各终端运行 tepai chat --as 名字。"

@@ -16,6 +16,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from .clients import ClientApi, Greeter
 from .models import ApiError, Fault, RequestRecord, TokenBucket
 from .observe import Observation
 from .params import chat_id_for_log
@@ -61,6 +62,7 @@ class BotApiEmulator(Observation):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._webhook_task: asyncio.Task[None] | None = None
         self._thread: threading.Thread | None = None
+        self._client_api: ClientApi | None = None
 
     # ================================================================== lifecycle
 
@@ -78,6 +80,10 @@ class BotApiEmulator(Observation):
         return {"TELEGRAM_BOT_TOKEN": self.token, "TELEGRAM_API_BASE_URL": self.base_url,
                 "TELEGRAM_API_FILE_URL": self.base_file_url}
 
+    def serve_clients(self, secret: str, greet: Greeter) -> None:
+        """Also serve the user side to other processes (``clients.py``); call before ``start``."""
+        self._client_api = ClientApi(self, secret, greet)
+
     async def start(self) -> BotApiEmulator:
         if self._runner is not None:
             return self
@@ -86,6 +92,8 @@ class BotApiEmulator(Observation):
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
+        if self._client_api is not None:
+            self._client_api.register(app)
         app.router.add_route("*", "/{tail:.*}", self._handle_unknown)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
         await self._runner.setup()
