@@ -481,6 +481,8 @@ class Delivery(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
 
+    identity: Mapped[Identity] = relationship(lazy="raise")
+
     def __repr__(self) -> str:
         return f"Delivery(broadcast={self.broadcast_id}, kind={self.kind!r}, to={self.user_id}, {self.status})"
 
