@@ -115,11 +115,18 @@ def shown_id(user: User) -> str:
 async def seen(session: AsyncSession, channel: str, external_id: int | str) -> tuple[User, Identity]:
     """A message arrived from this address: its person (created on first contact), with the
     identity's last-seen refreshed."""
-    user = await person_for(session, channel, external_id)
-    identity = await identity_for(session, channel, external_id)
-    assert user is not None and identity is not None
+    found = await _person_and_identity(session, channel, external_id)
+    if found is None:  # first contact; later messages cost this one query
+        await person_for(session, channel, external_id)
+        found = await _person_and_identity(session, channel, external_id)
+    user, identity = found
     identity.last_seen = utcnow()
     return user, identity
+
+
+async def _person_and_identity(session: AsyncSession, channel: str, external_id: int | str):  # type: ignore[no-untyped-def]
+    return (await session.execute(select(User, Identity).join(Identity, Identity.user_id == User.id).where(
+        Identity.channel == channel, Identity.external_id == external(external_id)))).first()
 
 
 def _aware(moment: datetime) -> datetime:
