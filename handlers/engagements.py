@@ -174,8 +174,9 @@ async def answer_proposal(update: Update, context: TepaiContext) -> None:
         await query.answer(texts.STALE_BUTTON, show_alert=True)
         return
     services = context.services
+    me = await person_id(update, context)
     async with services.db.session() as session, session.begin():
-        outcome, engagement, successor, project = await eng.answer(session, int(parts[2]), await person_id(update, context),
+        outcome, engagement, successor, project = await eng.answer(session, int(parts[2]), me,
                                                                   parts[1] == "a")
         details = await _pair_details(session, engagement) if engagement else None
         successor_name = (await session.get(Specialist, successor.specialist_id)).name if successor else None
@@ -250,8 +251,9 @@ async def expire_proposals(context: ContextTypes.DEFAULT_TYPE) -> None:
 async def proposals_command(update: Update, context: TepaiContext, quiet: bool = False) -> None:
     """/proposals (and /start for a specialist): every invitation still waiting for an answer,
     re-sent with fresh buttons — one missed while the chat was closed is not lost."""
+    me = await person_id(update, context)
     async with context.services.db.session() as session:
-        waiting = await eng.pending_for(session, await person_id(update, context))
+        waiting = await eng.pending_for(session, me)
     if not waiting:
         if not quiet:
             await update.effective_message.reply_text(texts.PROPOSALS_NONE)

@@ -87,8 +87,9 @@ async def feedback(update: Update, context: TepaiContext) -> None:
     if kind not in FEEDBACK or not (raw_id.isascii() and raw_id.isdigit()):
         await query.answer(texts.STALE_BUTTON, show_alert=True)
         return
+    me = await person_id(update, context)
     async with context.services.db.session() as session, session.begin():
-        stored = await repo.set_feedback(session, int(raw_id), await person_id(update, context), FEEDBACK[kind])
+        stored = await repo.set_feedback(session, int(raw_id), me, FEEDBACK[kind])
     if stored is None:
         await query.answer(texts.NOT_YOUR_BUTTON, show_alert=True)
         return
@@ -106,8 +107,9 @@ async def request_handoff(update: Update, context: TepaiContext) -> None:
     if not (raw_id.isascii() and raw_id.isdigit()):
         await query.answer(texts.STALE_BUTTON, show_alert=True)
         return
+    me = await person_id(update, context)
     async with context.services.db.session() as session, session.begin():
-        record = await repo.get_qa(session, int(raw_id), await person_id(update, context))
+        record = await repo.get_qa(session, int(raw_id), me)
         if record is None:
             await query.answer(texts.NOT_YOUR_BUTTON, show_alert=True)
             return
