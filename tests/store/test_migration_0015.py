@@ -165,3 +165,34 @@ async def test_every_row_keeps_its_meaning_through_0015(database_url: str) -> No
 
 def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _rows_0014(url: str) -> dict[str, list[tuple]]:
+    engine = create_engine(sync_url(url))
+    t = _tables(engine)
+    columns = {"users": ("id", "telegram_id", "display_name", "role", "reachable"),
+               "staff_grants": ("telegram_id", "note"), "specialists": ("id", "telegram_id", "status"),
+               "deliveries": ("id", "broadcast_id", "telegram_id", "report_to", "status", "key")}
+    with engine.connect() as c:
+        rows = {name: sorted(tuple(r) for r in c.execute(select(*(t[name].c[k] for k in keys))).all())
+                for name, keys in columns.items()}
+    engine.dispose()
+    return rows
+
+
+async def test_downgrading_0015_gives_back_the_database_it_upgraded(database_url: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from store.db import MIGRATIONS
+
+    upgrade(database_url, "0014")
+    _seed_0014(database_url)
+    before = _rows_0014(database_url)
+    upgrade(database_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["url"] = sync_url(database_url)
+    command.downgrade(config, "0014")
+    assert _rows_0014(database_url) == before  # the people only staff named are no users again
+    upgrade(database_url)  # and up once more

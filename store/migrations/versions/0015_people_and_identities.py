@@ -198,10 +198,22 @@ def downgrade() -> None:
             if uid in telegram]
     if kept:
         bind.execute(_grants.insert(), kept)
+    # Before 0015 a user was someone who had written: people only staff named, whom nothing
+    # else refers to now, go (as do people without a Telegram identity, who cannot be expressed).
+    heard = set(bind.execute(sa.select(_identities.c.user_id).where(_identities.c.last_seen.is_not(None))).scalars())
+    referenced: set[int] = set()
+    inspector = sa.inspect(bind)
+    for table in inspector.get_table_names():
+        for fk in inspector.get_foreign_keys(table):
+            if fk['referred_table'] == 'users' and table != 'identities':
+                column = sa.column(fk['constrained_columns'][0])
+                referenced.update(bind.execute(sa.select(column).select_from(sa.table(table))
+                                               .where(column.is_not(None))).scalars())
     op.drop_index(op.f('ix_identities_user_id'), table_name='identities')
     op.drop_table('identities')
-    # People with no Telegram identity cannot be users before 0015: only those referenced nowhere go.
-    bind.execute(sa.text("DELETE FROM users WHERE telegram_id IS NULL"))
+    for uid in bind.execute(sa.select(_users.c.id)).scalars().all():
+        if (uid not in heard and uid not in referenced) or uid not in telegram:
+            bind.execute(_users.delete().where(_users.c.id == uid))
     with op.batch_alter_table('users') as batch:
         batch.alter_column('telegram_id', existing_type=sa.BigInteger(), nullable=False)
         batch.create_index('ix_users_telegram_id', ['telegram_id'], unique=True)
