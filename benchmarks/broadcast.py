@@ -36,7 +36,8 @@ sys.path.insert(0, str(ROOT))
 from bot.emulator import BotApiEmulator  # noqa: E402
 from store import broadcasts as bc  # noqa: E402
 from store.db import Database, default_url, upgrade  # noqa: E402
-from store.models import Broadcast, User  # noqa: E402
+from store import identities as ident  # noqa: E402
+from store.models import Broadcast, utcnow  # noqa: E402
 
 FIRST_ID = 1_000_000
 TEXT = "<b>2027年度企业科技特派员征集公告</b>\n欢迎高校、科研院所专家报名。"
@@ -107,7 +108,7 @@ def main_run(recipients: int, kill: bool) -> dict:
     async def prepare() -> int:
         database = Database.open(url)
         async with database.session() as session, session.begin():
-            session.add_all([User(telegram_id=t, display_name="") for t in ids])
+            session.add_all([ident.person(ident.TELEGRAM, t, seen=utcnow(), display_name="") for t in ids])
         async with database.session() as session, session.begin():
             broadcast, _ = await bc.create(session, text=TEXT, segment="all")
         await database.close()

@@ -36,6 +36,7 @@ from bot import texts
 from bot.ratelimit import PacedRateLimiter, SendHook, retry_seconds
 from bot.render import split_message
 from store import broadcasts as bc
+from store import identities as ident
 from store import outbox as ob
 from store import repositories as repo
 from store import sender_lock as sl
@@ -274,7 +275,8 @@ class Broadcaster:
             return
         p = await bc.progress(session, broadcast)
         resend = resend_markup(broadcast.id, p.interrupted) if p.interrupted and broadcast.status != "cancelled" else None
-        await ob.owe(session, broadcast.status_chat_id, final_text(p), kind=ob.REPORT, html=False, buttons=resend,
+        staff = await ident.person_for(session, ident.TELEGRAM, broadcast.status_chat_id)
+        await ob.owe(session, staff, final_text(p), kind=ob.REPORT, channel=ident.TELEGRAM, html=False, buttons=resend,
                      ref=f"broadcast:{broadcast.id}", key=f"broadcast-final:{broadcast.id}:{bc.beijing(broadcast.finished_at)}:{p.interrupted}")
 
     async def _is_cancelled(self, broadcast_id: int) -> bool:

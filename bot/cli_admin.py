@@ -11,6 +11,9 @@ from bot.settings import Settings
 
 
 def cmd_staff(settings: Settings, action: str, telegram_id: int | None, note: str | None) -> int:
+    """Staff rights belong to a person; the operator names them by Telegram id (a person is made
+    for an id that has not written to the bot yet)."""
+    from store import identities as ident
     from store import repositories as repo
     from store.db import Database
 
@@ -18,10 +21,12 @@ def cmd_staff(settings: Settings, action: str, telegram_id: int | None, note: st
         async with Database.opened(settings.db_url) as db:
             async with db.session() as session, session.begin():
                 if action == "add":
-                    added = await repo.add_staff(session, telegram_id, note)
+                    person = await ident.person_for(session, ident.TELEGRAM, telegram_id)
+                    added = await repo.add_staff(session, person.id, note)
                     print((texts.STAFF_ADDED if added else texts.STAFF_EXISTS).format(id=telegram_id))
                 elif action == "remove":
-                    removed = await repo.remove_staff(session, telegram_id)
+                    person = await ident.person_for(session, ident.TELEGRAM, telegram_id, create=False)
+                    removed = person is not None and await repo.remove_staff(session, person.id)
                     print((texts.STAFF_REMOVED if removed else texts.STAFF_MISSING).format(id=telegram_id))
                     if telegram_id in settings.staff_ids:
                         print(texts.STAFF_IN_ENV.format(id=telegram_id))
@@ -30,7 +35,8 @@ def cmd_staff(settings: Settings, action: str, telegram_id: int | None, note: st
                     for staff_id in sorted(settings.staff_ids):
                         print(f"{staff_id}\tTEPAI_STAFF_IDS")
                     for grant in grants:
-                        print(f"{grant.telegram_id}\t{grant.note or ''}")
+                        shown = await ident.telegram_id_of(session, grant.user_id) or f"#{grant.user_id}"
+                        print(f"{shown}\t{grant.note or ''}")
                     if not grants and not settings.staff_ids:
                         print(texts.STAFF_NONE)
             return EXIT_OK

@@ -16,6 +16,7 @@ from knowledge.answers import Answerer
 from knowledge.matching import MatchIndex
 from knowledge.service import KnowledgeBase
 from store.db import Database
+from store import identities as ident
 from store import repositories as repo
 
 SERVICES_KEY = "tepai.services"
@@ -63,15 +64,18 @@ class Services:
         return self._matcher
 
     async def is_staff(self, telegram_id: int) -> bool:
+        """Whether this Telegram user is staff: in TEPAI_STAFF_IDS, or their person was granted."""
         if telegram_id in self.settings.staff_ids:
             return True
         async with self.db.session() as session:
-            return await repo.is_granted_staff(session, telegram_id)
+            person = await ident.person_for(session, ident.TELEGRAM, telegram_id, create=False)
+            return person is not None and await repo.is_granted_staff(session, person.id)
 
     async def staff_chat_ids(self) -> list[int]:
+        """Staff's Telegram chats: TEPAI_STAFF_IDS and the Telegram ids of granted people."""
         async with self.db.session() as session:
-            granted = {g.telegram_id for g in await repo.list_staff(session)}
-        return sorted(self.settings.staff_ids | granted)
+            granted = {await ident.telegram_id_of(session, g.user_id) for g in await repo.list_staff(session)}
+        return sorted(self.settings.staff_ids | (granted - {None}))
 
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):
@@ -105,7 +109,11 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
 
 
 class TepaiContext(CallbackContext[ExtBot, dict, dict, dict]):
-    """Handlers' context: `context.services` is typed, no casting of bot_data."""
+    """Handlers' context: `context.services` is typed, no casting of bot_data. One context serves
+    every handler of an update: `person_id` is the sender's person, resolved once per update
+    (handlers/common.py `track_user`)."""
+
+    person_id: int | None = None
 
     @property
     def services(self) -> Services:

@@ -175,8 +175,8 @@ async def chat(settings: Settings, role: str = "enterprise", user_id: int = 1000
     services = await asyncio.to_thread(open_services, chat_settings)
     if role == "specialist":
         async with services.db.session() as session, session.begin():
-            await repo.touch_user(session, user_id, name)
-            await repo.set_role(session, user_id, "specialist")
+            person = await repo.touch_user(session, user_id, name)
+            await repo.set_role(session, person.id, "specialist")
     application = build_application(chat_settings, services)
     await start_polling(application, timeout=1)
     screen = Screen(emu, user_id, out, files=Path(settings.data_dir) / TERMINAL_FILES)

@@ -72,7 +72,16 @@ async def track_user(update: Update, context: TepaiContext) -> None:
     if update.my_chat_member is not None:
         return  # membership_changed decides reachability
     async with context.services.db.session() as session, session.begin():
-        await repo.touch_user(session, user.id, user.full_name or "", user.username, user.language_code)
+        person = await repo.touch_user(session, user.id, user.full_name or "", user.username, user.language_code)
+    context.person_id = person.id  # the channel's id becomes the person once; handlers pass the person on
+
+
+async def person_id(update: Update, context: TepaiContext) -> int:
+    """The sender's person (as `track_user` resolved it; resolved here if it did not run)."""
+    if context.person_id is None:
+        async with context.services.db.session() as session, session.begin():
+            context.person_id = (await current_user(session, update)).id
+    return context.person_id
 
 
 async def _answer_quietly(query, text: str | None, alert: bool = False) -> None:  # type: ignore[no-untyped-def]
@@ -122,7 +131,7 @@ async def role_of(context: TepaiContext, telegram_id: int) -> str:
         if user is not None and user.role != "enterprise":
             return user.role
         # A specialist staff imported with a Telegram id is one from their first /start.
-        if await repo.is_active_specialist(session, telegram_id):
+        if user is not None and await repo.is_active_specialist(session, user.id):
             return "specialist"
     return "enterprise"
 

@@ -63,7 +63,7 @@ async def owe_withdrawals(session, staff, specialist: Specialist, enterprise, wi
     invitation — all in the withdrawal's transaction (the chat's or the shell's)."""
     for _, successor in withdrawn:
         name = (await session.get(Specialist, successor.specialist_id)).name if successor else None
-        await ob.owe(session, specialist.telegram_id, texts.PROPOSAL_WITHDRAWN.format(enterprise=enterprise.name),
+        await ob.owe(session, specialist.user_id, texts.PROPOSAL_WITHDRAWN.format(enterprise=enterprise.name),
                      kind=ob.NOTICE, html=False)
         await owe_refusal(session, staff, texts.STAFF_WITHDRAWN, specialist, enterprise, successor, name)
 

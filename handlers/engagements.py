@@ -14,8 +14,9 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from bot import texts
 from bot.render import esc
 from bot.services import TepaiContext, services_of
-from handlers.common import send_html, spend_buttons, staff_only
+from handlers.common import person_id, send_html, spend_buttons, staff_only
 from store import engagements as eng
+from store import identities as ident
 from store import membership
 from store import outbox as ob
 from store.assignments import DEFAULT_MIN_AFFINITY, propose
@@ -85,7 +86,7 @@ async def approve_assignment(update: Update, context: TepaiContext) -> None:
     year = int(parts[2])
     # A button from before proposals carried a digest is stale by definition: it saw no particular proposal.
     digest = parts[3] if len(parts) == 4 else ""
-    staff_id = query.from_user.id
+    staff_id = await person_id(update, context)
     queued = 0
     async with context.services.db.session() as session, session.begin():
         outcome, drafts = await eng.approve_drafts(session, year, digest)
@@ -116,12 +117,12 @@ async def approve_assignment(update: Update, context: TepaiContext) -> None:
 
 
 async def invitation(session, engagement: Engagement):  # type: ignore[no-untyped-def]
-    """(chat id, text, buttons) of the invitation — the demand, never the phone — with 接受 / 婉拒;
-    None if the specialist can't be reached in Telegram."""
+    """(the specialist's person id, text, buttons) of the invitation — the demand, never the
+    phone — with 接受 / 婉拒; None if the specialist is nobody tepai can reach."""
     specialist = await session.get(Specialist, engagement.specialist_id)
     enterprise = await session.get(Enterprise, engagement.enterprise_id)
     submission = await eng.current_submission(session, engagement)
-    if specialist is None or not specialist.telegram_id or submission is None:
+    if specialist is None or not specialist.user_id or submission is None:
         return None
     a = submission.answers
     text = texts.PROPOSAL_TO_SPECIALIST.format(
@@ -130,7 +131,7 @@ async def invitation(session, engagement: Engagement):  # type: ignore[no-untype
         description=esc(a.get("description") or "—"))
     markup = InlineKeyboardMarkup([[InlineKeyboardButton(texts.PROPOSAL_ACCEPT, callback_data=f"en:a:{engagement.id}"),
                                     InlineKeyboardButton(texts.PROPOSAL_DECLINE, callback_data=f"en:d:{engagement.id}")]])
-    return specialist.telegram_id, text, markup
+    return specialist.user_id, text, markup
 
 
 async def owe_invitation(session, engagement: Engagement, batch: str | None = None,  # type: ignore[no-untyped-def]
@@ -139,8 +140,8 @@ async def owe_invitation(session, engagement: Engagement, batch: str | None = No
     built = await invitation(session, engagement)
     if built is None:
         return False
-    chat_id, text, markup = built
-    await ob.owe(session, chat_id, text, kind=ob.INVITATION, buttons=markup, ref=f"engagement:{engagement.id}",
+    person, text, markup = built
+    await ob.owe(session, person, text, kind=ob.INVITATION, buttons=markup, ref=f"engagement:{engagement.id}",
                  key=f"invite:{engagement.id}", batch=batch, report_to=report_to)
     return True
 
@@ -151,9 +152,10 @@ async def notify_specialist(bot, services, engagement_id: int) -> bool:  # type:
     async with services.db.session() as session:
         engagement = await session.get(Engagement, engagement_id)
         built = await invitation(session, engagement)
-    if built is None:
+        chat_id = await ident.telegram_id_of(session, built[0]) if built is not None else None
+    if built is None or chat_id is None:
         return False
-    chat_id, text, markup = built
+    _, text, markup = built
     try:
         await bot.send_message(chat_id, text, parse_mode="HTML", reply_markup=markup)
     except TelegramError as exc:
@@ -172,8 +174,9 @@ async def answer_proposal(update: Update, context: TepaiContext) -> None:
         await query.answer(texts.STALE_BUTTON, show_alert=True)
         return
     services = context.services
+    me = await person_id(update, context)
     async with services.db.session() as session, session.begin():
-        outcome, engagement, successor, project = await eng.answer(session, int(parts[2]), query.from_user.id,
+        outcome, engagement, successor, project = await eng.answer(session, int(parts[2]), me,
                                                                   parts[1] == "a")
         details = await _pair_details(session, engagement) if engagement else None
         successor_name = (await session.get(Specialist, successor.specialist_id)).name if successor else None
@@ -182,12 +185,12 @@ async def answer_proposal(update: Update, context: TepaiContext) -> None:
         if outcome == "accepted":
             specialist, enterprise, submission, owner = details
             a = submission.answers if submission else {}
-            await ob.owe(session, query.from_user.id, texts.ACCEPTED_SPECIALIST.format(
+            await ob.owe(session, specialist.user_id, texts.ACCEPTED_SPECIALIST.format(
                 contact=a.get("contact") or "—", phone=a.get("phone") or "—", enterprise=enterprise.name,
                 project=project.title), kind=ob.CONTACT, html=False, ref=f"engagement:{engagement.id}",
                 key=f"contact-specialist:{engagement.id}")
             if owner is not None:
-                await ob.owe(session, owner.telegram_id, texts.ACCEPTED_ENTERPRISE.format(
+                await ob.owe(session, owner.id, texts.ACCEPTED_ENTERPRISE.format(
                     name=esc(specialist.name), institution=esc(specialist.institution),
                     title=f"，{esc(specialist.title)}" if specialist.title else "", phone=esc(specialist.phone or "—"),
                     project=esc(project.title)), kind=ob.CONTACT, ref=f"engagement:{engagement.id}",
@@ -248,8 +251,9 @@ async def expire_proposals(context: ContextTypes.DEFAULT_TYPE) -> None:
 async def proposals_command(update: Update, context: TepaiContext, quiet: bool = False) -> None:
     """/proposals (and /start for a specialist): every invitation still waiting for an answer,
     re-sent with fresh buttons — one missed while the chat was closed is not lost."""
+    me = await person_id(update, context)
     async with context.services.db.session() as session:
-        waiting = await eng.pending_for(session, update.effective_user.id)
+        waiting = await eng.pending_for(session, me)
     if not waiting:
         if not quiet:
             await update.effective_message.reply_text(texts.PROPOSALS_NONE)

@@ -13,10 +13,11 @@ from bot import texts
 from bot.render import esc
 from bot.services import TepaiContext
 from handlers.common import send_html, staff_only
+from store import identities as ident
 from store import outbox as ob
 from store import repositories as repo
 from store.clock import SHORT, beijing_time
-from store.models import Delivery, Handoff, User
+from store.models import Delivery, Handoff, Identity, User
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ async def owe_forward(session, services, handoff: Handoff) -> bool:  # type: ign
     user = await session.get(User, handoff.user_id)
     text = texts.HANDOFF_TO_STAFF.format(
         id=handoff.id, reason=texts.HANDOFF_REASONS.get(handoff.reason, handoff.reason),
-        name=esc(user.display_name or "—"), telegram_id=user.telegram_id,
+        name=esc(user.display_name or "—"), telegram_id=await ident.telegram_id_of(session, user) or "—",
         question=esc(handoff.question), score=handoff.best_score,
     )
     owed = await ob.owe_staff(session, services.settings.staff_ids, text, kind=ob.HANDOFF, ref=f"handoff:{handoff.id}",
@@ -52,7 +53,8 @@ async def _handoff_replied_to(context: TepaiContext, chat_id: int, message_id: i
             if handoff is not None:
                 return handoff
             settling = await session.scalar(select(Delivery.id).where(
-                Delivery.kind == ob.HANDOFF, Delivery.telegram_id == chat_id, Delivery.status == "sending").limit(1))
+                Delivery.kind == ob.HANDOFF, Delivery.status == "sending", Identity.channel == ident.TELEGRAM,
+                Identity.external_id == str(chat_id)).join(Identity, Identity.id == Delivery.identity_id).limit(1))
         if settling is None:
             return None
         await asyncio.sleep(0.1)
@@ -81,8 +83,9 @@ async def staff_reply(update: Update, context: TepaiContext) -> None:
         fresh = await session.get(Handoff, handoff.id)
         await repo.mark_replied(session, fresh, update.effective_user.id, reply)
         # Owed with the reply itself; if it cannot be delivered, this staff member is told.
-        await ob.owe(session, handoff.user.telegram_id, body, kind=ob.STAFF_REPLY, ref=f"reply:{handoff.id}",
-                     report_to=message.chat_id)
+        staff = await ident.person_for(session, ident.TELEGRAM, message.chat_id)
+        await ob.owe(session, handoff.user_id, body, kind=ob.STAFF_REPLY, ref=f"reply:{handoff.id}",
+                     report_to=staff.id)
     await message.reply_text(texts.STAFF_REPLY_QUEUED.format(id=handoff.id))
 
 
@@ -99,7 +102,7 @@ async def unanswered(update: Update, context: TepaiContext) -> None:
     for item in items:
         lines.append(texts.UNANSWERED_ITEM.format(
             id=item.id, time=beijing_time(item.created_at, SHORT),
-            name=esc(item.user.display_name or item.user.telegram_id), question=esc(item.question[:100]),
+            name=esc(item.user.display_name or ident.shown_id(item.user)), question=esc(item.question[:100]),
         ))
     await send_html(context, update.effective_chat.id, "\n".join(lines))
 

@@ -18,6 +18,7 @@ from bot import texts
 from bot.render import esc
 from bot.services import TepaiContext
 from handlers.common import credit_code_argument, current_user, send_html, spend_buttons, staff_only
+from store import identities as ident
 from store import membership
 from store import outbox as ob
 from store.membership import Buttons, Notice
@@ -37,8 +38,8 @@ async def owe_notices(session, context: TepaiContext, notices: list[Notice]) -> 
     """Owe each notice in the deciding transaction (the outbox sends it after the commit); a
     notice without a recipient is owed to every staff member."""
     for notice in notices:
-        if notice.telegram_id is not None:
-            await ob.owe(session, notice.telegram_id, notice.text, kind=ob.NOTICE, buttons=notice.buttons)
+        if notice.user_id is not None:
+            await ob.owe(session, notice.user_id, notice.text, kind=ob.NOTICE, buttons=notice.buttons)
         else:
             await ob.owe_staff(session, context.services.settings.staff_ids, notice.text, buttons=notice.buttons)
 
@@ -55,14 +56,16 @@ async def decide_claim(update: Update, context: TepaiContext) -> None:
         actor = await current_user(session, update)
         decision = await membership.decide_claim(session, int(parts[2]), actor, is_staff, parts[1] == "ok")
         await owe_notices(session, context, decision.notices)
+        # The new member's suggestions go straight to their Telegram chat.
+        chat_id = await ident.telegram_id_of(session, decision.suggest_to[0]) if decision.suggest_to else None
     if decision.outcome in ("stale", "not_yours", "already"):
         await query.answer(decision.reply, show_alert=True)
         return
     await spend_buttons(query, decision.reply)
-    if decision.suggest_to is not None:  # verified now: the suggestions a member gets after submitting
+    if decision.suggest_to is not None and chat_id is not None:  # verified now: a member's suggestions
         from handlers.matching import suggest
 
-        chat_id, answers = decision.suggest_to
+        answers = decision.suggest_to[1]
         try:
             await suggest(context, chat_id, answers)
         except TelegramError as exc:

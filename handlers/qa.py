@@ -13,7 +13,7 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 from bot import texts
 from bot.render import answer_html, esc
 from bot.services import TepaiContext
-from handlers.common import current_user, send_html, stale_button
+from handlers.common import current_user, person_id, send_html, stale_button
 from handlers.handoff import owe_forward
 from knowledge.answers import MAX_QUESTION_CHARS, InvalidQuestion
 from store import repositories as repo
@@ -87,8 +87,9 @@ async def feedback(update: Update, context: TepaiContext) -> None:
     if kind not in FEEDBACK or not (raw_id.isascii() and raw_id.isdigit()):
         await query.answer(texts.STALE_BUTTON, show_alert=True)
         return
+    me = await person_id(update, context)
     async with context.services.db.session() as session, session.begin():
-        stored = await repo.set_feedback(session, int(raw_id), query.from_user.id, FEEDBACK[kind])
+        stored = await repo.set_feedback(session, int(raw_id), me, FEEDBACK[kind])
     if stored is None:
         await query.answer(texts.NOT_YOUR_BUTTON, show_alert=True)
         return
@@ -106,8 +107,9 @@ async def request_handoff(update: Update, context: TepaiContext) -> None:
     if not (raw_id.isascii() and raw_id.isdigit()):
         await query.answer(texts.STALE_BUTTON, show_alert=True)
         return
+    me = await person_id(update, context)
     async with context.services.db.session() as session, session.begin():
-        record = await repo.get_qa(session, int(raw_id), query.from_user.id)
+        record = await repo.get_qa(session, int(raw_id), me)
         if record is None:
             await query.answer(texts.NOT_YOUR_BUTTON, show_alert=True)
             return

@@ -16,6 +16,7 @@ from bot.services import TepaiContext
 from handlers.common import current_user, send_html, spend_buttons, staff_only
 from handlers.membership import markup
 from handlers.survey import keyboard
+from store import identities as ident
 from store import outbox as ob
 from store import registration
 from store import repositories as repo
@@ -105,11 +106,19 @@ async def _merge_summary(session, submitted) -> str:  # type: ignore[no-untyped-
     if nominee is None:
         return _summary(submitted)
     enterprise = await session.get(Enterprise, nominee.nominated_by) if nominee.nominated_by else None
-    registrant = await repo.get_user(session, submitted.telegram_id) if submitted.telegram_id else None
+    registrant = await session.get(User, submitted.user_id) if submitted.user_id else None
     return texts.REG_CLAIM_TO_STAFF.format(
         reg_id=submitted.id, who=esc(registrant.display_name if registrant else "—"), registration=_profile(submitted),
         nominee_id=nominee.id, status=texts.REG_STATUS.get(nominee.status, nominee.status),
         enterprise=esc(enterprise.name if enterprise else "—"), nominee=_profile(nominee))
+
+
+async def _make_specialist(session, user_id: int) -> None:  # type: ignore[no-untyped-def]
+    """An approved specialist is a bot user with the specialist role from now (their menu, broadcasts)."""
+    address = await ident.address_for(session, user_id, ident.TELEGRAM)
+    if address is not None:
+        await repo.touch_user(session, address.external_id)
+    await repo.set_role(session, user_id, "specialist")
 
 
 def _merge_buttons(registration_id: int) -> Buttons:
@@ -133,19 +142,18 @@ async def decide_merge(update: Update, context: TepaiContext) -> None:
         nominee, registrant = result.nominee, result.registration
         separate_note = None
         if result.outcome == "merged" and nominee.status == "active":
-            await repo.touch_user(session, nominee.telegram_id)
-            await repo.set_role(session, nominee.telegram_id, "specialist")
+            await _make_specialist(session, nominee.user_id)
         if result.outcome == "separated":
             separate_note = _summary(registrant)
-            if registrant.telegram_id:
-                await ob.owe(session, registrant.telegram_id, texts.REG_SEPARATED_SPECIALIST, kind=ob.NOTICE,
+            if registrant.user_id:
+                await ob.owe(session, registrant.user_id, texts.REG_SEPARATED_SPECIALIST, kind=ob.NOTICE,
                              ref=f"specialist:{registrant.id}")
         elif result.outcome == "merged":
             status = texts.REG_STATUS.get(nominee.status, nominee.status)
-            await ob.owe(session, nominee.telegram_id, texts.REG_MERGED_SPECIALIST.format(status=status),
+            await ob.owe(session, nominee.user_id, texts.REG_MERGED_SPECIALIST.format(status=status),
                          kind=ob.NOTICE, ref=f"specialist:{nominee.id}")
             if result.nominator is not None:
-                await ob.owe(session, result.nominator.telegram_id,
+                await ob.owe(session, result.nominator.id,
                              texts.REG_MERGED_NOMINATOR.format(name=esc(nominee.name)), kind=ob.NOTICE,
                              ref=f"specialist:{nominee.id}")
     if result.outcome == "stale":
@@ -249,17 +257,16 @@ async def decide(update: Update, context: TepaiContext) -> None:
             await query.answer(texts.STALE_BUTTON, show_alert=True)
             return
         if changed and approve:
-            if specialist.telegram_id:
-                await repo.touch_user(session, specialist.telegram_id)
-                await repo.set_role(session, specialist.telegram_id, "specialist")
+            if specialist.user_id:
+                await _make_specialist(session, specialist.user_id)
         nominator = await session.get(User, specialist.nominated_user) if specialist.nominated_user else None
         if changed:  # the outcome is owed to the applicant (and the nominating enterprise) with the decision
-            if specialist.telegram_id:
-                await ob.owe(session, specialist.telegram_id,
+            if specialist.user_id:
+                await ob.owe(session, specialist.user_id,
                              texts.APPROVED_SPECIALIST if approve else texts.REJECTED_SPECIALIST, kind=ob.NOTICE,
                              html=False, ref=f"specialist:{specialist.id}")
             if nominator is not None:
-                await ob.owe(session, nominator.telegram_id,
+                await ob.owe(session, nominator.id,
                              (texts.NOM_APPROVED if approve else texts.NOM_REJECTED).format(name=specialist.name),
                              kind=ob.NOTICE, html=False, ref=f"specialist:{specialist.id}")
     if changed and approve:

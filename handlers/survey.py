@@ -196,7 +196,7 @@ async def remind_idle_drafts(context: ContextTypes.DEFAULT_TYPE) -> None:
     async with services.db.session() as session, session.begin():
         pending = await survey.drafts_to_remind(session)
         for draft, user in pending:  # owed with the mark that it was reminded: once, and never lost
-            await ob.owe(session, user.telegram_id, texts.SURVEY_REMINDER.format(year=draft.campaign_year),
+            await ob.owe(session, user.id, texts.SURVEY_REMINDER.format(year=draft.campaign_year),
                          kind=ob.REMINDER, html=False, ref=f"draft:{draft.id}")
             draft.reminded_at = survey.utcnow()
 

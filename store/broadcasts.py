@@ -22,17 +22,20 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
+from store import identities as ident
 from store import validators as v
 from store.clock import beijing_time
 from store.vocabulary import normalise_district
 from store.coverage import MATCHED_STATUSES
 from store.models import (
-    Broadcast, Campaign, Delivery, Engagement, Enterprise, EnterpriseMember, Specialist, StaffGrant, Submission, User,
-    utcnow,
+    Broadcast, Campaign, Delivery, Engagement, Enterprise, EnterpriseMember, Identity, Specialist, StaffGrant,
+    Submission, User, utcnow,
 )
 from store.survey import open_campaign
 
 FINAL = ("done", "cancelled")
+# Announcements are Telegram messages (HTML, Telegram file ids): they go to people's Telegram identity.
+CHANNEL = ident.TELEGRAM
 ACTIVE = ("queued", "sending")
 INTERRUPTED = "interrupted"
 BEIJING = timezone(timedelta(hours=8))
@@ -83,14 +86,17 @@ async def campaign_for(session: AsyncSession) -> Campaign | None:
 
 async def recipients(session: AsyncSession, segment: str, year: int | None = None,
                      staff: frozenset[int] | set[int] = frozenset()) -> list[int]:
-    """Telegram ids in the segment, reachable ones only (blocked people are left out until they
-    write to the bot again), each once, in a stable order. Staff (`staff` from the settings plus
-    those granted in the database) are no enterprise."""
-    staff = set(staff) | set((await session.scalars(select(StaffGrant.telegram_id))).all())
-    reachable = select(User.telegram_id, User.id, User.role).where(User.reachable.is_(True))
+    """People (person ids) in the segment: those who have written to the bot, reachable ones only
+    (blocked people are left out until they write again), each once, in a stable order. Staff
+    (`staff`, Telegram ids from the settings, plus those granted in the database) are no enterprise."""
+    staff = set(await ident.person_ids_for(session, ident.TELEGRAM, staff, create=False)) | \
+        set((await session.scalars(select(StaffGrant.user_id))).all())
+    heard = select(Identity.id).where(Identity.user_id == User.id, Identity.channel == CHANNEL,
+                                      Identity.last_seen.is_not(None)).exists()
+    reachable = select(User.id, User.id, User.role).where(User.reachable.is_(True), heard)
     users = (await session.execute(reachable)).all()
-    specialist_ids = set((await session.scalars(select(Specialist.telegram_id).where(
-        Specialist.status == "active", Specialist.telegram_id.is_not(None)))).all())
+    specialist_ids = set((await session.scalars(select(Specialist.user_id).where(
+        Specialist.status == "active", Specialist.user_id.is_not(None)))).all())
     kind, _, value = segment.partition(":")
     if kind == "all":
         chosen = [t for t, _, _ in users]
@@ -194,10 +200,11 @@ async def enqueue(session: AsyncSession, broadcast: Broadcast, staff: frozenset[
     """Write every recipient's delivery row (in the caller's transaction) and queue the broadcast."""
     ids = await recipients(session, broadcast.segment, broadcast.campaign_year, staff)
     now = utcnow()
+    addresses = await _addresses(session, ids)
     if ids:
         await session.execute(insert(Delivery), [
-            {"broadcast_id": broadcast.id, "telegram_id": t, "status": "queued", "attempts": 0, "updated_at": now}
-            for t in ids])
+            {"broadcast_id": broadcast.id, "user_id": t, "identity_id": addresses[t], "status": "queued",
+             "attempts": 0, "updated_at": now} for t in ids if t in addresses])
         from store import outbox
 
         await outbox.mark_owed(session)  # the sender, in whichever process, starts on commit
@@ -320,11 +327,34 @@ async def next_due(session: AsyncSession, now: datetime | None = None,
     return due if due.status == "queued" else await next_due(session, now, staff)
 
 
-async def queued_page(session: AsyncSession, broadcast_id: int, after_id: int, limit: int) -> Sequence[tuple[int, int]]:
-    rows = await session.execute(select(Delivery.id, Delivery.telegram_id)
+async def _addresses(session: AsyncSession, people: Sequence[int]) -> dict[int, int]:
+    """Each person's identity on the broadcast channel, the one they wrote from last if several
+    (as `address_for`, in one query for a whole segment)."""
+    chosen: dict[int, tuple] = {}
+    wanted = set(people)
+    rows = await session.execute(select(Identity.user_id, Identity.id, Identity.last_seen)
+                                 .where(Identity.channel == CHANNEL, Identity.last_seen.is_not(None))
+                                 .order_by(Identity.id))
+    for user_id, identity_id, last_seen in rows.all():
+        if user_id in wanted and (user_id not in chosen or _utc(last_seen) >= chosen[user_id][1]):
+            chosen[user_id] = (identity_id, _utc(last_seen))
+    return {user_id: identity_id for user_id, (identity_id, _) in chosen.items()}
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+async def queued_page(session: AsyncSession, broadcast_id: int, after_id: int, limit: int,
+                      channel: str = ident.TELEGRAM) -> Sequence[tuple[int, int]]:
+    """The next page of a broadcast's rows for `channel`'s sender: (row, the chat id read from the
+    row's identity now)."""
+    rows = await session.execute(select(Delivery.id, Identity.external_id)
+                                 .join(Identity, Identity.id == Delivery.identity_id)
                                  .where(Delivery.broadcast_id == broadcast_id, Delivery.status == "queued",
-                                        Delivery.id > after_id).order_by(Delivery.id).limit(limit))
-    return [(i, t) for i, t in rows.all()]
+                                        Delivery.id > after_id, Identity.channel == channel)
+                                 .order_by(Delivery.id).limit(limit))
+    return [(i, int(t)) for i, t in rows.all()]
 
 
 async def claim(session: AsyncSession, delivery_id: int, owner: str | None = None) -> int | None:

@@ -142,14 +142,14 @@ async def _next_alternate(session: AsyncSession, engagement: Engagement) -> Enga
     return None
 
 
-async def answer(session: AsyncSession, engagement_id: int, telegram_id: int, accept: bool,
+async def answer(session: AsyncSession, engagement_id: int, user_id: int, accept: bool,
                  ) -> tuple[str, Engagement | None, Engagement | None, Project | None]:
     """(outcome, engagement, successor, project). Only the addressed specialist may answer, once."""
     engagement = await session.get(Engagement, engagement_id)
     if engagement is None or engagement.status == "draft":
         return "stale", None, None, None
     specialist = await session.get(Specialist, engagement.specialist_id)
-    if specialist is None or specialist.telegram_id != telegram_id:
+    if specialist is None or specialist.user_id != user_id:
         return "not_yours", None, None, None
     if engagement.status != "proposed":
         return "already", engagement, None, None
@@ -265,8 +265,8 @@ async def conflicts(session: AsyncSession, limit: int = 200) -> list[tuple[Block
     return [(b, e, s) for b, e, s in rows.all()]
 
 
-async def pending_for(session: AsyncSession, telegram_id: int) -> list[Engagement]:
+async def pending_for(session: AsyncSession, user_id: int) -> list[Engagement]:
     """Invitations waiting for this specialist's answer, oldest first."""
     return list((await session.scalars(select(Engagement).join(Specialist, Specialist.id == Engagement.specialist_id)
-                                       .where(Specialist.telegram_id == telegram_id, Engagement.status == "proposed")
+                                       .where(Specialist.user_id == user_id, Engagement.status == "proposed")
                                        .order_by(Engagement.proposed_at))).all())

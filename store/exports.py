@@ -10,7 +10,8 @@ from pathlib import Path
 
 from bot import texts
 from store.clock import beijing_time
-from store.models import Handoff
+from store.identities import shown_id
+from store.models import Handoff, User
 
 HANDOFF_COLUMNS = ("编号", texts.BEIJING_HEADER.format(column="提问时间"), "提问人", "用户编号", "问题", "原因", "最佳匹配分",
                    "状态", "答复", texts.BEIJING_HEADER.format(column="答复时间"))
@@ -22,9 +23,14 @@ def _time(value: datetime | None) -> str:
     return beijing_time(value, labelled=False)  # the column header says 北京时间
 
 
+def _user_number(user: User) -> int | str:
+    shown = shown_id(user)
+    return int(shown) if shown.isdigit() else shown  # a Telegram id stays a number in the sheet
+
+
 def handoff_rows(items: Sequence[Handoff]) -> list[list[object]]:
     return [
-        [h.id, _time(h.created_at), h.user.display_name, h.user.telegram_id, h.question,
+        [h.id, _time(h.created_at), h.user.display_name, _user_number(h.user), h.question,
          _REASONS.get(h.reason, h.reason), round(h.best_score, 3), _STATUS.get(h.status, h.status),
          h.reply_text or "", _time(h.replied_at)]
         for h in items

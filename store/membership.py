@@ -47,10 +47,10 @@ Buttons = list[list[tuple[str, str]]]
 
 @dataclass
 class Notice:
-    """A message owed to someone other than the person acting: `telegram_id`, or all staff when None."""
+    """A message owed to someone other than the person acting: `user_id` (a person), or all staff when None."""
 
     text: str  # Telegram HTML
-    telegram_id: int | None = None
+    user_id: int | None = None
     buttons: Buttons = field(default_factory=list)
 
 
@@ -141,7 +141,7 @@ async def history(session: AsyncSession, enterprise_id: int, limit: int = 8) -> 
 
 
 async def _tell_members(session: AsyncSession, enterprise_id: int, text: str, *, besides: set[int]) -> list[Notice]:
-    return [Notice(text, user.telegram_id) for _, user in await members(session, enterprise_id)
+    return [Notice(text, user.id) for _, user in await members(session, enterprise_id)
             if user.id not in besides and user.reachable]
 
 
@@ -248,7 +248,7 @@ async def request_join(session: AsyncSession, user: User, enterprise: Enterprise
     record(session, "enterprise", enterprise.id, user, "claim", claim_id=claim.id)
     summary = _claim_summary(claim, user)
     notices = [Notice(texts.CLAIM_TO_MEMBER.format(enterprise=esc(enterprise.name), summary=summary),
-                      member.telegram_id, claim_buttons(claim.id)) for member in asked]
+                      member.id, claim_buttons(claim.id)) for member in asked]
     staff_text = texts.CLAIM_TO_STAFF.format(
         enterprise=esc(enterprise.name), code=esc(enterprise.credit_code), summary=summary,
         route=texts.CLAIM_ROUTE_MEMBERS.format(count=len(asked)) if asked else texts.CLAIM_ROUTE_STAFF_ONLY)
@@ -272,7 +272,7 @@ class Decision:
     outcome: str  # approved | refused | stale | not_yours | already
     reply: str = ""  # to the person who pressed
     notices: list[Notice] = field(default_factory=list)
-    suggest_to: tuple[int, dict[str, Any]] | None = None  # (telegram id, answers): a new member's suggestions
+    suggest_to: tuple[int, dict[str, Any]] | None = None  # (person id, answers): a new member's suggestions
 
 
 async def decide_claim(session: AsyncSession, claim_id: int, actor: User, actor_is_staff: bool,
@@ -297,7 +297,7 @@ async def decide_claim(session: AsyncSession, claim_id: int, actor: User, actor_
     notices: list[Notice] = []
     name = esc(enterprise.name)
     if not approve:
-        notices.append(Notice(texts.CLAIM_REFUSED_CLAIMANT, claimant.telegram_id))
+        notices.append(Notice(texts.CLAIM_REFUSED_CLAIMANT, claimant.id))
         if role == "member":  # the real owner may be the claimant: staff can still overrule
             notices.append(Notice(texts.CLAIM_REFUSED_BY_MEMBER_STAFF.format(
                 enterprise=name, code=esc(enterprise.credit_code), summary=_claim_summary(claim, claimant),
@@ -310,13 +310,13 @@ async def decide_claim(session: AsyncSession, claim_id: int, actor: User, actor_
     notices += await _tell_members(session, enterprise.id, joined, besides={claimant.id, actor.id})
     applied = await _apply_held_answers(session, claim, claimant, enterprise)
     if applied is None:
-        notices.append(Notice(texts.CLAIM_APPROVED_CLAIMANT.format(enterprise=name), claimant.telegram_id))
+        notices.append(Notice(texts.CLAIM_APPROVED_CLAIMANT.format(enterprise=name), claimant.id))
     else:
         version, changed = applied
         notices.append(Notice(texts.CLAIM_APPROVED_APPLIED.format(enterprise=name, year=claim.campaign_year,
-                                                                  version=version), claimant.telegram_id))
-        notices += [n for n in changed if n.telegram_id != actor.telegram_id]
-    suggest_to = (claimant.telegram_id, dict(claim.answers)) if applied and claim.answers.get("consent") else None
+                                                                  version=version), claimant.id))
+        notices += [n for n in changed if n.user_id != actor.id]
+    suggest_to = (claimant.id, dict(claim.answers)) if applied and claim.answers.get("consent") else None
     return Decision("approved", _toast(texts.CLAIM_APPROVED_DONE.format(who=_plain(claimant), enterprise=enterprise.name[:40])),
                     notices,
                     suggest_to)
@@ -349,7 +349,7 @@ async def remove_member(session: AsyncSession, enterprise_id: int, user_id: int,
     record(session, "enterprise", enterprise_id, staff, "removed", user_id=user_id, retired=retired)
     await session.flush()
     name = esc(enterprise.name)
-    notices = [Notice(texts.MEMBER_REMOVED_PERSON.format(enterprise=name), removed.telegram_id)]
+    notices = [Notice(texts.MEMBER_REMOVED_PERSON.format(enterprise=name), removed.id)]
     notices += await _tell_members(session, enterprise_id, texts.MEMBER_REMOVED_OTHERS.format(
         who=who(removed), enterprise=name, at=beijing(utcnow())), besides={staff.id})
     done = texts.MEMBER_REMOVED_DONE.format(who=_plain(removed), enterprise=enterprise.name[:40])

@@ -24,10 +24,12 @@ class Base(DeclarativeBase):
 
 
 class User(Base):
+    """A person: one record however many channels they reach tepai on (their `identities`).
+    Everything else — answers, surveys, staff rights, deliveries — refers to this id."""
+
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True, index=True)
     display_name: Mapped[str] = mapped_column(String(200), default="")
     username: Mapped[str | None] = mapped_column(String(64))
     language: Mapped[str | None] = mapped_column(String(16))
@@ -37,21 +39,44 @@ class User(Base):
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
 
+    identities: Mapped[list[Identity]] = relationship(back_populates="user", lazy="raise")
+
     def __repr__(self) -> str:
-        return f"User(id={self.id}, telegram_id={self.telegram_id}, role={self.role!r})"
+        return f"User(id={self.id}, role={self.role!r})"
+
+
+class Identity(Base):
+    """Where a person is reached: a Telegram user id, a web visitor's session, … (store/identities.py).
+    `last_seen` is None for an address known only from staff (a grant, an import) that has not
+    written yet — such a person is addressable but not yet a bot user (no broadcasts)."""
+
+    __tablename__ = "identities"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))  # telegram | web | terminal
+    external_id: Mapped[str] = mapped_column(String(128))  # the channel's own id, as text
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(back_populates="identities", lazy="raise")
+
+    def __repr__(self) -> str:
+        return f"Identity(user_id={self.user_id}, {self.channel}:{self.external_id})"
 
 
 class StaffGrant(Base):
-    """Staff added with `tepai staff add` (besides TEPAI_STAFF_IDS)."""
+    """A person made staff with `tepai staff add` (besides TEPAI_STAFF_IDS)."""
 
     __tablename__ = "staff_grants"
 
-    telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
     note: Mapped[str | None] = mapped_column(String(200))
 
     def __repr__(self) -> str:
-        return f"StaffGrant(telegram_id={self.telegram_id})"
+        return f"StaffGrant(user_id={self.user_id})"
 
 
 class QaRecord(Base):
@@ -265,7 +290,7 @@ class Specialist(Base):
     achievements: Mapped[str | None] = mapped_column(Text)
     capacity: Mapped[int] = mapped_column(Integer, default=1)
     phone: Mapped[str | None] = mapped_column(String(20))
-    telegram_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)  # the person, once known
     districts: Mapped[list[Any]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending | active | rejected
     source: Mapped[str] = mapped_column(String(16), default="import")  # import | registration | nomination
@@ -284,7 +309,7 @@ class Specialist(Base):
 
 
 class _FormDraft:
-    """A dialogue form in progress (one per Telegram user), committed per answer."""
+    """A dialogue form in progress (one per person), committed per answer."""
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -428,12 +453,16 @@ class Delivery(Base):
     queued → sending → sent / failed / unreachable (or cancelled). See store/outbox.py."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("broadcast_id", "telegram_id"),
+    # One delivery per person per broadcast, however many identities they have.
+    __table_args__ = (UniqueConstraint("broadcast_id", "user_id"),
                       Index("ix_deliveries_broadcast_status", "broadcast_id", "status"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id"))
-    telegram_id: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))  # the person owed the message
+    # The address chosen when it was owed (store/identities.py `address_for`): its channel's
+    # sender delivers it, reading the channel's id from the identity when it sends.
+    identity_id: Mapped[int] = mapped_column(ForeignKey("identities.id"), index=True)
     status: Mapped[str] = mapped_column(String(12), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     message_id: Mapped[int | None] = mapped_column(Integer)
@@ -447,13 +476,15 @@ class Delivery(Base):
     ref: Mapped[str | None] = mapped_column(String(64), index=True)  # e.g. "engagement:12", "handoff:3"
     key: Mapped[str | None] = mapped_column(String(120), unique=True)  # owed once, however often the decision runs
     batch: Mapped[str | None] = mapped_column(String(64), index=True)  # rows reported on together
-    report_to: Mapped[int | None] = mapped_column(BigInteger)  # who hears how it (or its batch) ended
+    report_to: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # the person who hears how it (or its batch) ended
     owner: Mapped[str | None] = mapped_column(String(120))  # the sender process that claimed it
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
 
+    identity: Mapped[Identity] = relationship(lazy="raise")
+
     def __repr__(self) -> str:
-        return f"Delivery(broadcast={self.broadcast_id}, kind={self.kind!r}, to={self.telegram_id}, {self.status})"
+        return f"Delivery(broadcast={self.broadcast_id}, kind={self.kind!r}, to={self.user_id}, {self.status})"
 
 
 class SenderLease(Base):

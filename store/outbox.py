@@ -34,7 +34,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
-from store.models import Delivery, Engagement, HandoffForward, SenderLease, StaffGrant, User, utcnow
+from store import identities as ident
+from store.models import Delivery, Engagement, HandoffForward, Identity, SenderLease, StaffGrant, User, utcnow
 
 LEASE = "sender"
 INTERRUPTED = "interrupted"
@@ -58,21 +59,27 @@ def markup_rows(markup) -> list[list[list[str]]] | None:  # type: ignore[no-unty
     return [[[b.text, b.callback_data] for b in row] for row in markup.inline_keyboard]
 
 
-async def owe(session: AsyncSession, chat_id: int | None, text: str, *, kind: str, html: bool = True,
+async def owe(session: AsyncSession, person: User | int | None, text: str, *, kind: str, html: bool = True,
               buttons=None, ref: str | None = None, key: str | None = None,  # type: ignore[no-untyped-def]
-              batch: str | None = None, report_to: int | None = None) -> Delivery | None:
-    """Owe `chat_id` this message, in the caller's transaction. `buttons` is an
-    InlineKeyboardMarkup or rows of (label, callback data); `key` makes it owed once however often
-    the decision runs (the existing row is returned). None if there is no chat to address."""
-    if not chat_id:
+              batch: str | None = None, report_to: int | None = None, channel: str | None = None) -> Delivery | None:
+    """Owe `person` (a User or a person id) this message, in the caller's transaction, on the
+    channel they use (store/identities.py `address_for`). `buttons` is an InlineKeyboardMarkup or
+    rows of (label, callback data); `key` makes it owed once however often the decision runs (the
+    existing row is returned); `report_to` is the person who hears if it fails; `channel` picks
+    the person's identity on that channel instead of the one they use. None if there is
+    nobody, or nowhere, to address."""
+    if not person:
         return None
     if key is not None:
         existing = await session.scalar(select(Delivery).where(Delivery.key == key))
         if existing is not None:
             return existing
+    address = await ident.address_for(session, person, channel)
+    if address is None:
+        return None
     rows = markup_rows(buttons) if hasattr(buttons, "inline_keyboard") else \
         ([[list(b) for b in row] for row in buttons] if buttons else None)
-    row = Delivery(broadcast_id=None, telegram_id=int(chat_id), status="queued", attempts=0, kind=kind, text=text,
+    row = Delivery(broadcast_id=None, user_id=address.user_id, identity_id=address.id, status="queued", attempts=0, kind=kind, text=text,
                    parse_mode="HTML" if html else None, buttons=rows, ref=ref, key=key, batch=batch,
                    report_to=report_to, created_at=utcnow(), updated_at=utcnow())
     if key is None:
@@ -99,19 +106,22 @@ async def mark_owed(session: AsyncSession) -> None:
 
 
 async def staff_ids(session: AsyncSession, configured: Iterable[int] = ()) -> list[int]:
-    """Staff chats: TEPAI_STAFF_IDS plus those granted in the database."""
-    granted = set((await session.scalars(select(StaffGrant.telegram_id))).all())
-    return sorted(set(configured) | granted)
+    """Staff, as person ids: TEPAI_STAFF_IDS (Telegram ids; a person is made for one who has not
+    written yet) plus those granted in the database."""
+    people = set(await ident.person_ids_for(session, ident.TELEGRAM, configured))
+    granted = set((await session.scalars(select(StaffGrant.user_id))).all())
+    return sorted(people | granted)
 
 
 async def owe_staff(session: AsyncSession, configured: Iterable[int], text: str, *, kind: str = STAFF_NOTICE,
                     html: bool = True, buttons=None, ref: str | None = None,  # type: ignore[no-untyped-def]
                     key: str | None = None) -> list[Delivery]:
-    """Owe every staff chat the same notice (`key`, if given, is made per chat)."""
+    """Owe every staff member the same notice (`key`, if given, is made per person), on Telegram:
+    staff work there (their commands, and replies to forwarded hand-offs, are Telegram's)."""
     owed = []
-    for chat_id in await staff_ids(session, configured):
-        row = await owe(session, chat_id, text, kind=kind, html=html, buttons=buttons, ref=ref,
-                        key=f"{key}:{chat_id}" if key else None)
+    for person_id in await staff_ids(session, configured):
+        row = await owe(session, person_id, text, kind=kind, html=html, buttons=buttons, ref=ref,
+                        key=f"{key}:{person_id}" if key else None, channel=ident.TELEGRAM)
         if row is not None:
             owed.append(row)
     return owed
@@ -263,12 +273,16 @@ async def recover(session: AsyncSession, owner: str | None = None, staff: Iterab
     return len(caught)
 
 
-async def queued_direct(session: AsyncSession, skip: set[int], limit: int) -> list[tuple[int, int, None]]:
-    """Owed rows waiting to go, oldest first, leaving out those the sender already holds."""
-    rows = (await session.execute(select(Delivery.id, Delivery.telegram_id)
-                                  .where(Delivery.broadcast_id.is_(None), Delivery.status == "queued")
+async def queued_direct(session: AsyncSession, skip: set[int], limit: int,
+                        channel: str = ident.TELEGRAM) -> list[tuple[int, int, None]]:
+    """Owed rows waiting to go on `channel`, oldest first, leaving out those the sender already
+    holds: (row, the Telegram chat id read from the row's identity now, None)."""
+    rows = (await session.execute(select(Delivery.id, Identity.external_id)
+                                  .join(Identity, Identity.id == Delivery.identity_id)
+                                  .where(Delivery.broadcast_id.is_(None), Delivery.status == "queued",
+                                         Identity.channel == channel)
                                   .order_by(Delivery.id).limit(limit + len(skip)))).all()
-    return [(i, t, None) for i, t in rows if i not in skip][:limit]
+    return [(i, int(t), None) for i, t in rows if i not in skip][:limit]
 
 
 async def waiting(session: AsyncSession) -> int:
@@ -284,8 +298,10 @@ async def _after(session: AsyncSession, row: Delivery, message_ids: list[int], s
     if row.status == "sent" and kind == "engagement" and ref_id.isdigit() and row.kind == INVITATION:
         await invitation_delivered(session, int(ref_id), row.sent_at)
     if row.status == "sent" and kind == "handoff" and ref_id.isdigit() and row.kind == HANDOFF:
+        address = await session.get(Identity, row.identity_id)
         for message_id in message_ids:  # a staff reply to any piece routes back to the asker
-            session.add(HandoffForward(handoff_id=int(ref_id), staff_chat_id=row.telegram_id, message_id=message_id))
+            session.add(HandoffForward(handoff_id=int(ref_id), staff_chat_id=int(address.external_id),
+                                       message_id=message_id))
     if row.kind == REPORT:
         return
     if row.batch is not None:
@@ -295,12 +311,13 @@ async def _after(session: AsyncSession, row: Delivery, message_ids: list[int], s
             (await staff_ids(session, staff) if row.kind == INVITATION else [])
         if targets:
             text = texts.OUTBOX_UNDELIVERED.format(kind=texts.OUTBOX_KINDS.get(row.kind, texts.OUTBOX_KINDS[NOTICE]),
-                                                   who=await _who(session, row.telegram_id),
+                                                   who=await _who(session, row.identity_id),
                                                    reason=_reason(row))
             if row.kind == INVITATION:
                 text += texts.OUTBOX_INVITATION_AGAIN
-            for chat_id in targets:
-                await owe(session, chat_id, text, kind=REPORT, html=False, key=f"report:{row.id}:{chat_id}")
+            for person_id in targets:
+                await owe(session, person_id, text, kind=REPORT, html=False, key=f"report:{row.id}:{person_id}",
+                          channel=ident.TELEGRAM)
 
 
 async def invitation_delivered(session: AsyncSession, engagement_id: int, at: datetime | None = None) -> None:
@@ -328,7 +345,7 @@ async def _batch_report(session: AsyncSession, batch: str, report_to: int | None
         text += texts.OUTBOX_BATCH_INTERRUPTED.format(count=interrupted)
     if kind == INVITATION and total > counts.get("sent", 0):
         text += texts.OUTBOX_INVITATION_AGAIN
-    await owe(session, report_to, text, kind=REPORT, html=False, key=f"batch:{batch}")
+    await owe(session, report_to, text, kind=REPORT, html=False, key=f"batch:{batch}", channel=ident.TELEGRAM)
 
 
 async def report_finished_batches(session: AsyncSession) -> int:
@@ -346,10 +363,12 @@ async def report_finished_batches(session: AsyncSession) -> int:
     return owed
 
 
-async def _who(session: AsyncSession, telegram_id: int) -> str:
-    user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
+async def _who(session: AsyncSession, identity_id: int) -> str:
+    """The addressee as staff know them: name and the channel's id."""
+    address = await session.get(Identity, identity_id)
+    user = await session.get(User, address.user_id)
     name = (user.display_name if user else "") or ""
-    return f"{name}（{telegram_id}）" if name else str(telegram_id)
+    return f"{name}（{address.external_id}）" if name else address.external_id
 
 
 def _reason(row: Delivery) -> str:

@@ -106,7 +106,7 @@ async def _draft(session: AsyncSession, user: User, form: Form = REGISTRATION) -
 
 
 async def existing_specialist(session: AsyncSession, user: User) -> Specialist | None:
-    return await session.scalar(select(Specialist).where(Specialist.telegram_id == user.telegram_id))
+    return await session.scalar(select(Specialist).where(Specialist.user_id == user.id))
 
 
 async def active_draft(session: AsyncSession, user: User, form: Form = REGISTRATION):  # type: ignore[no-untyped-def]
@@ -228,7 +228,7 @@ async def _submit(session: AsyncSession, user: User, draft, form: Form) -> Promp
                    title=a.get("title"), field=a["field"], expertise=a["expertise"], phone=a.get("phone"))
     if form is REGISTRATION:
         profile.update(achievements=a.get("achievements"), capacity=a.get("capacity") or 1,
-                       districts=a.get("districts") or [], telegram_id=user.telegram_id)
+                       districts=a.get("districts") or [], user_id=user.id)
         nominee = await _nominee_with_phone(session, a.get("phone"))
         specialist = Specialist(**profile, status="pending", source=form.kind,
                                 claims_specialist_id=nominee.id if nominee else None)
@@ -255,11 +255,11 @@ async def _submit(session: AsyncSession, user: User, draft, form: Form) -> Promp
 
 
 async def _nominee_with_phone(session: AsyncSession, phone: str | None) -> Specialist | None:
-    """A nominated record with this mobile that no Telegram account holds yet."""
+    """A nominated record with this mobile that no person holds yet."""
     if not phone:
         return None
     return await session.scalar(select(Specialist).where(
-        Specialist.source == "nomination", Specialist.telegram_id.is_(None), Specialist.phone == phone,
+        Specialist.source == "nomination", Specialist.user_id.is_(None), Specialist.phone == phone,
         Specialist.status.in_(("pending", "active"))).order_by(Specialist.id).limit(1))
 
 
@@ -273,13 +273,13 @@ class MergeOutcome:
 
 async def decide_merge(session: AsyncSession, registration_id: int, staff: User, merge: bool) -> MergeOutcome:
     """Staff compare a registration with the nominated record it claims: merge it in (the
-    registration's answers and Telegram id replace the record's, which keeps its status), or
+    registration's answers and person replace the record's, which keeps its status), or
     keep them apart (the registration is reviewed on its own)."""
     registration = await session.get(Specialist, registration_id)
     if registration is None or registration.status != "pending" or registration.claims_specialist_id is None:
         return MergeOutcome("stale")
     nominee = await session.get(Specialist, registration.claims_specialist_id)
-    if not merge or nominee is None or nominee.telegram_id is not None:
+    if not merge or nominee is None or nominee.user_id is not None:
         registration.claims_specialist_id = None
         if nominee is not None:
             record(session, "specialist", nominee.id, staff, "merge_refused", registration_id=registration.id)
@@ -290,7 +290,7 @@ async def decide_merge(session: AsyncSession, registration_id: int, staff: User,
         setattr(nominee, key, getattr(registration, key))
     nominee.updated_at = utcnow()
     record(session, "specialist", nominee.id, staff, "merged", registration_id=registration.id,
-           telegram_id=registration.telegram_id, before={k: v for k, v in before.items() if k != "phone"})
+           user_id=registration.user_id, before={k: v for k, v in before.items() if k != "phone"})
     await session.delete(registration)
     await session.flush()
     nominator = None
@@ -302,7 +302,7 @@ async def decide_merge(session: AsyncSession, registration_id: int, staff: User,
 
 
 MERGED_FIELDS = ("name", "institution", "institution_type", "title", "field", "expertise", "achievements",
-                 "capacity", "districts", "phone", "telegram_id")
+                 "capacity", "districts", "phone", "user_id")
 
 
 async def merge_claims(session: AsyncSession) -> dict[int, Specialist]:

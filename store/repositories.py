@@ -6,37 +6,30 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from store import identities as ident
 from store.models import ROLES, Handoff, HandoffForward, QaRecord, StaffGrant, User, utcnow
 
 # -- users ---------------------------------------------------------------------------
+# A person is reached through identities (store/identities.py); a channel's edge turns the id it
+# has into a person here, once per update, and passes the person on.
 
 
-async def get_user(session: AsyncSession, telegram_id: int) -> User | None:
-    return await session.scalar(select(User).where(User.telegram_id == telegram_id))
+async def get_user(session: AsyncSession, external_id: int | str, channel: str = ident.TELEGRAM) -> User | None:
+    """The person behind a channel's id (a Telegram user id unless `channel` says otherwise)."""
+    return await ident.person_for(session, channel, external_id, create=False)
 
 
 async def touch_user(
-    session: AsyncSession, telegram_id: int, display_name: str = "", username: str | None = None,
-    language: str | None = None,
+    session: AsyncSession, external_id: int | str, display_name: str = "", username: str | None = None,
+    language: str | None = None, channel: str = ident.TELEGRAM,
 ) -> User:
-    """Create the user on first contact; refresh name and last-seen; a message means reachable."""
-    user = await get_user(session, telegram_id)
+    """Someone wrote from this address: create the person on first contact; refresh name and
+    last-seen; a message means reachable."""
+    user, _ = await ident.seen(session, channel, external_id)
     now = utcnow()
-    if user is None:
-        user = User(telegram_id=telegram_id, display_name=display_name[:200], username=username,
-                    language=language, first_seen=now, last_seen=now)
-        try:
-            async with session.begin_nested():
-                session.add(user)
-            return user
-        except IntegrityError:  # two first messages at once: the other update created the user
-            user = await get_user(session, telegram_id)
-            if user is None:
-                raise
     user.display_name = display_name[:200] or user.display_name
     user.username = username or user.username
     user.language = language or user.language
@@ -46,24 +39,25 @@ async def touch_user(
     return user
 
 
-async def is_active_specialist(session: AsyncSession, telegram_id: int) -> bool:
+async def is_active_specialist(session: AsyncSession, user_id: int) -> bool:
     from store.models import Specialist
 
-    return await session.scalar(select(Specialist.id).where(Specialist.telegram_id == telegram_id,
+    return await session.scalar(select(Specialist.id).where(Specialist.user_id == user_id,
                                                             Specialist.status == "active").limit(1)) is not None
 
 
-async def set_role(session: AsyncSession, telegram_id: int, role: str) -> User | None:
+async def set_role(session: AsyncSession, user_id: int, role: str) -> User | None:
     if role not in ROLES:
         raise ValueError(role)
-    user = await get_user(session, telegram_id)
+    user = await session.get(User, user_id)
     if user is not None:
         user.role = role
     return user
 
 
-async def mark_unreachable(session: AsyncSession, telegram_id: int) -> None:
-    user = await get_user(session, telegram_id)
+async def mark_unreachable(session: AsyncSession, external_id: int | str, channel: str = ident.TELEGRAM) -> None:
+    """The channel says this address refuses messages (Telegram: the person blocked the bot)."""
+    user = await get_user(session, external_id, channel)
     if user is not None and user.reachable:
         user.reachable, user.blocked_at = False, utcnow()
 
@@ -71,17 +65,17 @@ async def mark_unreachable(session: AsyncSession, telegram_id: int) -> None:
 # -- staff ---------------------------------------------------------------------------
 
 
-async def add_staff(session: AsyncSession, telegram_id: int, note: str | None = None) -> bool:
+async def add_staff(session: AsyncSession, user_id: int, note: str | None = None) -> bool:
     """True if newly added."""
-    if await session.get(StaffGrant, telegram_id) is not None:
+    if await session.get(StaffGrant, user_id) is not None:
         return False
-    session.add(StaffGrant(telegram_id=telegram_id, note=note))
+    session.add(StaffGrant(user_id=user_id, note=note))
     await session.flush()
     return True
 
 
-async def remove_staff(session: AsyncSession, telegram_id: int) -> bool:
-    grant = await session.get(StaffGrant, telegram_id)
+async def remove_staff(session: AsyncSession, user_id: int) -> bool:
+    grant = await session.get(StaffGrant, user_id)
     if grant is None:
         return False
     await session.delete(grant)
@@ -93,8 +87,8 @@ async def list_staff(session: AsyncSession) -> Sequence[StaffGrant]:
     return (await session.scalars(select(StaffGrant).order_by(StaffGrant.added_at))).all()
 
 
-async def is_granted_staff(session: AsyncSession, telegram_id: int) -> bool:
-    return await session.get(StaffGrant, telegram_id) is not None
+async def is_granted_staff(session: AsyncSession, user_id: int) -> bool:
+    return await session.get(StaffGrant, user_id) is not None
 
 
 # -- questions -----------------------------------------------------------------------
@@ -112,10 +106,10 @@ async def record_answer(
 
 
 async def set_feedback(
-    session: AsyncSession, qa_id: int, telegram_id: int, value: str,
+    session: AsyncSession, qa_id: int, user_id: int, value: str,
 ) -> tuple[QaRecord, str | None] | None:
     """Store 👍/👎 on the asker's own answer: (record, the feedback it had before); None if not theirs."""
-    record = await get_qa(session, qa_id, telegram_id)
+    record = await get_qa(session, qa_id, user_id)
     if record is None:
         return None
     previous = record.feedback
@@ -123,10 +117,8 @@ async def set_feedback(
     return record, previous
 
 
-async def get_qa(session: AsyncSession, qa_id: int, telegram_id: int) -> QaRecord | None:
-    return await session.scalar(
-        select(QaRecord).join(User).where(QaRecord.id == qa_id, User.telegram_id == telegram_id)
-    )
+async def get_qa(session: AsyncSession, qa_id: int, user_id: int) -> QaRecord | None:
+    return await session.scalar(select(QaRecord).where(QaRecord.id == qa_id, QaRecord.user_id == user_id))
 
 
 # -- hand-offs to staff -----------------------------------------------------------------
@@ -169,7 +161,8 @@ async def mark_replied(session: AsyncSession, handoff: Handoff, staff_id: int, t
 async def list_handoffs(
     session: AsyncSession, status: str | None = "open", limit: int | None = 20, since: datetime | None = None,
 ) -> Sequence[Handoff]:
-    query = select(Handoff).options(selectinload(Handoff.user)).order_by(Handoff.created_at.desc())
+    query = select(Handoff).options(selectinload(Handoff.user).selectinload(User.identities)) \
+        .order_by(Handoff.created_at.desc())
     if status:
         query = query.where(Handoff.status == status)
     if since:

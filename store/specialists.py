@@ -14,9 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
 from knowledge.matching import MatchIndex, Profile
+from store import identities as ident
 from store import validators as v
 from store import vocabulary
-from store.models import Specialist, utcnow
+from store.models import Identity, Specialist, utcnow
 
 REQUIRED = ("id", "name", "institution", "title", "field", "expertise")
 OPTIONAL = ("achievements", "capacity", "phone", "telegram_id", "districts")
@@ -165,6 +166,7 @@ async def apply_import(session: AsyncSession, parsed: ParsedImport) -> tuple[Imp
     for start in range(0, len(ids), 500):
         found = await session.scalars(select(Specialist).where(Specialist.external_id.in_(ids[start : start + 500])))
         existing.update({s.external_id: s for s in found})
+    people = await _people(session, [values["telegram_id"] for _, values in parsed.rows if values["telegram_id"]])
     touched: list[Specialist] = []
     for _, values in parsed.rows:
         specialist = existing.get(values["id"])
@@ -175,12 +177,28 @@ async def apply_import(session: AsyncSession, parsed: ParsedImport) -> tuple[Imp
         else:
             report.updated += 1
         for key in ("name", "institution", "title", "field", "expertise", "achievements", "capacity", "phone",
-                    "telegram_id", "districts"):
+                    "districts"):
             setattr(specialist, key, values[key])
+        specialist.user_id = people.get(values["telegram_id"]) if values["telegram_id"] else None
         specialist.status, specialist.updated_at = "active", utcnow()
         touched.append(specialist)
     await session.flush()
     return report, touched
+
+
+async def _people(session: AsyncSession, telegram_ids: list[int]) -> dict[int, int]:
+    """Telegram id → person id for an import's rows: one query for those we know, a new person
+    (not yet a bot user) for each we do not."""
+    wanted = sorted(set(telegram_ids))
+    people: dict[int, int] = {}
+    for start in range(0, len(wanted), 500):
+        rows = await session.execute(select(Identity.external_id, Identity.user_id).where(
+            Identity.channel == ident.TELEGRAM, Identity.external_id.in_([str(t) for t in wanted[start:start + 500]])))
+        people.update({int(external_id): user_id for external_id, user_id in rows.all()})
+    for telegram_id in wanted:
+        if telegram_id not in people:
+            people[telegram_id] = (await ident.person_for(session, ident.TELEGRAM, telegram_id)).id
+    return people
 
 
 async def import_file(session: AsyncSession, path: Path, progress: Callable[[int], None] | None = None,

@@ -19,7 +19,9 @@ from bot.ratelimit import PacedRateLimiter
 from bot.emulator import BotApiEmulator
 from store import broadcasts as bc
 from store.db import Database, default_url, upgrade
-from store.models import Broadcast, Delivery, User
+from store import repositories as repo
+from store.models import Broadcast, Delivery
+from tests.people import WITH_CHAT, chat, telegram_user
 
 
 @pytest.fixture
@@ -32,7 +34,7 @@ async def db(database_url: str):  # type: ignore[no-untyped-def]
 async def people(db: Database, emu: BotApiEmulator, ids: list[int], opened: bool = True) -> None:
     async with db.session() as session, session.begin():
         for telegram_id in ids:
-            session.add(User(telegram_id=telegram_id, display_name=""))
+            session.add(telegram_user(telegram_id, display_name=""))
             if opened:
                 emu.add_user(telegram_id)
 
@@ -76,9 +78,9 @@ async def test_faults_each_end_as_they_should_and_nobody_gets_two(db: Database) 
             await bot.shutdown()
         rows = {}
         async with db.session() as session:
-            for row in (await session.scalars(select(Delivery))).all():
-                rows[row.telegram_id] = row
-            blocked = await session.scalar(select(User).where(User.telegram_id == ids[3]))
+            for row in (await session.scalars(select(Delivery).options(WITH_CHAT))).all():
+                rows[chat(row)] = row
+            blocked = await repo.get_user(session, ids[3])
         received = per_chat(emu, ids)
     assert done.status == "done"
     assert rows[ids[1]].status == "sent" and rows[ids[1]].attempts == 3

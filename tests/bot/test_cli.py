@@ -354,7 +354,7 @@ def test_broadcast_from_the_command_line_queues_reports_and_cancels(tmp_path: Pa
     import asyncio
 
     from store.db import Database, default_url
-    from store.models import User
+    from tests.people import telegram_user
 
     env = {"TEPAI_DATA_DIR": str(tmp_path / "data")}
     assert tepai("db", "upgrade", env=env).returncode == 0
@@ -362,7 +362,7 @@ def test_broadcast_from_the_command_line_queues_reports_and_cancels(tmp_path: Pa
     async def seed() -> None:
         db = Database.open(default_url(tmp_path / "data"))
         async with db.session() as session, session.begin():
-            session.add_all([User(telegram_id=n, display_name="") for n in (11, 12, 13)])
+            session.add_all([telegram_user(n, display_name="") for n in (11, 12, 13)])
         await db.close()
 
     asyncio.run(seed())

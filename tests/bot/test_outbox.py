@@ -15,7 +15,8 @@ from bot.ratelimit import PacedRateLimiter
 from store import broadcasts as bc
 from store import outbox as ob
 from store.db import Database
-from store.models import Delivery, User
+from store.models import Delivery
+from tests.people import WITH_CHAT, chat, person, telegram_user
 
 
 @pytest.fixture
@@ -34,27 +35,27 @@ async def until(check, timeout: float = 20.0) -> None:  # type: ignore[no-untype
 
 async def rows(db: Database) -> list[Delivery]:
     async with db.session() as session:
-        return list((await session.scalars(select(Delivery).order_by(Delivery.id))).all())
+        return list((await session.scalars(select(Delivery).options(WITH_CHAT).order_by(Delivery.id))).all())
 
 
 async def test_a_message_is_owed_only_if_the_decision_commits_and_only_once_per_key(db: Database) -> None:
     async with db.session() as session:
         async with session.begin():
-            await ob.owe(session, 501, "这条随决定一起回滚", kind=ob.NOTICE)
+            await ob.owe(session, await person(session, 501), "这条随决定一起回滚", kind=ob.NOTICE)
             await session.rollback()
     async with db.session() as session, session.begin():
-        first = await ob.owe(session, 502, "邀请", kind=ob.INVITATION, key="invite:1",
+        first = await ob.owe(session, await person(session, 502), "邀请", kind=ob.INVITATION, key="invite:1",
                              buttons=[[("接受", "en:a:1"), ("婉拒", "en:d:1")]])
     async with db.session() as session, session.begin():
-        again = await ob.owe(session, 502, "邀请", kind=ob.INVITATION, key="invite:1")
+        again = await ob.owe(session, await person(session, 502), "邀请", kind=ob.INVITATION, key="invite:1")
     stored = await rows(db)
-    assert [(r.telegram_id, r.status) for r in stored] == [(502, "queued")]
+    assert [(chat(r), r.status) for r in stored] == [(502, "queued")]
     assert again.id == first.id and stored[0].buttons == [[["接受", "en:a:1"], ["婉拒", "en:d:1"]]]
 
 
 async def test_only_the_lease_holder_claims_and_a_new_holder_recovers_only_a_gone_holders_rows(db: Database) -> None:
     async with db.session() as session, session.begin():
-        owed = [await ob.owe(session, 600 + n, f"通知 {n}", kind=ob.NOTICE) for n in range(3)]
+        owed = [await ob.owe(session, await person(session, 600 + n), f"通知 {n}", kind=ob.NOTICE) for n in range(3)]
     first, second = "host-a:1:aaa", "host-b:2:bbb"  # other hosts: only the lease's expiry speaks for them
     async with db.session() as session, session.begin():
         assert await ob.hold_lease(session, first, ttl=60) == (True, True)
@@ -86,14 +87,15 @@ async def test_a_batch_whose_last_rows_settled_at_once_is_still_reported_once(db
 
     async with db.session() as session, session.begin():
         for chat_id in (801, 802):
-            await ob.owe(session, chat_id, "邀请", kind=ob.INVITATION, batch="assign:2026:1", report_to=900)
+            await ob.owe(session, await person(session, chat_id), "邀请", kind=ob.INVITATION, batch="assign:2026:1",
+                         report_to=(await person(session, 900)).id)
     async with db.session() as session, session.begin():  # two workers' answers, neither saw the other's
         await session.execute(update(Delivery).values(status="sent", sent_at=ob.utcnow()))
     for _ in range(2):
         async with db.session() as session, session.begin():
             await ob.report_finished_batches(session)
     reports = [r for r in await rows(db) if r.kind == ob.REPORT]
-    assert [(r.telegram_id, r.status) for r in reports] == [(900, "queued")]
+    assert [(chat(r), r.status) for r in reports] == [(900, "queued")]
     assert "共 2 份，已送达 2" in reports[0].text
 
 
@@ -103,11 +105,11 @@ async def test_two_senders_on_one_database_send_each_owed_message_once_and_inter
     async with BotApiEmulator() as emu:
         async with db.session() as session, session.begin():
             for telegram_id in ids:
-                session.add(User(telegram_id=telegram_id, display_name=""))
+                session.add(telegram_user(telegram_id, display_name=""))
                 emu.add_user(telegram_id)
             broadcast, _ = await bc.create(session, text="通知", segment="all")
             for telegram_id in ids[:20]:
-                await ob.owe(session, telegram_id, f"给 {telegram_id} 的邀请", kind=ob.INVITATION)
+                await ob.owe(session, await person(session, telegram_id), f"给 {telegram_id} 的邀请", kind=ob.INVITATION)
         bots = [ExtBot(emu.token, base_url=emu.base_url, rate_limiter=PacedRateLimiter()) for _ in range(2)]
         for b in bots:
             await b.initialize()
@@ -125,7 +127,7 @@ async def test_two_senders_on_one_database_send_each_owed_message_once_and_inter
             # the first stops cleanly: the second takes over and sends what is owed next
             await first.stop()
             async with db.session() as session, session.begin():
-                later = await ob.owe(session, ids[0], "交接后的通知", kind=ob.NOTICE)
+                later = await ob.owe(session, await person(session, ids[0]), "交接后的通知", kind=ob.NOTICE)
             await until(lambda: _status(db, later.id, "sent"), timeout=10)
             assert second.held and second.recovered == 0
         finally:
@@ -167,12 +169,12 @@ def test_a_conflict_entered_in_the_shell_withdraws_the_waiting_invitation_and_qu
         database = Database.open(database_url)
         async with database.session() as session, session.begin():
             await survey.set_campaign(session, 2026, "open")
-            owner = User(telegram_id=6001, display_name="王总")
+            owner = telegram_user(6001, display_name="王总")
             enterprise = Enterprise(credit_code=code, name="甲乳业")
             first = Specialist(name="刘芳", institution="山东农业大学", field="现代农业", expertise="益生菌发酵",
-                               telegram_id=6101, status="active", external_id="S001")
+                               user_id=(await person(session, 6101)).id, status="active", external_id="S001")
             second = Specialist(name="赵磊", institution="齐鲁工业大学", field="现代农业", expertise="乳品工艺",
-                                telegram_id=6102, status="active", external_id="S002")
+                                user_id=(await person(session, 6102)).id, status="active", external_id="S002")
             session.add_all([owner, enterprise, first, second])
             await session.flush()
             session.add(Submission(enterprise_id=enterprise.id, campaign_year=2026, submitted_by=owner.id,
@@ -187,8 +189,8 @@ def test_a_conflict_entered_in_the_shell_withdraws_the_waiting_invitation_and_qu
         async with database.session() as session:
             engagements = [(e.specialist_id, e.status) for e in
                            (await session.scalars(select(Engagement).order_by(Engagement.id))).all()]
-            owed = [(d.telegram_id, d.kind, d.status) for d in
-                    (await session.scalars(select(Delivery).order_by(Delivery.id))).all()]
+            owed = [(chat(d), d.kind, d.status) for d in
+                    (await session.scalars(select(Delivery).options(WITH_CHAT).order_by(Delivery.id))).all()]
         await database.close()
         return engagements, owed
 

@@ -18,7 +18,8 @@ from bot.emulator import BotApiEmulator
 from store import outbox as ob
 from store import survey
 from store.db import Database, upgrade
-from store.models import Delivery, Engagement, Enterprise, EnterpriseMember, Submission, User
+from store.models import Delivery, Engagement, Enterprise, EnterpriseMember, Submission
+from tests.people import person, telegram_user
 
 STAFF = 900
 PAIRS = 40
@@ -52,7 +53,7 @@ async def forty_surveyed_enterprises(url: str) -> None:
     async with database.session() as session, session.begin():
         await survey.set_campaign(session, 2026, "open")
         for n, telegram_id in enumerate(OWNERS):
-            user = User(telegram_id=telegram_id, display_name=f"企业{n}")
+            user = telegram_user(telegram_id, display_name=f"企业{n}")
             enterprise = Enterprise(credit_code=f"91370100MA{n:08d}", name=f"济南精工{n}号有限公司", district="历下区")
             session.add_all([user, enterprise])
             await session.flush()
@@ -157,7 +158,7 @@ async def test_a_second_bot_process_leaves_the_first_ones_in_flight_deliveries_a
     database = Database.open(database_url)
     async with BotApiEmulator(strict_chats=False) as emu:
         async with database.session() as session, session.begin():
-            session.add_all([User(telegram_id=t, display_name="") for t in people])
+            session.add_all([telegram_user(t, display_name="") for t in people])
             broadcast, _ = await bc.create(session, text="<b>公告</b>", segment="all")
         bot = ExtBot(emu.token, base_url=emu.base_url, rate_limiter=PacedRateLimiter())
         await bot.initialize()
@@ -200,7 +201,7 @@ async def test_a_second_bot_process_leaves_the_first_ones_in_flight_deliveries_a
             # A clean stop hands the lease over: the second process sends what is owed next.
             await first.stop()
             async with database.session() as session, session.begin():
-                handed = await ob.owe(session, people[0], "交接后的通知", kind=ob.NOTICE, html=False)
+                handed = await ob.owe(session, await person(session, people[0]), "交接后的通知", kind=ob.NOTICE, html=False)
             await emu.wait_for_message(people[0], "交接后的通知", timeout=60)
             assert second.poll() is None, second.stderr.read().decode()[-2000:]
         finally:

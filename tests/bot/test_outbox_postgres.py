@@ -26,6 +26,7 @@ from store import outbox as ob
 from store import sender_lock as sl
 from store.db import Database
 from store.models import Delivery
+from tests.people import WITH_CHAT, chat, person, telegram_user
 ROOT = Path(__file__).resolve().parents[2]
 PG_ENV = "TEPAI_TEST_DATABASE_URL"
 
@@ -57,7 +58,8 @@ async def db(pg_url: str):  # type: ignore[no-untyped-def]
 
 async def owed_notices(db: Database, count: int, first_chat: int = 600) -> list[int]:
     async with db.session() as session, session.begin():
-        return [(await ob.owe(session, first_chat + n, f"通知 {n}", kind=ob.NOTICE)).id for n in range(count)]
+        return [(await ob.owe(session, await person(session, first_chat + n), f"通知 {n}", kind=ob.NOTICE)).id
+                for n in range(count)]
 
 
 async def status_of(db: Database, delivery_id: int) -> tuple[str, str | None, str | None]:
@@ -196,10 +198,10 @@ async def test_what_another_process_owes_wakes_the_sender_on_commit_and_a_rollba
         await asyncio.wait_for(listening.wait(), 30)
         async with other.session() as session:
             async with session.begin():
-                await ob.owe(session, 700, "这条随决定一起回滚", kind=ob.NOTICE)
+                await ob.owe(session, await person(session, 700), "这条随决定一起回滚", kind=ob.NOTICE)
                 await session.rollback()
         async with other.session() as session, session.begin():
-            await ob.owe(session, 701, "这条已提交", kind=ob.NOTICE)
+            await ob.owe(session, await person(session, 701), "这条已提交", kind=ob.NOTICE)
             assert not woken.is_set()  # nothing is announced before the commit
         await asyncio.wait_for(woken.wait(), 30)
         # Notifications arrive in commit order: had the rollback announced anything, it would be here first.
@@ -209,7 +211,7 @@ async def test_what_another_process_owes_wakes_the_sender_on_commit_and_a_rollba
         await asyncio.gather(listener, return_exceptions=True)
         await other.close()
     async with db.session() as session:
-        owed = (await session.scalars(select(Delivery.telegram_id))).all()
+        owed = [chat(r) for r in (await session.scalars(select(Delivery).options(WITH_CHAT))).all()]
     assert owed == [701]
 
 
@@ -263,11 +265,9 @@ def received(emu: BotApiEmulator, chat_id: int, words: str) -> int:
 
 
 async def seed_people(url: str) -> None:
-    from store.models import User
-
     database = Database.open(url)
     async with database.session() as session, session.begin():
-        session.add_all([User(telegram_id=t, display_name=f"企业联系人{t}") for t in PEOPLE])
+        session.add_all([telegram_user(t, display_name=f"企业联系人{t}") for t in PEOPLE])
     await database.close()
 
 
@@ -279,16 +279,15 @@ async def owe_as_a_web_worker(url: str) -> str:
     from bot.settings import load_settings
     from handlers.handoff import owe_forward
     from store import repositories as repo
-    from store.models import User
 
     question = "高新技术企业认定时研发费用占比怎么算？"
     settings = load_settings({"TEPAI_STAFF_IDS": str(STAFF)})
     database = Database(url)
     async with database.session() as session, session.begin():
         for n, chat_id in enumerate(NOTICES):
-            await ob.owe(session, chat_id, f"个别通知 {n}", kind=ob.NOTICE, html=False)
+            await ob.owe(session, await person(session, chat_id), f"个别通知 {n}", kind=ob.NOTICE, html=False)
     async with database.session() as session, session.begin():
-        asker = await session.scalar(select(User).where(User.telegram_id == ASKER))
+        asker = await person(session, ASKER)
         handoff, _ = await repo.open_handoff(session, asker, question, "requested", 0.1, None)
         assert await owe_forward(session, SimpleNamespace(settings=settings), handoff)
     await database.close()
@@ -299,7 +298,7 @@ async def deliveries_of(url: str, broadcast_id: int | None) -> list[Delivery]:
     database = Database(url)
     async with database.session() as session:
         condition = Delivery.broadcast_id.is_(None) if broadcast_id is None else Delivery.broadcast_id == broadcast_id
-        rows = list((await session.scalars(select(Delivery).where(condition).order_by(Delivery.id))).all())
+        rows = list((await session.scalars(select(Delivery).options(WITH_CHAT).where(condition).order_by(Delivery.id))).all())
     await database.close()
     return rows
 
@@ -348,7 +347,7 @@ def test_two_bot_processes_send_every_owed_message_once_and_the_survivor_of_a_ki
         owed = waited(lambda: _all_final(asyncio.run(deliveries_of(pg_url, None))), "every owed message sent", every=0.5)
 
         assert len(rows) >= len(PEOPLE) and all(r.status == "sent" and r.error is None for r in rows)
-        assert all(received(emu, r.telegram_id, "研发投入填报通知") == 1 for r in rows)  # nobody twice, nobody left out
+        assert all(received(emu, chat(r), "研发投入填报通知") == 1 for r in rows)  # nobody twice, nobody left out
         assert all(received(emu, t, f"个别通知 {n}") == 1 for n, t in enumerate(NOTICES))
         assert received(emu, STAFF, question) == 1 and received(emu, ASKER, "同期销售收入") == 1
         assert all(r.status == "sent" and r.error is None for r in owed)
@@ -371,12 +370,12 @@ def test_two_bot_processes_send_every_owed_message_once_and_the_survivor_of_a_ki
         emu.stop_thread()
 
     interrupted = [r for r in rows if r.error == ob.INTERRUPTED]
-    counts = {r.telegram_id: received(emu, r.telegram_id, "政策宣讲会通知") for r in rows}
+    counts = {chat(r): received(emu, chat(r), "政策宣讲会通知") for r in rows}
     assert at_kill < len(rows)  # the kill did come mid-broadcast
     assert set(counts.values()) <= {0, 1}  # never twice, even across the kill
     # Only a request on the wire at the kill may be missing: at most one per worker, each reported.
     missing = {t for t, n in counts.items() if n == 0}
-    assert missing <= {r.telegram_id for r in interrupted} and len(interrupted) <= WORKERS
+    assert missing <= {chat(r) for r in interrupted} and len(interrupted) <= WORKERS
     assert all(pid_of(r.owner) == first.process.pid for r in interrupted)  # only the dead sender's rows
     assert all(r.status == "sent" for r in rows if r.error != ob.INTERRUPTED)
     assert {pid_of(r.owner) for r in rows if r.status == "sent"} <= {first.process.pid, second.process.pid}

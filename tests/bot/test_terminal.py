@@ -7,6 +7,8 @@ import io
 from bot import texts
 from bot.settings import load_settings
 from bot.terminal import chat
+from tests.people import WITH_CHAT
+from tests.people import chat as chat_of
 
 
 async def run(lines: list[str], tmp_path, role: str = "enterprise", user_id: int = 10001) -> str:  # type: ignore[no-untyped-def]
@@ -104,9 +106,10 @@ async def test_staff_broadcast_from_the_terminal(tmp_path) -> None:  # type: ign
     assert "公告 #1" in transcript
     db = Database.open(default_url(tmp_path / "data"))
     async with db.session() as session:
-        rows = (await session.scalars(select(Delivery).where(Delivery.broadcast_id.is_not(None)))).all()
+        rows = (await session.scalars(select(Delivery).options(WITH_CHAT)
+                                      .where(Delivery.broadcast_id.is_not(None)))).all()
     await db.close()
-    assert [(r.telegram_id, r.status) for r in rows] == [(10001, "sent")]
+    assert [(chat_of(r), r.status) for r in rows] == [(10001, "sent")]
 
 
 async def test_charts_and_exports_are_saved_under_the_data_dir_and_their_paths_printed(tmp_path) -> None:  # type: ignore[no-untyped-def]

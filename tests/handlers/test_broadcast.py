@@ -11,9 +11,11 @@ from sqlalchemy import select, update
 from bot import texts
 from bot.emulator import SentMessage
 from store import broadcasts as bc
-from store.models import Broadcast, Delivery, User, utcnow
+from store import repositories as repo
+from store.models import Broadcast, Delivery, utcnow
 from tests.handlers.conftest import OTHER, OWNER, STAFF, Bot, start_bot, stop_bot
 from tests.handlers.test_survey import choose
+from tests.people import WITH_CHAT, chat, telegram_user
 
 PEOPLE = (OWNER, OTHER, 1003, 1004)
 ANNOUNCEMENT = "<b>2027年度科技特派员征集公告</b>\n欢迎高校、科研院所专家报名 👉 发送 /register"
@@ -50,8 +52,8 @@ async def test_staff_broadcast_reaches_each_enterprise_once_and_progress_is_repo
     for user in PEOPLE:
         assert sum("征集公告" in (m.plain_text or "") for m in bot.emu.messages(user)) == 1
     async with bot.services.db.session() as session:
-        rows = (await session.scalars(select(Delivery).where(Delivery.broadcast_id.is_not(None)))).all()
-    assert sorted(r.telegram_id for r in rows) == sorted(PEOPLE)
+        rows = (await session.scalars(select(Delivery).options(WITH_CHAT).where(Delivery.broadcast_id.is_not(None)))).all()
+    assert sorted(chat(r) for r in rows) == sorted(PEOPLE)
     assert {r.status for r in rows} == {"sent"} and all(r.message_id for r in rows)
     listing = await bot.say(STAFF, "/broadcast_status")
     assert "已完成" in listing.plain_text and "已发送 4" in listing.plain_text
@@ -99,7 +101,7 @@ async def eventually(check, timeout: float = 10.0) -> None:  # type: ignore[no-u
 
 async def reachable(bot: Bot, telegram_id: int) -> bool:
     async with bot.services.db.session() as session:
-        return (await session.scalar(select(User).where(User.telegram_id == telegram_id))).reachable
+        return (await repo.get_user(session, telegram_id)).reachable
 
 
 async def test_people_who_blocked_the_bot_are_marked_and_left_out_until_they_return(bot: Bot) -> None:
@@ -118,15 +120,18 @@ async def test_people_who_blocked_the_bot_are_marked_and_left_out_until_they_ret
     final = await bot.emu.wait_for_message(STAFF, "发送完毕", timeout=20)
     assert "已发送 2，失败 0，无法送达 1" in final.plain_text
     async with bot.services.db.session() as session:
-        rows = {r.telegram_id: r for r in (await session.scalars(select(Delivery).where(Delivery.broadcast_id.is_not(None)))).all()}
+        rows = {chat(r): r for r in (await session.scalars(select(Delivery).options(WITH_CHAT)
+                                                           .where(Delivery.broadcast_id.is_not(None)))).all()}
     assert OTHER not in rows and rows[1004].status == "unreachable" and "blocked" in rows[1004].error.lower()
     assert not await reachable(bot, 1004)
     async with bot.services.db.session() as session:
-        assert OTHER not in await bc.recipients(session, "all") and 1004 not in await bc.recipients(session, "all")
+        everyone = await bc.recipients(session, "all")
+        assert (await repo.get_user(session, OTHER)).id not in everyone
+        assert (await repo.get_user(session, 1004)).id not in everyone
     bot.emu.user_unblocks_bot(OTHER)
     await bot.say(OTHER, "/start")
     async with bot.services.db.session() as session:
-        assert OTHER in await bc.recipients(session, "all")
+        assert (await repo.get_user(session, OTHER)).id in await bc.recipients(session, "all")
 
 
 async def test_a_scheduled_broadcast_survives_a_restart_and_goes_out_when_due(bot: Bot) -> None:
@@ -160,7 +165,7 @@ async def test_a_running_broadcast_can_be_cancelled_and_what_was_sent_stays_sent
     async with bot.services.db.session() as session, session.begin():
         for telegram_id in many:
             bot.emu.add_user(telegram_id)
-            session.add(User(telegram_id=telegram_id, display_name=""))
+            session.add(telegram_user(telegram_id, display_name=""))
     await compose(bot)
     await choose(bot, STAFF, texts.BROADCAST_SEND_NOW)
     status = await bot.emu.wait_for_message(STAFF, lambda m: bool(m.buttons) and "公告 #" in (m.plain_text or ""))

@@ -9,6 +9,7 @@ from knowledge.matching import Demand
 from store.models import Specialist
 from tests.handlers.conftest import OTHER, OWNER, STAFF, Bot
 from tests.handlers.test_survey import choose
+from tests.people import telegram_of
 
 EXPERT = 2001
 
@@ -122,7 +123,7 @@ async def test_an_enterprise_nominates_an_expert_it_works_with_and_staff_approve
     async with bot.services.db.session() as session:
         stored = await session.scalar(select(Specialist).where(Specialist.name == "赵敏"))
         enterprise = await session.scalar(select(Enterprise))
-    assert (stored.status, stored.source, stored.nominated_by, stored.telegram_id) == ("active", "nomination",
+    assert (stored.status, stored.source, stored.nominated_by, stored.user_id) == ("active", "nomination",
                                                                                        enterprise.id, None)
     assert "专利" in stored.nomination_note
     matches = bot.services.matcher.match(Demand(field="先进制造与自动化", description="电主轴发热、轴承温度高"), 3)
@@ -138,7 +139,7 @@ async def test_an_enterprise_nominates_an_expert_it_works_with_and_staff_approve
     assert "李明" in merge.plain_text and "赵敏" in merge.plain_text and "济南智造科技有限公司" in merge.plain_text
     async with bot.services.db.session() as session:
         nominee = await session.scalar(select(Specialist).where(Specialist.id == stored.id))
-    assert (nominee.name, nominee.telegram_id, nominee.institution, nominee.status) == (
+    assert (nominee.name, nominee.user_id, nominee.institution, nominee.status) == (
         "赵敏", None, "齐鲁工业大学机械工程学部", "active")
     assert "李明" not in [m.name for m in bot.services.matcher.match(Demand(field="先进制造与自动化",
                                                                            description="金属3D打印钛合金"), 3)]
@@ -159,14 +160,15 @@ async def test_an_enterprise_nominates_an_expert_it_works_with_and_staff_approve
     assert "已合并" in (await bot.emu.wait_for_message(EXPERT, "已合并", after=expert_before)).plain_text
     assert "李明" in (await bot.emu.wait_for_message(OWNER, "本人登记", after=owner_before)).plain_text
     assert (await bot.press(STAFF, listed, texts.REG_MERGE_BUTTON)) == texts.REG_MERGE_STALE
-    from store.models import RecordChange, User
+    from store.models import RecordChange
 
     async with bot.services.db.session() as session:
         everyone = (await session.scalars(select(Specialist))).all()
-        merged_by = (await session.execute(select(RecordChange.action, User.telegram_id)
-                                           .join(User, User.id == RecordChange.actor_id)
-                                           .where(RecordChange.record_type == "specialist").order_by(RecordChange.id))).all()
-    assert len(everyone) == 1 and everyone[0].telegram_id == EXPERT and everyone[0].name == "李明"
+        merged_by = [(action, await telegram_of(session, actor)) for action, actor in (await session.execute(
+            select(RecordChange.action, RecordChange.actor_id).where(RecordChange.record_type == "specialist")
+            .order_by(RecordChange.id))).all()]
+        expert = await telegram_of(session, everyone[0].user_id)
+    assert len(everyone) == 1 and expert == EXPERT and everyone[0].name == "李明"
     assert everyone[0].source == "nomination" and everyone[0].status == "active"
     assert [tuple(r) for r in merged_by] == [("nominated", OWNER), ("approved", STAFF), ("merge_claim", EXPERT),
                                              ("merged", STAFF)]
@@ -194,6 +196,7 @@ async def test_a_registration_with_a_nominees_mobile_kept_apart_leaves_the_nomin
     assert (await bot.press(STAFF, review, "通过")).startswith("已通过")
     async with bot.services.db.session() as session:
         everyone = {s.name: s for s in (await session.scalars(select(Specialist))).all()}
+        expert = await telegram_of(session, everyone["李明"].user_id)
     assert set(everyone) == {"赵敏", "李明"}
-    assert everyone["赵敏"].telegram_id is None and everyone["赵敏"].institution == "齐鲁工业大学"
-    assert everyone["李明"].telegram_id == EXPERT and everyone["李明"].claims_specialist_id is None
+    assert everyone["赵敏"].user_id is None and everyone["赵敏"].institution == "齐鲁工业大学"
+    assert expert == EXPERT and everyone["李明"].claims_specialist_id is None

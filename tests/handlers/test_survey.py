@@ -13,6 +13,7 @@ from bot import texts
 from store.models import Submission
 from store.validators import credit_code_check_char
 from tests.handlers.conftest import OTHER, OWNER, STAFF, Bot, make_services, start_bot, stop_bot
+from tests.people import telegram_of
 
 CODE17 = "91370100MA3C5QXX1"
 CODE = CODE17 + credit_code_check_char(CODE17)
@@ -198,11 +199,11 @@ async def test_the_reminder_job_messages_idle_owners(bot: Bot) -> None:
 # -- identity: a credit code is public, so knowing one proves nothing ---------------------------
 
 async def members_of(bot: Bot) -> list[int]:
-    from store.models import EnterpriseMember, User
+    from store.models import EnterpriseMember
 
     async with bot.services.db.session() as session:
-        rows = await session.scalars(select(User.telegram_id).join(EnterpriseMember, EnterpriseMember.user_id == User.id))
-        return sorted(rows.all())
+        rows = await session.scalars(select(EnterpriseMember.user_id))
+        return sorted([await telegram_of(session, user_id) for user_id in rows.all()])
 
 
 async def current_version(bot: Bot) -> Submission:
@@ -314,12 +315,11 @@ async def test_a_colleague_the_owner_approves_joins_and_every_change_says_who_ma
     changed = await bot.emu.wait_for_message(OWNER, "更新了", after=owner_before)
     assert "第 3 版" in changed.plain_text and "北京时间" in changed.plain_text
 
-    from store.models import RecordChange, User
+    from store.models import RecordChange
 
     async with bot.services.db.session() as session:
-        versions = (await session.execute(select(Submission.version, User.telegram_id)
-                                          .join(User, User.id == Submission.submitted_by)
-                                          .order_by(Submission.version))).all()
+        versions = [(version, await telegram_of(session, by)) for version, by in (await session.execute(
+            select(Submission.version, Submission.submitted_by).order_by(Submission.version))).all()]
         actions = (await session.scalars(select(RecordChange.action).order_by(RecordChange.id))).all()
     assert [tuple(v) for v in versions] == [(1, OWNER), (2, OTHER), (3, OTHER)]
     assert actions[:2] == ["founded", "joined"] and "claim" in actions and "claim_approved" in actions

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from store import broadcasts as bc
+from store import identities as ident
 from store import survey
 from store.db import Database
 from store.models import (
@@ -31,10 +32,11 @@ async def seed(db: Database) -> None:
         await survey.set_campaign(session, 2026, "open")
         users = {}
         for n in range(1, 8):
-            users[n] = User(telegram_id=n, display_name=f"u{n}", reachable=n != 6,
-                            role="specialist" if n == 5 else "enterprise")
+            users[n] = ident.person(ident.TELEGRAM, n, seen=bc.utcnow(), display_name=f"u{n}", reachable=n != 6,
+                                    role="specialist" if n == 5 else "enterprise")
             session.add(users[n])
-        session.add(StaffGrant(telegram_id=7))
+        await session.flush()
+        session.add(StaffGrant(user_id=users[7].id))
         jia, yi = Enterprise(credit_code="A" * 18, name="甲", district="历下区"), Enterprise(credit_code="B" * 18,
                                                                                          name="乙", district="章丘区")
         session.add_all([jia, yi])
@@ -44,11 +46,16 @@ async def seed(db: Database) -> None:
         for enterprise, field in ((jia, "电子信息"), (yi, "新材料")):
             session.add(Submission(enterprise_id=enterprise.id, campaign_year=2026, answers={"field": field},
                                    submitted_by=users[1].id))
-        specialist = Specialist(name="李", institution="山大", field="电子信息", expertise="传感器", telegram_id=5,
+        specialist = Specialist(name="李", institution="山大", field="电子信息", expertise="传感器", user_id=users[5].id,
                                 status="active")
         session.add(specialist)
         await session.flush()
         session.add(Engagement(campaign_year=2026, enterprise_id=jia.id, specialist_id=specialist.id, status="proposed"))
+
+
+async def telegram_ids(session, people: list[int]) -> list[int]:  # type: ignore[no-untyped-def]
+    """Recipients are people; the seed names them by their Telegram ids."""
+    return sorted([await ident.telegram_id_of(session, p) for p in people])
 
 
 @pytest.mark.parametrize(("segment", "expected"), [
@@ -65,13 +72,14 @@ async def test_each_segment_reaches_its_people_once_and_never_the_blocked(db: Da
                                                                           expected: list[int]) -> None:
     await seed(db)
     async with db.session() as session:
-        assert await bc.recipients(session, bc.parse_segment(segment), 2026) == expected
+        assert await telegram_ids(session, await bc.recipients(session, bc.parse_segment(segment), 2026)) == expected
 
 
 async def test_staff_from_the_settings_are_no_enterprise(db: Database) -> None:
     await seed(db)
     async with db.session() as session:
-        assert await bc.recipients(session, "enterprises", 2026, staff=frozenset({4})) == [1, 2, 3]
+        assert await telegram_ids(session, await bc.recipients(session, "enterprises", 2026, staff=frozenset({4}))) \
+            == [1, 2, 3]
 
 
 def test_segments_parse_in_english_or_chinese_and_bad_ones_are_explained() -> None:

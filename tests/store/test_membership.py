@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from store import identities as ident
 from store import membership
 from store.db import Database
 from store.models import Enterprise, User
@@ -11,7 +12,7 @@ async def test_the_contact_exchange_goes_to_the_submitter_only_while_still_a_ver
     db = Database.open(database_url)
     try:
         async with db.session() as session, session.begin():
-            founder, colleague, staff = (User(telegram_id=t, display_name=n) for t, n in
+            founder, colleague, staff = (ident.person(ident.TELEGRAM, t, display_name=n) for t, n in
                                          ((11, "王经理"), (12, "李会计"), (13, "科技局")))
             session.add_all([founder, colleague, staff])
             await session.flush()
@@ -21,7 +22,7 @@ async def test_the_contact_exchange_goes_to_the_submitter_only_while_still_a_ver
             await membership._join(session, colleague, enterprise, "staff", staff)
             removed = await membership.remove_member(session, enterprise.id, founder.id, staff)
             assert removed.outcome == "approved"
-            assert {n.telegram_id for n in removed.notices} == {11, 12}
+            assert {n.user_id for n in removed.notices} == {founder.id, colleague.id}
             assert await membership.contact_member(session, enterprise.id, founder.id) is colleague
             again = await membership.remove_member(session, enterprise.id, founder.id, staff)
             assert again.outcome == "stale"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import inspect
 
+from store import identities as ident
 from store import repositories as repo
 from store.db import Database, sync_url, upgrade
 
@@ -42,28 +43,29 @@ async def test_first_contact_creates_a_user_and_later_ones_refresh_it(db: Databa
 
 async def test_staff_grants(db: Database) -> None:
     async with db.session() as session, session.begin():
-        assert await repo.add_staff(session, 42, "科技局 张三")
-        assert not await repo.add_staff(session, 42)
+        person = await ident.person_for(session, ident.TELEGRAM, 42)  # named by staff, never wrote
+        assert await repo.add_staff(session, person.id, "科技局 张三")
+        assert not await repo.add_staff(session, person.id)
     async with db.session() as session, session.begin():
-        assert await repo.is_granted_staff(session, 42)
-        assert [g.telegram_id for g in await repo.list_staff(session)] == [42]
-        assert await repo.remove_staff(session, 42) and not await repo.remove_staff(session, 42)
+        assert await repo.is_granted_staff(session, person.id)
+        assert [g.user_id for g in await repo.list_staff(session)] == [person.id]
+        assert await repo.remove_staff(session, person.id) and not await repo.remove_staff(session, person.id)
     async with db.session() as session:
-        assert not await repo.is_granted_staff(session, 42)
+        assert not await repo.is_granted_staff(session, person.id)
 
 
 async def test_feedback_is_stored_only_on_the_askers_own_answer(db: Database) -> None:
     async with db.session() as session, session.begin():
         owner = await repo.touch_user(session, 7, "企业甲")
-        await repo.touch_user(session, 8, "企业乙")
+        other = await repo.touch_user(session, 8, "企业乙")
         record = await repo.record_answer(session, owner, "补助？", True, 0.8, 0.7,
                                           [{"doc": "方案", "section": "一、", "text": "条款", "score": 0.7}], True)
     async with db.session() as session, session.begin():
-        assert await repo.set_feedback(session, record.id, 8, "down") is None
-        updated, previous = await repo.set_feedback(session, record.id, 7, "down")
+        assert await repo.set_feedback(session, record.id, other.id, "down") is None
+        updated, previous = await repo.set_feedback(session, record.id, owner.id, "down")
         assert updated.feedback == "down" and previous is None
     async with db.session() as session:
-        stored = await repo.get_qa(session, record.id, 7)
+        stored = await repo.get_qa(session, record.id, owner.id)
         assert stored.feedback == "down" and stored.citations[0]["text"] == "条款" and stored.draft
 
 
@@ -78,7 +80,7 @@ async def test_handoff_is_found_from_the_forwarded_message_and_reused(db: Databa
         assert not created_again and again.id == handoff.id and again.reason == "requested"
     async with db.session() as session, session.begin():
         found = await repo.handoff_for_message(session, 900, 55)
-        assert found is not None and found.user.telegram_id == 7
+        assert found is not None and found.user.id == asker.id
         assert await repo.handoff_for_message(session, 900, 56) is None
         assert await repo.count_handoffs(session) == 1
         await repo.mark_replied(session, found, 900, "请拨打12345咨询。")

@@ -35,7 +35,7 @@ async def test_a_draft_idle_for_a_day_is_reminded_once(db: Database) -> None:
                               .values(updated_at=utcnow() - timedelta(hours=25)))
     async with db.session() as session, session.begin():
         due = await survey.drafts_to_remind(session)
-        assert [u.telegram_id for _, u in due] == [1]
+        assert [u.id for _, u in due] == [idle.id]
         due[0][0].reminded_at = utcnow()
     async with db.session() as session:
         assert await survey.drafts_to_remind(session) == []
