@@ -160,8 +160,8 @@ class SharedEmulator:
             from store import repositories as repo
 
             async with self.services.db.session() as session, session.begin():
-                await repo.touch_user(session, user_id, name)
-                await repo.set_role(session, user_id, "specialist")
+                person = await repo.touch_user(session, user_id, name)
+                await repo.set_role(session, person.id, "specialist")
             return user_id, name
         return mark_specialist()
 

@@ -30,6 +30,7 @@ from bot.settings import load_settings
 from bot.chat_server import CONNECTION_FILE, SHARED_DIR, People, SharedEmulator
 from bot.terminal import PROMPT
 from tests.handlers.conftest import make_services
+from tests.people import person
 
 WAIT = 120.0  # a guard against a hang, never a speed target
 
@@ -107,7 +108,7 @@ async def shared(policy_kb, database_url: str, tmp_path: Path):  # type: ignore[
     async with SharedEmulator(settings, make_services=lambda s: make_services(s, policy_kb)) as running:
         chief, _ = People(settings.data_dir).resolve("王科长", None)
         async with running.services.db.session() as session, session.begin():
-            await repo.add_staff(session, chief, "成果转化处")
+            await repo.add_staff(session, (await person(session, chief)).id, "成果转化处")
         yield running
 
 
