@@ -128,6 +128,10 @@ def _parser() -> argparse.ArgumentParser:
 
     cli_eval.add_parser(sub)
 
+    web = sub.add_parser("web", help="网页对话：供科技局网站嵌入的政策咨询页面")
+    web.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1，放在反向代理之后）")
+    web.add_argument("--port", type=int, default=8080, help="端口（默认 8080）")
+
     db = sub.add_parser("db", help="数据库")
     db_sub = db.add_subparsers(dest="action", required=True)
     db_sub.add_parser("upgrade", help="应用数据库迁移")
@@ -198,6 +202,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot import cli_eval
 
             return cli_eval.cmd_eval(settings, args)
+        if args.command == "web":
+            return cmd_web(settings, args.host, args.port)
         if args.command == "db":
             from store.db import upgrade
 
@@ -377,6 +383,13 @@ def cmd_run(settings: Settings, webhook: str | None = None) -> int:
     else:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
     return EXIT_OK
+
+
+def cmd_web(settings: Settings, host: str, port: int) -> int:
+    """The web chat (bot/web/) on host:port, until Ctrl+C."""
+    from bot.web.server import serve
+
+    return serve(settings, host, port)
 
 
 def _run_async(coro):  # type: ignore[no-untyped-def]
