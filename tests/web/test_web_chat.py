@@ -285,33 +285,12 @@ async def test_a_web_visitor_typing_a_known_code_only_applies_to_join(site: Site
 
     code = "91370100MA3C5QXX1" + credit_code_check_char("91370100MA3C5QXX1")
     await site.bot.say(STAFF, "/campaign open 2026")
-    async def fill(visitor, name: str, join: bool) -> dict:  # type: ignore[no-untyped-def]
-        await visitor.open()
-        await visitor.post("/api/survey", {})
-        await visitor.say(name)
-        step = await visitor.say(code)
-        if join:
-            assert "申请加入" in step["text"] and "济南智造" not in step["text"]
-            step = await visitor.press(step, texts.CLAIM_ASK_JOIN)
-        step = await visitor.press(step, "历下区")
-        step = await visitor.press(step, "否")
-        step = await visitor.press(step, "新材料")
-        step = await visitor.say("石墨烯涂料")
-        step = await visitor.press(step, "人才引进培养")
-        step = await visitor.press(step, texts.SURVEY_DONE_BUTTON)
-        await visitor.say("想要一位材料学专家长期合作，解决涂层附着力不足的问题，已试过三种底漆。")
-        await visitor.say("跳过")
-        await visitor.say("李四")
-        step = await visitor.say("13700001111")
-        step = await visitor.press(step, texts.SURVEY_AGREE)
-        return await visitor.press(step, texts.SURVEY_CONFIRM)
-
     founder = site.visitor()
-    await fill(founder, "济南智造科技有限公司", join=False)
+    await fill_survey(founder, "济南智造科技有限公司", code, join=False)
     emu = site.bot.emu
     staff_before = len(emu.messages(STAFF))
     newcomer = site.visitor(address="198.51.100.9")
-    pending = await fill(newcomer, "冒名顶替有限公司", join=True)
+    pending = await fill_survey(newcomer, "冒名顶替有限公司", code, join=True)
     assert pending["text"] in (texts.CLAIM_PENDING_MEMBERS, texts.CLAIM_PENDING_STAFF)
     assert "suggestions" not in pending
     async with site.bot.services.db.session() as session:
@@ -320,6 +299,58 @@ async def test_a_web_visitor_typing_a_known_code_only_applies_to_join(site: Site
     # Staff hear of the claim in Telegram, with the buttons to decide it.
     to_staff = await emu.wait_for_message(STAFF, "企业加入申请", after=staff_before)
     assert to_staff.buttons
+
+
+async def fill_survey(visitor, name: str, code: str, join: bool = False) -> dict:  # type: ignore[no-untyped-def]
+    """A visitor opens the page and fills the whole survey with consent; returns what submitting showed."""
+    await visitor.open()
+    await visitor.post("/api/survey", {})
+    await visitor.say(name)
+    step = await visitor.say(code)
+    if join:  # the code is someone else's: joining is a request, never a fact
+        assert "申请加入" in step["text"] and "济南智造" not in step["text"]
+        step = await visitor.press(step, texts.CLAIM_ASK_JOIN)
+    step = await visitor.press(step, "历下区")
+    step = await visitor.press(step, "否")
+    step = await visitor.press(step, "先进制造与自动化")
+    step = await visitor.say("数控机床主轴")
+    step = await visitor.press(step, "关键技术研发攻关")
+    step = await visitor.press(step, texts.SURVEY_DONE_BUTTON)
+    await visitor.say("主轴高速运转时温升过大导致精度下降，已尝试更换轴承和改进润滑，效果有限。")
+    await visitor.say("跳过")
+    await visitor.say("李四")
+    step = await visitor.say("13700001111")
+    step = await visitor.press(step, texts.SURVEY_AGREE)
+    return await visitor.press(step, texts.SURVEY_CONFIRM)
+
+
+async def test_after_the_survey_the_owner_sees_relevant_specialists_and_asks_for_one(site: Site, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from store.validators import credit_code_check_char
+    from tests.handlers.test_matching import SPINDLE, VEGETABLES, import_rows
+
+    await import_rows(site.bot, tmp_path, SPINDLE + [{**VEGETABLES, "phone": "13800000000"}])
+    await site.bot.say(STAFF, "/campaign open 2026")
+    owner = site.visitor()
+    submitted = await fill_survey(owner, "济南智造科技有限公司", "91370100MA3C5QXX1" + credit_code_check_char("91370100MA3C5QXX1"))
+    shown = submitted["suggestions"]
+    names = [item["name"] for item in shown["items"]]
+    assert shown["text"].startswith("🤝") and "<b>" not in shown["text"]
+    assert set(names) <= {"邱明", "褚亮"} and names  # the vegetable grower shares a label, not the knowledge
+    assert all("138" not in str(item) for item in shown["items"]) and all(item["reason"] for item in shown["items"])
+
+    staff_before = len(site.bot.emu.messages(STAFF))
+    first = shown["items"][0]
+    asked = await owner.post("/api/request", {"specialist": first["id"]})
+    assert asked.json()["text"] == texts.WEB_REQUEST_OUTCOMES["sent"]
+    note = await site.bot.emu.wait_for_message(STAFF, "对接请求", after=staff_before)
+    assert first["name"] in note.plain_text and "济南智造科技有限公司" in note.plain_text
+    again = await owner.post("/api/request", {"specialist": first["id"]})
+    assert again.json()["text"] == texts.WEB_REQUEST_OUTCOMES["already"]
+    # Someone who submitted nothing cannot ask for anyone.
+    stranger = site.visitor(address="198.51.100.9")
+    await stranger.open()
+    refused = await stranger.post("/api/request", {"specialist": first["id"]})
+    assert refused.json()["text"] == texts.WEB_REQUEST_OUTCOMES["stale"]
 
 
 @pytest.mark.parametrize("value", ["0", "abc", "1.5"])

@@ -196,7 +196,7 @@
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     const text = input.value.trim();
-    if (!text) { input.focus(); return; }
+    if (!text || busy) { input.focus(); return; }  // while an answer is coming, the text stays
     input.value = "";
     send(text);
   });
