@@ -34,7 +34,9 @@ def chrome(width: int = 1280, height: int = 800, scale: float = 1.0) -> Any:
                 f"--window-size={width},{height}", f"--force-device-scale-factor={scale}"):
         options.add_argument(arg)
     driver = webdriver.Chrome(service=Service(found[1]), options=options)
-    driver.set_window_size(width, height)
+    # The viewport itself, not the window around it: a phone is 390 CSS pixels wide.
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": width, "height": height, "deviceScaleFactor": scale, "mobile": width < 600})
     return driver
 
 
