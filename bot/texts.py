@@ -845,6 +845,7 @@ WEB_ERRORS = {
     "too_long": "内容太长了（上限 {limit} 字），请精简后再发送。",
     "busy": "系统正忙，请稍后再试。",
 }
+WEB_NOTHING_TO_CANCEL = "当前没有进行中的操作。"
 WEB_HANDOFF_OFFER = "如需人工答复，请点击“转人工”，市科技局工作人员会在这里答复您。"
 WEB_HANDOFF_WAITING = "已转给科技局工作人员。答复会显示在本页面；关闭页面后再打开（同一浏览器）也能看到。"
 WEB_STAFF_REPLY = "科技局工作人员答复"

@@ -98,6 +98,8 @@ class WebChat:
         text = clean(raw)
         if not text:
             return notice(texts.WEB_ERRORS["empty"], error="empty")
+        if text.lower() in ("/survey", "/cancel"):  # the survey's texts name them, as in Telegram
+            return await self.survey_step(visitor, None) if text.lower() == "/survey" else await self.pause(visitor)
         async with self.services.db.session() as session, session.begin():
             user = await self._visitor(session, visitor, create=True)
             if await survey.active_draft(session, user) is not None:
@@ -108,6 +110,13 @@ class WebChat:
                 return prompt_json(survey.Prompt(texts.SURVEY_CLOSED_WHILE_FILLING.format(year=stopped.campaign_year),
                                                  finished=True))
         return await self.ask(visitor, text)
+
+    async def pause(self, visitor: str) -> dict[str, Any]:
+        """/cancel: the survey pauses with every answer kept; typed text is a question again."""
+        async with self.services.db.session() as session, session.begin():
+            user = await self._visitor(session, visitor, create=False)
+            paused = user is not None and await survey.pause(session, user)
+        return notice(texts.SURVEY_PAUSED if paused else texts.WEB_NOTHING_TO_CANCEL)
 
     async def ask(self, visitor: str, question: str) -> dict[str, Any]:
         """A cited answer, or the honest decline with 转人工 offered (not forwarded by itself: a

@@ -375,3 +375,20 @@ def test_the_generated_secret_is_kept_private_and_reused(tmp_path) -> None:  # t
         load_web_config(tmp_path, {"TEPAI_WEB_FRAME_ANCESTORS": "https://a.example; script-src *"})
     with pytest.raises(SettingsError, match="TEPAI_WEB_TRUSTED_PROXIES"):
         load_web_config(tmp_path, {"TEPAI_WEB_TRUSTED_PROXIES": "proxy.local"})
+
+
+async def test_cancel_pauses_the_survey_so_a_question_is_a_question_and_survey_resumes(site: Site) -> None:
+    await site.bot.say(STAFF, "/campaign open 2026")
+    owner = site.visitor()
+    await owner.open()
+    await owner.post("/api/survey", {})
+    await owner.say("济南智造科技有限公司")
+    assert (await owner.say("/cancel"))["text"] == texts.SURVEY_PAUSED
+    state = await owner.open()
+    assert state["survey_paused"] and not state["survey_active"]
+    answer = await owner.say(IN_SCOPE)
+    assert answer["kind"] == "answer" and answer["answered"]  # not taken as a credit code
+    resumed = await owner.say("/survey")
+    assert resumed["kind"] == "survey" and "2/11" in resumed["text"]
+    assert (await owner.say("/cancel"))["text"] == texts.SURVEY_PAUSED
+    assert (await owner.say("/cancel"))["text"] == texts.WEB_NOTHING_TO_CANCEL
