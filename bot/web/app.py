@@ -60,6 +60,8 @@ class WebApp:
         self.sessions = Sessions(config.secret)
         self.per_session = RateLimiter(config.session_limit, config.window)
         self.per_address = RateLimiter(config.address_limit, config.window)
+        # The page polls every 3 s (20 a minute); three times that is a client hammering the database.
+        self.per_poll = RateLimiter(60, config.window)
         page = Template(PAGE.read_text(encoding="utf-8"))
         self.page = page.substitute({k: html.escape(v) for k, v in texts.WEB_PAGE.items()})
 
@@ -111,6 +113,11 @@ class WebApp:
         visit = self.visit_of(request)
         if visit is None:
             return error("session", 403)
+        wait = self.per_poll.check(visit.visitor)
+        if wait:
+            response = error("rate", 429, seconds=wait)
+            response.headers["retry-after"] = str(wait)
+            return response
         raw = request.query_params.get("after") or "0"
         after = 0 if raw == "0" else _id(raw)
         if after is None:

@@ -21,8 +21,9 @@ SECRET = "test-web-secret-0123456789abcdefghijklmnop"
 class Visitor:
     """One browser: its cookie jar, the CSRF token its page got, and its address."""
 
-    def __init__(self, app: Any, address: str = "203.0.113.7", headers: dict[str, str] | None = None) -> None:
-        transport = httpx.ASGITransport(app=app, client=(address, 50000))
+    def __init__(self, app: Any, address: str = "203.0.113.7", headers: dict[str, str] | None = None,
+                 raise_errors: bool = True) -> None:
+        transport = httpx.ASGITransport(app=app, client=(address, 50000), raise_app_exceptions=raise_errors)
         self.client = httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=headers or {})
         self.csrf = ""
 

@@ -392,3 +392,16 @@ async def test_cancel_pauses_the_survey_so_a_question_is_a_question_and_survey_r
     assert resumed["kind"] == "survey" and "2/11" in resumed["text"]
     assert (await owner.say("/cancel"))["text"] == texts.SURVEY_PAUSED
     assert (await owner.say("/cancel"))["text"] == texts.WEB_NOTHING_TO_CANCEL
+
+
+async def test_an_internal_failure_is_a_chinese_apology_and_the_detail_is_logged(site: Site, monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]
+    def broken(question: str):  # type: ignore[no-untyped-def]
+        raise RuntimeError("index generation vanished: /data/index/gen-7")
+
+    monkeypatch.setattr(site.bot.services.answerer, "answer", broken)
+    owner = site.visitor(raise_errors=False)
+    await owner.open()
+    response = await owner.post("/api/send", {"text": IN_SCOPE})
+    assert response.status_code == 500 and response.json()["text"] == texts.WEB_ERRORS["internal"]
+    assert "gen-7" not in response.text and "Traceback" not in response.text
+    assert any("gen-7" in (r.exc_text or "") or "gen-7" in str(r.exc_info) for r in caplog.records)

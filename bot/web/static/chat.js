@@ -13,6 +13,7 @@
   let cursor = 0;
   let polling = null;
   let busy = false;
+  let polls = 0;
 
   function el(tag, className, text) {
     const node = document.createElement(tag);
@@ -187,6 +188,8 @@
     });
     if (result.messages.length) scrollDown();
     cursor = result.cursor || cursor;
+    polls += 1;
+    document.body.dataset.polls = String(polls);  // lets a test wait for the next poll, not a clock
   }
 
   function startPolling() {
