@@ -101,10 +101,12 @@ class WebChat:
         if text.lower() in ("/survey", "/cancel"):  # the survey's texts name them, as in Telegram
             return await self.survey_step(visitor, None) if text.lower() == "/survey" else await self.pause(visitor)
         async with self.services.db.session() as session, session.begin():
-            user = await self._visitor(session, visitor, create=True)
-            if await survey.active_draft(session, user) is not None:
+            # Looked up, not touched: a question writes once, with its answer (SQLite has one writer).
+            user = await self._visitor(session, visitor, create=False)
+            if user is not None and await survey.active_draft(session, user) is not None:
+                await self._visitor(session, visitor, create=True)
                 return prompt_json(await survey.on_text(session, user, text))
-            stopped = await survey.interrupted_draft(session, user)
+            stopped = await survey.interrupted_draft(session, user) if user is not None else None
             if stopped is not None:  # the campaign closed while they typed: told once, not a question
                 stopped.active = False
                 return prompt_json(survey.Prompt(texts.SURVEY_CLOSED_WHILE_FILLING.format(year=stopped.campaign_year),
