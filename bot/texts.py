@@ -875,6 +875,7 @@ WEB_PAGE = {
     "log_label": "对话记录",
     "footer": "时间均为北京时间。回答仅依据已收录的政策文件，以正式发布的文件为准。",
     "noscript": "本页面需要启用 JavaScript。",
+    "network": "网络连接异常，请检查网络后重试。",
 }
 WEB_LABELS = {
     "you": "您",
@@ -885,7 +886,7 @@ WEB_LABELS = {
     "handoff": BUTTON_HANDOFF,
     "request": WEB_REQUEST_BUTTON,
     "sending": "正在查询…",
-    "network": "网络连接异常，请检查网络后重试。",
+    "network": WEB_PAGE["network"],
     "feedback_thanks": FEEDBACK_THANKS,
     "feedback_sorry": FEEDBACK_SORRY,
     "feedback_already": FEEDBACK_ALREADY,

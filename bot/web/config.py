@@ -108,9 +108,17 @@ def load_secret(data_dir: Path, environ: Mapping[str, str]) -> str:
     return secret
 
 
-def load_web_config(data_dir: Path, environ: Mapping[str, str] | None = None) -> WebConfig:
-    """The web settings; SettingsError naming the variable when one is invalid."""
-    env = os.environ if environ is None else environ
+def load_web_config(data_dir: Path, environ: Mapping[str, str] | None = None,
+                    env_file: str | Path = ".env") -> WebConfig:
+    """The web settings from `environ`, or (None) the process environment over `.env` as for every
+    other setting; SettingsError naming the variable when one is invalid."""
+    if environ is None:
+        from dotenv import dotenv_values
+
+        from_file = {k: v for k, v in dotenv_values(env_file).items() if v is not None} if Path(env_file).is_file() else {}
+        env: Mapping[str, str] = {**from_file, **os.environ}
+    else:
+        env = environ
     secure = (env.get("TEPAI_WEB_SECURE_COOKIE") or "auto").strip().lower()
     if secure not in ("auto", "1", "0", "true", "false"):
         raise _bad("TEPAI_WEB_SECURE_COOKIE", "auto、1 或 0")

@@ -83,6 +83,10 @@ async def test_out_of_scope_is_declined_and_a_human_offered_whose_reply_arrives_
         row = await session.scalar(select(Delivery).where(Delivery.kind == "staff_reply"))
         address = await session.get(Identity, row.identity_id)
     assert address.channel == ident.WEB and row.status == "queued"
+    from store import outbox as ob
+
+    async with site.bot.services.db.session() as session:  # what the Telegram sender would take next
+        assert row.id not in [i for i, _, _ in await ob.queued_direct(session, set(), 50)]
 
     polled = await owner.poll()
     [reply] = polled["messages"]
@@ -405,3 +409,15 @@ async def test_an_internal_failure_is_a_chinese_apology_and_the_detail_is_logged
     assert response.status_code == 500 and response.json()["text"] == texts.WEB_ERRORS["internal"]
     assert "gen-7" not in response.text and "Traceback" not in response.text
     assert any("gen-7" in (r.exc_text or "") or "gen-7" in str(r.exc_info) for r in caplog.records)
+
+
+async def test_the_bureau_site_named_in_frame_ancestors_may_embed_the_page(emulator, policy_kb, database_url,  # type: ignore[no-untyped-def]
+                                                                          tmp_path) -> None:
+    site = await open_site(emulator, policy_kb, database_url, tmp_path / "data",
+                           TEPAI_WEB_FRAME_ANCESTORS="https://kjj.jinan.gov.cn")
+    try:
+        page = await site.visitor().client.get("/")
+        assert "frame-ancestors https://kjj.jinan.gov.cn" in page.headers["content-security-policy"]
+        assert "x-frame-options" not in page.headers
+    finally:
+        await close_site(site)

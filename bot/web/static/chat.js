@@ -41,12 +41,12 @@
     try {
       response = await fetch(path, options);
     } catch (e) {
-      return { kind: "error", text: labels.network || "网络连接异常，请检查网络后重试。" };
+      return { kind: "error", text: labels.network || document.body.dataset.network };
     }
     try {
       return await response.json();
     } catch (e) {
-      return { kind: "error", text: labels.network || "网络连接异常，请检查网络后重试。" };
+      return { kind: "error", text: labels.network || document.body.dataset.network };
     }
   }
 
