@@ -831,7 +831,8 @@ EVAL_WRONGLY_ANSWERED_HEADER = "\n本应拒答却作答的库外问题（{count}
 REINDEXING_MODEL = "向量模型已更换，正在用新模型重建政策知识库…"
 # -- Web chat (bot/web/): the page a bureau puts on its own site ------------------------------------
 WEB_TITLE = "科技特派员政策咨询"
-WEB_VISITOR = "网页访客"
+WEB_VISITOR = "网页访客"  # a web visitor's name as staff see it
+WEB_CHANNEL = "网页对话"  # where they wrote from, in place of a Telegram id
 WEB_ERRORS = {
     "csrf": "页面已过期或请求来源不正确，请刷新页面后再试。",
     "session": "会话已失效，请刷新页面后再试。",

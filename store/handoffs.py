@@ -25,7 +25,7 @@ async def owe_forward(session: AsyncSession, staff_ids: Iterable[int], handoff: 
     user = await session.get(User, handoff.user_id)
     telegram_id = await ident.telegram_id_of(session, user)
     if telegram_id is None and await ident.address_for(session, user, ident.WEB) is not None:
-        shown: object = texts.WEB_VISITOR  # staff see where the asker is, never a session id
+        shown: object = texts.WEB_CHANNEL  # staff see where the asker is, never a session id
     else:
         shown = telegram_id or "—"
     text = texts.HANDOFF_TO_STAFF.format(

@@ -79,7 +79,8 @@ class WebChat:
     async def _visitor(self, session, visitor: str, create: bool) -> User | None:  # type: ignore[no-untyped-def]
         if not create:
             return await ident.person_for(session, ident.WEB, visitor, create=False)
-        return await repo.touch_user(session, visitor, channel=ident.WEB)
+        # Named 网页访客 for staff (/unanswered, exports), never by their session id.
+        return await repo.touch_user(session, visitor, texts.WEB_VISITOR, channel=ident.WEB)
 
     async def state(self, visitor: str) -> dict[str, Any]:
         """What the page needs on load: is a survey open, and is this visitor in the middle of one."""

@@ -70,7 +70,12 @@ async def test_out_of_scope_is_declined_and_a_human_offered_whose_reply_arrives_
     handed = await owner.post("/api/handoff", {"qa_id": declined["qa_id"]})
     assert handed.json()["text"] == texts.WEB_HANDOFF_WAITING
     forwarded = await emu.wait_for_message(STAFF, "待答复", after=staff_before)
-    assert OUT_OF_SCOPE.rstrip("？") in forwarded.plain_text and texts.WEB_VISITOR in forwarded.plain_text
+    assert OUT_OF_SCOPE.rstrip("？") in forwarded.plain_text
+    assert f"{texts.WEB_VISITOR}（ID {texts.WEB_CHANNEL}）" in forwarded.plain_text
+    visitor_id = owner.client.cookies["tepai_web"]
+    unanswered = await site.bot.say(STAFF, "/unanswered")
+    assert texts.WEB_VISITOR in unanswered.plain_text and "web:" not in unanswered.plain_text
+    assert visitor_id not in unanswered.plain_text
     assert (await owner.post("/api/handoff", {"qa_id": declined["qa_id"]})).json()["text"] == texts.HANDOFF_ALREADY
 
     assert (await owner.poll())["messages"] == []
