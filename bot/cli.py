@@ -134,6 +134,10 @@ def _parser() -> argparse.ArgumentParser:
 
     cli_eval.add_parser(sub)
 
+    web = sub.add_parser("web", help="网页对话：供科技局网站嵌入的政策咨询页面")
+    web.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1，放在反向代理之后）")
+    web.add_argument("--port", type=int, default=8080, help="端口（默认 8080）")
+
     db = sub.add_parser("db", help="数据库")
     db_sub = db.add_subparsers(dest="action", required=True)
     db_sub.add_parser("upgrade", help="应用数据库迁移")
@@ -204,6 +208,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot import cli_eval
 
             return cli_eval.cmd_eval(settings, args)
+        if args.command == "web":
+            return cmd_web(settings, args.host, args.port)
         if args.command == "db":
             from store.db import upgrade
 
@@ -436,6 +442,11 @@ def cmd_emulator(settings: Settings, staff: tuple[str, ...], port: int) -> int:
         print(texts.EMULATOR_BAD_PORT, file=sys.stderr)
         return EXIT_INPUT
     return run_emulator(settings, staff, port)
+def cmd_web(settings: Settings, host: str, port: int) -> int:
+    """The web chat (bot/web/) on host:port, until Ctrl+C."""
+    from bot.web.server import serve
+
+    return serve(settings, host, port)
 
 
 def _run_async(coro):  # type: ignore[no-untyped-def]

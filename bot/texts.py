@@ -866,3 +866,68 @@ CHAT_EMPTY_LINE = "（没有发送：消息为空。输入文字，或输入 /qu
 CHAT_LINE_TOO_LONG = "没有发送：一条消息最多 {limit} 个字，请分几条发送。"
 CHAT_FILE_TOO_LARGE = "没有发送 {path}：文件超过 {limit} MB。"
 CHAT_STAFF_ROLE_LOCAL = "提示：要让多人同时对话（工作人员在另一个终端答复），先运行 tepai emulator，再在各终端运行 tepai chat --as 名字。"
+# -- Web chat (bot/web/): the page a bureau puts on its own site ------------------------------------
+WEB_TITLE = "科技特派员政策咨询"
+WEB_VISITOR = "网页访客"  # a web visitor's name as staff see it
+WEB_CHANNEL = "网页对话"  # where they wrote from, in place of a Telegram id
+WEB_ERRORS = {
+    "csrf": "页面已过期或请求来源不正确，请刷新页面后再试。",
+    "session": "会话已失效，请刷新页面后再试。",
+    "rate": "您发送得太快了，请稍等 {seconds} 秒再试。",
+    "too_large": "提交的内容太长了，请精简后再试。",
+    "bad_request": "无法识别的请求，请刷新页面后再试。",
+    "not_found": "没有找到这个页面。",
+    "method": "不支持这种请求方式。",
+    "internal": "抱歉，处理时出现内部错误，已记录，请稍后再试。",
+    "empty": "请输入内容后再发送。",
+    "too_long": "内容太长了（上限 {limit} 字），请精简后再发送。",
+    "busy": "系统正忙，请稍后再试。",
+}
+WEB_NOTHING_TO_CANCEL = "当前没有进行中的操作。"
+WEB_HANDOFF_OFFER = "如需人工答复，请点击“转人工”，市科技局工作人员会在这里答复您。"
+WEB_HANDOFF_WAITING = "已转给科技局工作人员。答复会显示在本页面；关闭页面后再打开（同一浏览器）也能看到。"
+WEB_STAFF_REPLY = "科技局工作人员答复"
+WEB_REQUEST_BUTTON = "请求对接"
+WEB_REQUEST_OUTCOMES = {
+    "sent": "已提交对接请求，工作人员会尽快联系安排。",
+    "already": "您已经请求过这位特派员了。",
+    "blocked": "这位特派员暂时不能为贵企业服务，工作人员会为您另行安排。",
+    "stale": "这个按钮已失效，请重新操作。",
+}
+WEB_SCREENSHOT_SAVED = "已保存截图：{path}"
+WEB_NO_BROWSER = "未找到 Chromium 或 chromedriver（Debian：apt-get install chromium chromium-driver）。"
+WEB_STARTING = "tepai 网页对话：http://{host}:{port}/ （Ctrl+C 停止）"
+WEB_SECRET_SHORT = "TEPAI_WEB_SECRET 至少 {min} 个字符（现在 {n} 个），可用 python -c \"import secrets; print(secrets.token_urlsafe(32))\" 生成"
+WEB_BAD_SETTING = "{name} 无效：{reason}"
+# The page's own words (index.html is filled from these; chat.js gets WEB_LABELS from /api/session).
+WEB_PAGE = {
+    "title": WEB_TITLE,
+    "heading": "科技特派员政策咨询",
+    "subheading": "济南市企业科技特派员专项行动 · 无需注册",
+    "intro": ("您好！我是科技特派员专项行动政策助手。请直接输入政策问题，例如："
+              "“到2027年特派员覆盖率目标是多少？”。回答会引用政策原文并注明出处。"),
+    "input_label": "输入您的问题",
+    "placeholder": "请输入政策问题…（回车发送）",
+    "send": "发送",
+    "survey": "📋 填写需求调查",
+    "log_label": "对话记录",
+    "footer": "时间均为北京时间。回答仅依据已收录的政策文件，以正式发布的文件为准。",
+    "noscript": "本页面需要启用 JavaScript。",
+    "network": "网络连接异常，请检查网络后重试。",
+}
+WEB_LABELS = {
+    "you": "您",
+    "bot": "政策助手",
+    "staff": WEB_STAFF_REPLY,
+    "helpful": BUTTON_HELPFUL,
+    "unhelpful": BUTTON_UNHELPFUL,
+    "handoff": BUTTON_HANDOFF,
+    "request": WEB_REQUEST_BUTTON,
+    "sending": "正在查询…",
+    "network": WEB_PAGE["network"],
+    "feedback_thanks": FEEDBACK_THANKS,
+    "feedback_sorry": FEEDBACK_SORRY,
+    "feedback_already": FEEDBACK_ALREADY,
+    "sources": "出处",
+    "survey_hint": "可以直接点按钮，也可以在输入框里输入回答。",
+}

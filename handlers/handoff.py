@@ -23,17 +23,11 @@ log = logging.getLogger(__name__)
 
 
 async def owe_forward(session, services, handoff: Handoff) -> bool:  # type: ignore[no-untyped-def]
-    """In the hand-off's transaction: owe every staff chat the question. When each is delivered, the
-    sender records the staff message it became, so a reply to it routes back. False if no staff."""
-    user = await session.get(User, handoff.user_id)
-    text = texts.HANDOFF_TO_STAFF.format(
-        id=handoff.id, reason=texts.HANDOFF_REASONS.get(handoff.reason, handoff.reason),
-        name=esc(user.display_name or "—"), telegram_id=await ident.telegram_id_of(session, user) or "—",
-        question=esc(handoff.question), score=handoff.best_score,
-    )
-    owed = await ob.owe_staff(session, services.settings.staff_ids, text, kind=ob.HANDOFF, ref=f"handoff:{handoff.id}",
-                              key=f"handoff:{handoff.id}")
-    return bool(owed)
+    """In the hand-off's transaction: owe every staff chat the question (store/handoffs.py, shared
+    with the web chat). False if no staff."""
+    from store.handoffs import owe_forward as owe
+
+    return await owe(session, services.settings.staff_ids, handoff)
 
 
 async def forward_to_staff(context: TepaiContext, handoff_id: int) -> bool:
