@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -99,3 +103,27 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         pytest.skip(f"{PG_ENV} not set (`.ci/run` sets it)")
     _reset_postgres(url)
     return url
+
+
+@dataclass(frozen=True)
+class Done:
+    """What a `tepai` command left behind, as `subprocess.run` would report it."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def tepai(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> Done:
+    """`tepai ARGS` in this process: the same `main` the script runs, with `env` added to the
+    environment, `stdin` as its input and its output captured (no interpreter start-up)."""
+    from bot.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in (env or {}).items():
+            patch.setenv(name, value)
+        patch.setattr(sys, "stdin", io.StringIO(stdin or ""))
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(list(args))
+    return Done(code, out.getvalue(), err.getvalue())
