@@ -95,7 +95,8 @@ def _reset_postgres(url: str) -> None:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """The same tests on SQLite and, when TEPAI_TEST_DATABASE_URL is set, PostgreSQL."""
+    """An empty database: the same tests on SQLite and, when TEPAI_TEST_DATABASE_URL is set,
+    PostgreSQL. Empty, not migrated: migration tests start from any revision they like."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'tepai.db'}"
     url = os.environ.get(PG_ENV)
@@ -103,6 +104,42 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         pytest.skip(f"{PG_ENV} not set (`.ci/run` sets it)")
     _reset_postgres(url)
     return url
+
+
+@pytest.fixture(scope="session")
+def _migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file migrated to head, copied for each test that wants a migrated database."""
+    from store.db import upgrade
+
+    path = tmp_path_factory.mktemp("schema") / "tepai.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def migrated_url(database_url: str, _migrated_sqlite: Path) -> str:
+    """`database_url` at the head revision. SQLite gets a copy of a file migrated once per
+    session (Alembic then finds nothing to do); PostgreSQL is migrated in place."""
+    import shutil
+
+    from sqlalchemy.engine import make_url
+
+    from store.db import upgrade
+
+    if make_url(database_url).get_backend_name() == "sqlite":
+        shutil.copyfile(_migrated_sqlite, make_url(database_url).database)
+    upgrade(database_url)
+    return database_url
+
+
+@pytest.fixture
+async def db(migrated_url: str):  # type: ignore[no-untyped-def]
+    """The store on a migrated database (SQLite, and PostgreSQL when configured), closed after."""
+    from store.db import Database
+
+    database = Database.open(migrated_url)
+    yield database
+    await database.close()
 
 
 @dataclass(frozen=True)

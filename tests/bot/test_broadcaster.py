@@ -10,7 +10,6 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 from telegram.ext import ExtBot
 
@@ -20,13 +19,6 @@ from bot.emulator import BotApiEmulator
 from store import broadcasts as bc
 from store.db import Database, default_url, upgrade
 from store.models import Broadcast, Delivery, User
-
-
-@pytest.fixture
-async def db(database_url: str):  # type: ignore[no-untyped-def]
-    database = Database.open(database_url)
-    yield database
-    await database.close()
 
 
 async def people(db: Database, emu: BotApiEmulator, ids: list[int], opened: bool = True) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
-import pytest
 from sqlalchemy import select
 from telegram.ext import ExtBot
 
@@ -16,13 +15,6 @@ from store import broadcasts as bc
 from store import outbox as ob
 from store.db import Database
 from store.models import Delivery, User
-
-
-@pytest.fixture
-async def db(database_url: str):  # type: ignore[no-untyped-def]
-    database = Database.open(database_url)
-    yield database
-    await database.close()
 
 
 async def until(check, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]

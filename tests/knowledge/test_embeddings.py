@@ -62,3 +62,25 @@ def test_e5_small_ships_in_its_wheel_and_encodes_questions_as_queries() -> None:
     # e5 is asymmetric: the same text as a query and as a passage is not the same vector
     assert not np.allclose(model.embed_array(["有效期"], query=True), model.embed_array(["有效期"]))
     assert len(model.embed_query("测试")) == 384
+
+
+def test_the_hashing_stand_in_is_deterministic_normalised_and_needs_no_model() -> None:
+    import subprocess
+    import sys
+
+    from bot.settings import load_settings
+    from knowledge.embeddings import make_embeddings
+
+    assert load_settings({"TEPAI_EMBEDDING": "hashing"}).embedding == "hashing"
+    model = make_embeddings("hashing")
+    texts = ["技术合同登记后补助最高多少？", "登记的技术合同按成交额给予补助", "明天会下雨吗？", ""]
+    vectors = np.asarray(model.embed_documents(texts))
+    assert vectors.shape == (4, model.dimension)
+    assert np.allclose(np.linalg.norm(vectors[:3], axis=1), 1.0, atol=1e-5)
+    question = np.asarray(model.embed_query(texts[0]))
+    # Shared characters, not meaning: the clause about contracts is nearer than the weather.
+    assert question @ vectors[1] > question @ vectors[2]
+    # The same vector in another interpreter (CRC-32, not Python's salted `hash`).
+    code = "from knowledge.embeddings import make_embeddings as m; print(m('hashing').embed_query('特派员')[:8])"
+    again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert again.strip() == str(model.embed_query("特派员")[:8])
