@@ -18,6 +18,13 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`slow` is the older name of `heavy`: `make test` (`-m "not heavy"`) leaves out both."""
+    for item in items:
+        if item.get_closest_marker("slow") and not item.get_closest_marker("heavy"):
+            item.add_marker(pytest.mark.heavy)
 CORPUS_FILE = next((REPO / "knowledge" / "corpus").glob("*.txt"))
 
 

@@ -10,6 +10,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from telegram.ext import ExtBot
 
@@ -107,6 +108,7 @@ async def test_a_restart_resumes_queued_rows_and_never_resends_one_caught_mid_se
     assert [received[t] for _, t in rows[:3]] == [0, 0, 0] and sum(received.values()) == 27
 
 
+@pytest.mark.heavy
 def test_kill_9_half_way_then_restart_sends_nobody_twice(tmp_path: Path) -> None:
     """The real bot process (`tepai run`) killed with SIGKILL mid-broadcast and started again."""
     import threading

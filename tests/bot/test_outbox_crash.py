@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import asyncio
 import json
 import os
@@ -76,6 +78,7 @@ async def rows_of(url: str) -> tuple[list[Delivery], list[Engagement]]:
     return deliveries, engagements
 
 
+@pytest.mark.heavy
 def test_kill_9_right_after_approving_an_assignment_then_restart_every_invitation_goes_out_once(
         tmp_path: Path, database_url: str) -> None:
     data = tmp_path / "data"

