@@ -6,6 +6,7 @@ import contextlib
 import io
 import os
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +39,40 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     return data
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _e5_remembers_what_it_encoded():  # type: ignore[no-untyped-def]
+    """e5-small's vectors kept per text for the whole session, in this process.
+
+    e5 gives a text the same vector alone or in any batch (checked bit for bit), so every test
+    still gets exactly what the model computes; what goes is encoding the bundled plan, the
+    specialist pool and the matching background again for each test and in-process command.
+    """
+    from knowledge.embeddings import E5SmallEmbeddings
+
+    memo: dict[tuple[bool, str], object] = {}
+    lock = threading.Lock()
+
+    def remembering(encode, query: bool):  # type: ignore[no-untyped-def]
+        def remembered(self, texts: list[str]):  # type: ignore[no-untyped-def]
+            import numpy as np
+
+            with lock:
+                missing = [t for t in dict.fromkeys(texts) if (query, t) not in memo]
+            if missing:
+                vectors = np.asarray(encode(self, missing), dtype=np.float32).reshape(len(missing), -1)
+                with lock:
+                    memo.update(((query, t), v.copy()) for t, v in zip(missing, vectors))
+            with lock:
+                return np.stack([memo[(query, t)] for t in texts])
+        return remembered
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(E5SmallEmbeddings, "_encode", remembering(E5SmallEmbeddings._encode, False))
+    patch.setattr(E5SmallEmbeddings, "_encode_queries", remembering(E5SmallEmbeddings._encode_queries, True))
+    yield
+    patch.undo()
 
 
 @pytest.fixture(scope="session")
