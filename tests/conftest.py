@@ -104,10 +104,19 @@ def make_kb(data_dir: Path, embeddings, **env: str):  # type: ignore[no-untyped-
     return open_knowledge(settings, embeddings=embeddings)
 
 
+@pytest.fixture(scope="session")
+def hashing_embeddings():  # type: ignore[no-untyped-def]
+    """The model-free stand-in (TEPAI_EMBEDDING=hashing): for tests where any index will do."""
+    from knowledge.embeddings import make_embeddings
+
+    return make_embeddings("hashing")
+
+
 @pytest.fixture
-def kb(tmp_path: Path, embeddings):  # type: ignore[no-untyped-def]
-    """An empty knowledge base in this test's data dir."""
-    return make_kb(tmp_path / "kb", embeddings)
+def kb(tmp_path: Path, hashing_embeddings):  # type: ignore[no-untyped-def]
+    """An empty knowledge base in this test's data dir, on the hashing stand-in: its tests are
+    about indexing, citing and declining, not about which encoder ranks best."""
+    return make_kb(tmp_path / "kb", hashing_embeddings)
 
 
 @pytest.fixture(scope="session")
