@@ -18,11 +18,11 @@ NOTICE = "一、研发补助\n对首次认定的高新技术企业给予一次�
 
 
 @pytest.fixture
-async def own_bot(emulator, embeddings, database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+async def own_bot(emulator, embeddings, migrated_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
     """A bot with its own, writable knowledge base (the bundled policy indexed)."""
     from knowledge.index import BUNDLED_CORPUS
 
-    settings = bot_settings(emulator, tmp_path / "data", database_url)
+    settings = bot_settings(emulator, tmp_path / "data", migrated_url)
     kb = make_kb(settings.data_dir, embeddings)
     kb.index.update([BUNDLED_CORPUS])
     running = Bot(emulator, make_services(settings, kb), None)
