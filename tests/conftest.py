@@ -204,7 +204,10 @@ class Done:
 
 def tepai(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> Done:
     """`tepai ARGS` in this process: the same `main` the script runs, with `env` added to the
-    environment, `stdin` as its input and its output captured (no interpreter start-up)."""
+    environment, `stdin` as its input and its output captured (no interpreter start-up).
+
+    Commands run their own event loop: from an async test, `await asyncio.to_thread(tepai, ...)`.
+    """
     from bot.cli import main
 
     out, err = io.StringIO(), io.StringIO()

@@ -86,3 +86,20 @@ def test_the_hashing_stand_in_is_deterministic_normalised_and_needs_no_model() -
     code = "from knowledge.embeddings import make_embeddings as m; print(m('hashing').embed_query('特派员')[:8])"
     again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert again.strip() == str(model.embed_query("特派员")[:8])
+
+
+def test_on_the_hashing_stand_in_the_bot_still_answers_the_plan_and_declines_the_rest(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Its cosines measure shared characters, so the non-e5 rule's word-coverage bar decides;
+    that keeps tests on it meaningful: plan questions cited, others declined."""
+    from knowledge.answers import Answerer
+    from knowledge.index import BUNDLED_CORPUS
+    from tests.conftest import make_kb
+
+    kb = make_kb(tmp_path / "kb", make_embeddings("hashing"))
+    kb.index.update([BUNDLED_CORPUS])
+    answerer = Answerer(kb.retriever)
+    target = answerer.answer("到2027年特派员覆盖率目标是多少？")
+    assert target.answered and "50%" in target.citations[0].text and target.citations[0].section == "一、工作目标"
+    assert answerer.answer("企业怎么申请科技特派员？").answered
+    for question in ("怎么申请公租房？", "明天会下雨吗？", "宇宙的尽头是什么", "hello?"):
+        assert not answerer.answer(question).answered, question
