@@ -206,15 +206,32 @@ def tepai(*args: str, stdin: str | None = None, env: dict[str, str] | None = Non
     """`tepai ARGS` in this process: the same `main` the script runs, with `env` added to the
     environment, `stdin` as its input and its output captured (no interpreter start-up).
 
+    Output is caught at both levels a process has: `sys.stdout`/`sys.stderr`, and file
+    descriptors 1 and 2 (what a child such as the parsing worker, or C code, would write to).
     Commands run their own event loop: from an async test, `await asyncio.to_thread(tepai, ...)`.
     """
+    import tempfile
+
     from bot.cli import main
 
     out, err = io.StringIO(), io.StringIO()
-    with pytest.MonkeyPatch.context() as patch:
+    with pytest.MonkeyPatch.context() as patch, tempfile.TemporaryFile() as fd_out, \
+            tempfile.TemporaryFile() as fd_err:
         for name, value in (env or {}).items():
             patch.setenv(name, value)
         patch.setattr(sys, "stdin", io.StringIO(stdin or ""))
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main(list(args))
-    return Done(code, out.getvalue(), err.getvalue())
+        saved = os.dup(1), os.dup(2)
+        os.dup2(fd_out.fileno(), 1)
+        os.dup2(fd_err.fileno(), 2)
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                code = main(list(args))
+        finally:
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+        fd_out.seek(0)
+        fd_err.seek(0)
+        below = fd_out.read().decode("utf-8", "replace"), fd_err.read().decode("utf-8", "replace")
+    return Done(code, out.getvalue() + below[0], err.getvalue() + below[1])

@@ -477,3 +477,16 @@ def test_the_installed_tepai_script_runs_the_same_main(tmp_path: Path) -> None:
     env = {"TEPAI_DATA_DIR": str(tmp_path / "data"), "TEPAI_STAFF_IDS": "77"}
     done = process("staff", "list", env=env, entry=[str(script)])
     assert done.returncode == 0 and "77\tTEPAI_STAFF_IDS" in done.stdout, done.stderr
+
+
+def test_in_process_output_includes_what_a_child_process_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The in-process runner sees the same screen as a process would: a child's stderr too."""
+    from bot import cli_admin
+
+    def noisy(*_args: object) -> int:
+        subprocess.run([sys.executable, "-c", "import sys; sys.stderr.write('child warning')"], check=True)
+        return 0
+
+    monkeypatch.setattr(cli_admin, "cmd_staff", noisy)
+    done = tepai("staff", "list")
+    assert done.returncode == 0 and "child warning" in done.stderr
