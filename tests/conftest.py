@@ -129,6 +129,20 @@ def policy_kb(tmp_path_factory: pytest.TempPathFactory, embeddings):  # type: ig
     return base
 
 
+@pytest.fixture(scope="session")
+def hostile_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The three bombs of tests/hostile_files.py, built once (1 GB of XML takes a while to
+    compress); tests read them, never change them."""
+    from tests.hostile_files import docx_chunk_flood, docx_zip_bomb, pdf_stream_bomb
+
+    folder = tmp_path_factory.mktemp("hostile")
+    return {
+        "zip_bomb": docx_zip_bomb(folder / "高企申报指南.docx"),
+        "stream_bomb": pdf_stream_bomb(folder / "补助通知.pdf"),
+        "chunk_flood": docx_chunk_flood(folder / "条款汇编.docx"),
+    }
+
+
 PG_ENV = "TEPAI_TEST_DATABASE_URL"
 
 
