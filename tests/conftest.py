@@ -22,6 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 CORPUS_FILE = next((REPO / "knowledge" / "corpus").glob("*.txt"))
 
 
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects anything
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """`slow` is the older name of `heavy`: `make test` (`-m "not heavy"`) leaves out both."""
     for item in items:
