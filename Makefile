@@ -1,12 +1,13 @@
 # Two commands do all set-up on a fresh machine with Python 3.11+:
 #   make run   - index the bundled policy and start tepai
-#   make test  - the whole test suite
+#   make test  - the fast tests (everything but the heavy ones)
+#   make test-heavy - only the heavy tests; make test-all - everything
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: run test bench lock clean
+.PHONY: run test test-heavy test-all bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("tepai needs Python 3.11+") if sys.version_info < (3, 11) else None'
@@ -25,8 +26,17 @@ $(VENV)/.installed-test: pyproject.toml requirements.lock | $(BIN)/python
 run: $(VENV)/.installed-run
 	$(BIN)/tepai run
 
+TEST := HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/python -m pytest -q
+
+# Fast: no kill -9, no second process, no Chroma server, no sentence-transformers.
 test: $(VENV)/.installed-test
-	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(TEST) -m "not heavy" $(PYTEST_ARGS)
+
+test-heavy: $(VENV)/.installed-test
+	$(TEST) -m heavy $(PYTEST_ARGS)
+
+test-all: $(VENV)/.installed-test
+	$(TEST) $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test
 	HF_HUB_OFFLINE=1 $(BIN)/python benchmarks/retrieval.py

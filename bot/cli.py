@@ -12,11 +12,12 @@ Exit codes (stable, scripts rely on them):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -145,7 +146,43 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    """Run one `tepai` command; returns its exit code (see the module docstring).
+
+    Callable in-process (the tests do): usage errors return 2 instead of leaving the
+    interpreter, and the logging set up for the command is taken down again afterwards.
+    """
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # argparse: usage error (2) or --help (0), already printed
+        return exc.code if isinstance(exc.code, int) else EXIT_INPUT
+    with _logging_restored():
+        return _main(args)
+
+
+@contextlib.contextmanager
+def _logging_restored() -> Iterator[None]:
+    """Undo what `bot.logs.configure` does to the process-wide logging when a command ends."""
+    from bot.logs import _CHATTY
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    chatty = {name: logging.getLogger(name).level for name in _CHATTY}
+    capturing = getattr(logging, "_warnings_showwarning", None) is not None
+    try:
+        yield
+    finally:
+        for handler in list(root.handlers):
+            if handler not in handlers:
+                root.removeHandler(handler)
+                handler.close()
+        root.setLevel(level)
+        for name, was in chatty.items():
+            logging.getLogger(name).setLevel(was)
+        if not capturing:
+            logging.captureWarnings(False)
+
+
+def _main(args: argparse.Namespace) -> int:
     level = (os.environ.get("TEPAI_LOG_LEVEL") or "WARNING").strip().upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         print(texts.BAD_LOG_LEVEL.format(value=level[:20]), file=sys.stderr)

@@ -16,8 +16,9 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_EMBEDDING = "e5-small"
-# Built-in encoders, both shipped inside a wheel (see knowledge/embeddings.py).
-BUILTIN_EMBEDDINGS = ("e5-small", "use-multilingual")
+# Built-in encoders, both shipped inside a wheel (see knowledge/embeddings.py), and the
+# model-free `hashing` stand-in for tests.
+BUILTIN_EMBEDDINGS = ("e5-small", "use-multilingual", "hashing")
 WEBHOOK_SECRET_MIN = 32
 
 

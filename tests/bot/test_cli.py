@@ -1,4 +1,9 @@
-"""The `tepai` CLI contract other tools script against, run as real subprocesses."""
+"""The `tepai` CLI contract other tools script against.
+
+Commands run in this process through `bot.cli.main(argv)` (what the `tepai` script calls),
+with their own environment, stdin and captured output; the last tests run the real entry
+points as subprocesses for what only a process shows: exit status and start-up.
+"""
 
 from __future__ import annotations
 
@@ -11,16 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot import texts
-from tests.conftest import CORPUS_FILE
-
-
-def tepai(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin, capture_output=True, text=True, timeout=120,
-        env={**os.environ, **(env or {})}, cwd=Path(__file__).resolve().parents[2],
-    )
-
+from tests.conftest import CORPUS_FILE, tepai
 
 @pytest.fixture(scope="module")
 def indexed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
@@ -430,3 +426,67 @@ def test_staff_list_and_correct_documents_from_the_cli(tmp_path: Path) -> None:
     assert bad.returncode == 2 and "无法识别的日期" in bad.stderr and "Traceback" not in bad.stderr
     missing = tepai("docs", "set", "7", "--status", "current", env=env)
     assert missing.returncode == 2 and "没有找到文件 7" in missing.stderr
+
+
+def test_a_command_leaves_no_logging_behind_for_the_next_one(tmp_path: Path) -> None:
+    import logging
+
+    root = logging.getLogger()
+    before = (list(root.handlers), root.level)
+    assert tepai("staff", "list", env={"TEPAI_DATA_DIR": str(tmp_path / "a")}).returncode == 0
+    assert tepai("staff", "list", env={"TEPAI_DATA_DIR": str(tmp_path / "b")}).returncode == 0
+    assert (list(root.handlers), root.level) == before
+    # Each run logged to its own data dir, and the file is closed once the command is done.
+    assert (tmp_path / "a" / "logs" / "tepai.log").exists() and (tmp_path / "b" / "logs" / "tepai.log").exists()
+
+
+def test_a_usage_error_returns_2_instead_of_leaving_the_interpreter() -> None:
+    done = tepai("staff", "add", "not-a-number")
+    assert done.returncode == 2 and "usage: tepai staff add" in done.stderr
+    assert tepai("--help").returncode == 0
+
+
+def process(*args: str, stdin: str | None = None, env: dict[str, str] | None = None,
+            entry: list[str] | None = None) -> subprocess.CompletedProcess:
+    """The real thing: a fresh interpreter running `python -m bot` (or the `tepai` script)."""
+    return subprocess.run(
+        [*(entry or [sys.executable, "-m", "bot"]), *args],
+        input=stdin, capture_output=True, text=True, timeout=120,
+        env={**os.environ, **(env or {})}, cwd=Path(__file__).resolve().parents[2],
+    )
+
+
+def test_python_m_bot_answers_in_json_and_exits_0(indexed: dict[str, str]) -> None:
+    done = process("ask", "--json", "到2027年特派员覆盖率目标是多少？", env=indexed)
+    assert done.returncode == 0, done.stderr
+    payload = json.loads(done.stdout)
+    assert payload["answered"] and "50%" in payload["citations"][0]["text"]
+
+
+def test_the_process_exit_status_is_the_documented_code(indexed: dict[str, str], tmp_path: Path) -> None:
+    env = {"TEPAI_DATA_DIR": str(tmp_path / "data")}
+    empty = process("ask", "   ", env=indexed)
+    assert empty.returncode == 2 and "请输入" in empty.stdout and "Traceback" not in empty.stderr
+    bad = process("ask", "特派员", env={**env, "TEPAI_EMBEDDING": "nonsense"})
+    assert bad.returncode == 3 and "TEPAI_EMBEDDING" in bad.stderr and "Traceback" not in bad.stderr
+    assert process(env=env).returncode == 2  # no command: argparse's usage error
+
+
+def test_the_installed_tepai_script_runs_the_same_main(tmp_path: Path) -> None:
+    script = Path(sys.executable).with_name("tepai")
+    env = {"TEPAI_DATA_DIR": str(tmp_path / "data"), "TEPAI_STAFF_IDS": "77"}
+    done = process("staff", "list", env=env, entry=[str(script)])
+    assert done.returncode == 0 and "77\tTEPAI_STAFF_IDS" in done.stdout, done.stderr
+
+
+def test_in_process_output_includes_what_a_child_process_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The in-process runner sees the same screen as a process would: a child's stderr too."""
+    from bot import cli_admin
+
+    def noisy(*_args: object) -> int:
+        subprocess.run([sys.executable, "-c", "import sys; sys.stderr.write('child warning')"], check=True)
+        return 0
+
+    monkeypatch.setattr(cli_admin, "cmd_staff", noisy)
+    done = tepai("staff", "list")
+    assert done.returncode == 0 and "child warning" in done.stderr

@@ -95,6 +95,7 @@ async def seed_demand(db: Database) -> None:
                                    "description": "酸奶放几天就变酸，想延长货架期，优化发酵菌种。"}))
 
 
+@pytest.mark.heavy
 async def test_specialists_imported_by_the_cli_are_matched_by_the_running_bot(shared_bot: Bot) -> None:
     bot = shared_bot
     await bot.say(STAFF, "/start")
@@ -123,6 +124,7 @@ POLICY = """济南市科技特派员服务补助实施细则
 """
 
 
+@pytest.mark.heavy
 async def test_a_document_indexed_by_the_cli_is_cited_by_the_running_bot(shared_bot: Bot, tmp_path: Path) -> None:
     bot = shared_bot
     user = 4242
@@ -159,7 +161,7 @@ def write_pool(path: Path, rows: int) -> None:
                           1 + n % 3, f"139{n:08d}"])
 
 
-@pytest.mark.slow
+@pytest.mark.heavy
 async def test_the_bot_answers_everyone_while_a_big_import_and_other_cli_writers_run(
         shared_bot: Bot, database_url: str, tmp_path: Path) -> None:
     if not database_url.startswith("sqlite"):

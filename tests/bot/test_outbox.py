@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
-import pytest
 from sqlalchemy import select
 from telegram.ext import ExtBot
 
@@ -17,13 +16,6 @@ from store import outbox as ob
 from store.db import Database
 from store.models import Delivery
 from tests.people import WITH_CHAT, chat, person, telegram_user
-
-
-@pytest.fixture
-async def db(database_url: str):  # type: ignore[no-untyped-def]
-    database = Database.open(database_url)
-    yield database
-    await database.close()
 
 
 async def until(check, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import asyncio
 import json
 import os
@@ -77,6 +79,7 @@ async def rows_of(url: str) -> tuple[list[Delivery], list[Engagement]]:
     return deliveries, engagements
 
 
+@pytest.mark.heavy
 def test_kill_9_right_after_approving_an_assignment_then_restart_every_invitation_goes_out_once(
         tmp_path: Path, database_url: str) -> None:
     data = tmp_path / "data"
@@ -142,6 +145,7 @@ def test_kill_9_right_after_approving_an_assignment_then_restart_every_invitatio
                if any(d.ref == f"engagement:{e.id}" and d.status == "sent" for d in deliveries))
 
 
+@pytest.mark.heavy
 async def test_a_second_bot_process_leaves_the_first_ones_in_flight_deliveries_alone(
         tmp_path: Path, database_url: str) -> None:
     """The first sender is mid-send when a second `tepai run` starts on the same database: the

@@ -78,9 +78,9 @@ async def emulator():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-async def bot(emulator: BotApiEmulator, policy_kb, database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+async def bot(emulator: BotApiEmulator, policy_kb, migrated_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
     """The bot over the bundled policy (shared, read-only knowledge base)."""
-    services = make_services(bot_settings(emulator, tmp_path / "data", database_url), policy_kb)
+    services = make_services(bot_settings(emulator, tmp_path / "data", migrated_url), policy_kb)
     running = Bot(emulator, services, await start_bot(emulator, services))
     yield running
     await stop_bot(running.app)  # a test may have restarted it

@@ -12,17 +12,17 @@ from bot import texts
 from knowledge.parsing import Limits
 from tests.conftest import make_kb
 from tests.handlers.conftest import OWNER, STAFF, Bot, bot_settings, make_services, start_bot, stop_bot
-from tests.hostile_files import docx_chunk_flood, docx_zip_bomb, pdf_stream_bomb, pdf_with_content, text_operators
+from tests.hostile_files import pdf_with_content, text_operators
 
 NOTICE = "一、研发补助\n对首次认定的高新技术企业给予一次性奖励二十万元。\n二、申报时间\n每年三月集中申报。".encode()
 
 
 @pytest.fixture
-async def own_bot(emulator, embeddings, database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+async def own_bot(emulator, embeddings, migrated_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
     """A bot with its own, writable knowledge base (the bundled policy indexed)."""
     from knowledge.index import BUNDLED_CORPUS
 
-    settings = bot_settings(emulator, tmp_path / "data", database_url)
+    settings = bot_settings(emulator, tmp_path / "data", migrated_url)
     kb = make_kb(settings.data_dir, embeddings)
     kb.index.update([BUNDLED_CORPUS])
     running = Bot(emulator, make_services(settings, kb), None)
@@ -123,16 +123,16 @@ async def test_two_different_uploads_with_the_same_name_both_stay(own_bot: Bot) 
 
 
 async def test_hostile_files_are_refused_with_reasons_and_the_bot_stays_small(
-        own_bot: Bot, tmp_path: Path) -> None:
+        own_bot: Bot, hostile_files: dict[str, Path]) -> None:
     bot = own_bot
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     generation = bot.services.knowledge.index.snapshot().generation
-    bomb = docx_zip_bomb(tmp_path / "bomb.docx").read_bytes()
+    bomb = hostile_files["zip_bomb"].read_bytes()
     refused = await upload(bot, STAFF, "高企申报指南.docx", bomb, "无法索引")
     assert "解压后超过 64 MB 上限" in refused and "压缩炸弹" in refused
-    stream = pdf_stream_bomb(tmp_path / "bomb.pdf").read_bytes()
+    stream = hostile_files["stream_bomb"].read_bytes()
     assert "内容过大" in await upload(bot, STAFF, "补助通知.pdf", stream, "无法索引")
-    flood = docx_chunk_flood(tmp_path / "flood.docx").read_bytes()
+    flood = hostile_files["chunk_flood"].read_bytes()
     assert "段落过多" in await upload(bot, STAFF, "条款汇编.docx", flood, "无法索引")
     # 1 GB of XML never inflated inside the bot.
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 300 * 1024

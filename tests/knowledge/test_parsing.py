@@ -19,24 +19,12 @@ from knowledge.documents import file_sha256
 from knowledge.parsing import CRASH_REASON, MB, MEMORY_REASON, TIMEOUT_REASON, Limits, ParseWorker
 from tests.bot.test_cli import tepai
 from tests.conftest import CORPUS_FILE
-from tests.hostile_files import (
-    docx_chunk_flood,
-    docx_zip_bomb,
-    pdf_shared_stream_bomb,
-    pdf_stream_bomb,
-    pdf_with_content,
-    text_operators,
-)
+from tests.hostile_files import pdf_shared_stream_bomb, pdf_with_content, text_operators
 
 
-@pytest.fixture(scope="module")
-def hostile(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    folder = tmp_path_factory.mktemp("hostile")
-    return {
-        "zip_bomb": docx_zip_bomb(folder / "高企申报指南.docx"),
-        "stream_bomb": pdf_stream_bomb(folder / "补助通知.pdf"),
-        "chunk_flood": docx_chunk_flood(folder / "条款汇编.docx"),
-    }
+@pytest.fixture
+def hostile(hostile_files: dict[str, Path]) -> dict[str, Path]:
+    return hostile_files
 
 
 def _parse(path: Path, limits: Limits | None = None):  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from knowledge.vectors import VectorStore, open_client
 
@@ -33,6 +34,7 @@ def other_process(chroma: Path, action: str) -> None:
     assert done.returncode == 0, done.stderr
 
 
+@pytest.mark.heavy
 def test_vectors_added_and_deleted_by_another_process_are_seen_at_the_next_read(tmp_path: Path) -> None:
     chroma = tmp_path / "chroma"
     store = VectorStore(open_client(chroma, None), "tepai-test-vectors")
@@ -49,6 +51,7 @@ def test_vectors_added_and_deleted_by_another_process_are_seen_at_the_next_read(
     assert [m["sid"] for _, m in store.query_with_metadata(probe, 8)] and store.count() == 6
 
 
+@pytest.mark.heavy
 def test_a_process_does_not_reopen_for_its_own_writes(tmp_path: Path) -> None:
     handle = open_client(tmp_path / "chroma", None)
     store = VectorStore(handle, "tepai-test-vectors")

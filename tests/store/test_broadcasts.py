@@ -17,13 +17,6 @@ from store.models import (
 from store.validators import ValidationError
 
 
-@pytest.fixture
-async def db(database_url: str):  # type: ignore[no-untyped-def]
-    database = Database.open(database_url)
-    yield database
-    await database.close()
-
-
 async def seed(db: Database) -> None:
     """Users 1–6: 1,2 members of 甲 (历下区, 电子信息, submitted, matched); 3 member of 乙 (章丘区,
     新材料, submitted, not matched); 4 an enterprise user who never surveyed; 5 a specialist;

@@ -29,13 +29,6 @@ A, B, C, D, E = (code(n) for n in range(1, 6))
 BAD_CHECK = A[:17] + ("0" if A[17] != "0" else "1")
 
 
-@pytest.fixture
-async def db(database_url: str):  # type: ignore[no-untyped-def]
-    database = Database.open(database_url)
-    yield database
-    await database.close()
-
-
 def write_csv(path: Path, rows: list[list[str]], header: tuple[str, ...] = ("统一社会信用代码", "企业名称", "所在区县")) -> Path:
     lines = [",".join(header)] + [",".join(row) for row in rows]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import inspect
 
 from store import identities as ident
 from store import repositories as repo
 from store.db import Database, sync_url, upgrade
-
-
-@pytest.fixture
-async def db(database_url: str):  # type: ignore[no-untyped-def]
-    database = Database.open(database_url)
-    yield database
-    await database.close()
 
 
 async def test_migrations_create_the_schema_and_are_idempotent(database_url: str) -> None:

@@ -13,13 +13,6 @@ from store.db import Database
 from store.models import SurveyDraft, utcnow
 
 
-@pytest.fixture
-async def db(database_url: str):  # type: ignore[no-untyped-def]
-    database = Database.open(database_url)
-    yield database
-    await database.close()
-
-
 async def test_a_draft_idle_for_a_day_is_reminded_once(db: Database) -> None:
     async with db.session() as session, session.begin():
         await survey.set_campaign(session, 2026, "open")
@@ -52,25 +45,20 @@ async def test_a_closed_campaign_takes_no_answers(db: Database) -> None:
         assert (await survey.statistics(session, 2026))["in_progress"] == 1
 
 
-async def test_the_database_itself_holds_at_most_one_open_campaign(database_url: str) -> None:
+async def test_the_database_itself_holds_at_most_one_open_campaign(db: Database) -> None:
     """Even a writer that skips the check (another process, a hand-made script) cannot open a second."""
     from sqlalchemy.exc import IntegrityError
 
-    from store.db import Database
     from store.models import Campaign
 
-    db = Database.open(database_url)
-    try:
+    async with db.session() as session, session.begin():
+        await survey.set_campaign(session, 2026, "open")
+    with pytest.raises(IntegrityError):
         async with db.session() as session, session.begin():
-            await survey.set_campaign(session, 2026, "open")
-        with pytest.raises(IntegrityError):
-            async with db.session() as session, session.begin():
-                session.add(Campaign(year=2027, status="open"))
-        async with db.session() as session, session.begin():
-            with pytest.raises(survey.CampaignConflict) as refused:
-                await survey.set_campaign(session, 2027, "open")
-            assert refused.value.open_year == 2026
-            await survey.set_campaign(session, 2026, "closed")
-            assert (await survey.set_campaign(session, 2027, "open")).status == "open"
-    finally:
-        await db.close()
+            session.add(Campaign(year=2027, status="open"))
+    async with db.session() as session, session.begin():
+        with pytest.raises(survey.CampaignConflict) as refused:
+            await survey.set_campaign(session, 2027, "open")
+        assert refused.value.open_year == 2026
+        await survey.set_campaign(session, 2026, "closed")
+        assert (await survey.set_campaign(session, 2027, "open")).status == "open"

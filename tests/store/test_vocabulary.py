@@ -58,13 +58,6 @@ def test_every_button_label_is_its_own_canonical_name() -> None:
     assert all(vocabulary.normalise_field(f) == f for f in texts.FIELDS)
 
 
-@pytest.fixture
-async def db(database_url: str):  # type: ignore[no-untyped-def]
-    database = Database.open(database_url)
-    yield database
-    await database.close()
-
-
 def code(n: int) -> str:
     first17 = f"91370100MA3C5Q{n:03d}"
     return first17 + credit_code_check_char(first17)
