@@ -29,9 +29,9 @@ from pathlib import Path
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot import texts
+from core import texts
 from bot.ratelimit import PacedRateLimiter, SendHook, retry_seconds
-from bot.render import split_message
+from bot.render import choices, split_message
 from store import broadcasts as bc
 from store import outbox as ob
 from store import repositories as repo
@@ -254,7 +254,7 @@ class Broadcaster:
             return
         p = await bc.progress(session, broadcast)
         resend = resend_markup(broadcast.id, p.interrupted) if p.interrupted and broadcast.status != "cancelled" else None
-        await ob.owe(session, broadcast.status_chat_id, final_text(p), kind=ob.REPORT, html=False, buttons=resend,
+        await ob.owe(session, broadcast.status_chat_id, final_text(p), kind=ob.REPORT, html=False, buttons=choices(resend),
                      ref=f"broadcast:{broadcast.id}", key=f"broadcast-final:{broadcast.id}:{bc.beijing(broadcast.finished_at)}:{p.interrupted}")
 
     async def _is_cancelled(self, broadcast_id: int) -> bool:
@@ -421,12 +421,12 @@ def resend_markup(broadcast_id: int, count: int) -> InlineKeyboardMarkup:
 
 
 def progress_text(broadcast: Broadcast, p: bc.Progress) -> str:
-    from bot.render import esc
+    from bot.render import html
 
     state = texts.BROADCAST_STATES.get(p.status, p.status)
     if p.status == "scheduled":
         state += f"（{texts.BEIJING_TIME.format(time=bc.beijing(broadcast.scheduled_at))}）"
-    text = texts.BROADCAST_PROGRESS.format(id=broadcast.id, segment=esc(bc.segment_label(broadcast.segment)),
+    text = html(texts.BROADCAST_PROGRESS, id=broadcast.id, segment=bc.segment_label(broadcast.segment),
                                            state=state, sent=p.sent, failed=p.failed, unreachable=p.unreachable,
                                            remaining=p.remaining, total=p.total)
     if p.interrupted:

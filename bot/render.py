@@ -1,19 +1,48 @@
-"""Telegram rendering: HTML with everything user- or document-derived escaped, and
-splitting of long replies at sentence ends within Telegram's 4,096 characters."""
+"""Telegram rendering: the core's neutral texts and choices as Telegram HTML and inline
+keyboards, with everything user- or document-derived escaped, and splitting of long replies
+at sentence ends within Telegram's 4,096 characters."""
 
 from __future__ import annotations
 
-import html
+import html as _html
 import re
+from collections.abc import Sequence
 
-from bot import texts
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from core import texts
+from core.markup import fmt, spans
+from core.messages import Choice
 from knowledge.answers import Answer
 
 TELEGRAM_LIMIT = 4096
 
 
 def esc(value: object) -> str:
-    return html.escape(str(value), quote=False)
+    return _html.escape(str(value), quote=False)
+
+
+def html(marked: str, /, **values: object) -> str:
+    """A core text (neutral emphasis `**…**`) as Telegram HTML; with `values`, the text is a
+    template formatted first (values escaped, never markup)."""
+    if values:
+        marked = fmt(marked, **values)
+    return "".join(f"<b>{esc(text)}</b>" if bold else esc(text) for text, bold in spans(marked))
+
+
+def keyboard(rows: Sequence[Sequence[Choice | tuple[str, str]]] | None) -> InlineKeyboardMarkup | None:
+    """Neutral choices as inline buttons: the action is the button's callback data."""
+    if not rows:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=action) for label, action in row]
+                                 for row in rows])
+
+
+def choices(markup: InlineKeyboardMarkup | None) -> list[list[Choice]] | None:
+    """Inline buttons back as neutral rows of (label, action), e.g. for the outbox."""
+    if markup is None:
+        return None
+    return [[Choice(b.text, b.callback_data) for b in row] for row in markup.inline_keyboard]
 
 
 def answer_html(answer: Answer) -> str:

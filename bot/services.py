@@ -63,15 +63,19 @@ class Services:
         return self._matcher
 
     async def is_staff(self, telegram_id: int) -> bool:
-        if telegram_id in self.settings.staff_ids:
+        from core import roles
+
+        if telegram_id in self.settings.staff_ids:  # no database round trip for configured staff
             return True
         async with self.db.session() as session:
-            return await repo.is_granted_staff(session, telegram_id)
+            return await roles.is_staff(session, telegram_id, self.settings.staff_ids)
 
     async def staff_chat_ids(self) -> list[int]:
+        """Every staff chat — the same list `store.outbox.owe_staff` owes a staff notice to."""
+        from store.outbox import staff_ids
+
         async with self.db.session() as session:
-            granted = {g.telegram_id for g in await repo.list_staff(session)}
-        return sorted(self.settings.staff_ids | granted)
+            return await staff_ids(session, self.settings.staff_ids)
 
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):

@@ -13,11 +13,10 @@ from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, ChatMemberHandler, TypeHandler
 
-from bot import texts
+from core import texts
 from bot.render import split_message
 from bot.services import TepaiContext
 from store import repositories as repo
-from store.models import ROLE_STAFF
 
 log = logging.getLogger(__name__)
 
@@ -115,16 +114,11 @@ async def spend_buttons(query, notice: str | None = None) -> None:  # type: igno
 
 
 async def role_of(context: TepaiContext, telegram_id: int) -> str:
-    if await context.services.is_staff(telegram_id):
-        return ROLE_STAFF
+    """The rule is core.roles'; this reads it for a Telegram user."""
+    from core import roles
+
     async with context.services.db.session() as session:
-        user = await repo.get_user(session, telegram_id)
-        if user is not None and user.role != "enterprise":
-            return user.role
-        # A specialist staff imported with a Telegram id is one from their first /start.
-        if await repo.is_active_specialist(session, telegram_id):
-            return "specialist"
-    return "enterprise"
+        return await roles.role_of(session, telegram_id, context.services.settings.staff_ids)
 
 
 def staff_only(handler: Handler) -> Handler:
@@ -208,3 +202,29 @@ async def credit_code_argument(update: Update, context: TepaiContext, usage: str
     except ValidationError as exc:
         await update.effective_message.reply_text(exc.message)
         return None
+
+
+async def owe_notices(session, context: TepaiContext, notices) -> None:  # type: ignore[no-untyped-def]
+    """The core's notices for other people, owed in the deciding transaction (see `owe_rendered`)."""
+    await owe_rendered(session, context.services.settings.staff_ids, notices)
+
+
+async def owe_rendered(session, staff_ids, notices) -> int:  # type: ignore[no-untyped-def]
+    """The core's notices for other people (`core.messages.Notice`), rendered for Telegram and owed
+    in the deciding transaction — the outbox sends them once it commits. A notice without a
+    recipient goes to every staff chat (`store.outbox.owe_staff`, the one way staff are told).
+    How many were owed to a reachable chat."""
+    from bot.render import html
+    from store import outbox as ob
+
+    owed = 0
+    for notice in notices:
+        if notice.chat_id is not None:
+            row = await ob.owe(session, notice.chat_id, html(notice.text), kind=notice.kind, buttons=notice.choices,
+                               ref=notice.ref, key=notice.key, batch=notice.batch, report_to=notice.report_to)
+            owed += row is not None
+        else:
+            kind = ob.STAFF_NOTICE if notice.kind == ob.NOTICE else notice.kind
+            owed += bool(await ob.owe_staff(session, staff_ids, html(notice.text), kind=kind,
+                                            buttons=notice.choices, ref=notice.ref, key=notice.key))
+    return owed

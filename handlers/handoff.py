@@ -9,8 +9,8 @@ from sqlalchemy import select
 from telegram import Update
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
-from bot import texts
-from bot.render import esc
+from core import texts
+from bot.render import html
 from bot.services import TepaiContext
 from handlers.common import send_html, staff_only
 from store import outbox as ob
@@ -25,10 +25,9 @@ async def owe_forward(session, services, handoff: Handoff) -> bool:  # type: ign
     """In the hand-off's transaction: owe every staff chat the question. When each is delivered, the
     sender records the staff message it became, so a reply to it routes back. False if no staff."""
     user = await session.get(User, handoff.user_id)
-    text = texts.HANDOFF_TO_STAFF.format(
-        id=handoff.id, reason=texts.HANDOFF_REASONS.get(handoff.reason, handoff.reason),
-        name=esc(user.display_name or "—"), telegram_id=user.telegram_id,
-        question=esc(handoff.question), score=handoff.best_score,
+    text = html(texts.HANDOFF_TO_STAFF, id=handoff.id, reason=texts.HANDOFF_REASONS.get(handoff.reason, handoff.reason),
+        name=user.display_name or "—", telegram_id=user.telegram_id,
+        question=handoff.question, score=handoff.best_score,
     )
     owed = await ob.owe_staff(session, services.settings.staff_ids, text, kind=ob.HANDOFF, ref=f"handoff:{handoff.id}",
                               key=f"handoff:{handoff.id}")
@@ -76,7 +75,7 @@ async def staff_reply(update: Update, context: TepaiContext) -> None:
         await on_text(update, context)
         return
     reply = (message.text or "").strip()
-    body = texts.STAFF_REPLY_TO_USER.format(question=esc(handoff.question[:80]), reply=esc(reply))
+    body = html(texts.STAFF_REPLY_TO_USER, question=handoff.question[:80], reply=reply)
     async with context.services.db.session() as session, session.begin():
         fresh = await session.get(Handoff, handoff.id)
         await repo.mark_replied(session, fresh, update.effective_user.id, reply)
@@ -95,11 +94,10 @@ async def unanswered(update: Update, context: TepaiContext) -> None:
     if not items:
         await update.effective_message.reply_text(texts.UNANSWERED_EMPTY)
         return
-    lines = [texts.UNANSWERED_HEADER.format(count=total)]
+    lines = [html(texts.UNANSWERED_HEADER, count=total)]
     for item in items:
-        lines.append(texts.UNANSWERED_ITEM.format(
-            id=item.id, time=beijing_time(item.created_at, SHORT),
-            name=esc(item.user.display_name or item.user.telegram_id), question=esc(item.question[:100]),
+        lines.append(html(texts.UNANSWERED_ITEM, id=item.id, time=beijing_time(item.created_at, SHORT),
+            name=item.user.display_name or item.user.telegram_id, question=item.question[:100],
         ))
     await send_html(context, update.effective_chat.id, "\n".join(lines))
 

@@ -32,7 +32,7 @@ from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import texts
+from core import texts
 from store.models import Delivery, Engagement, HandoffForward, SenderLease, StaffGrant, User, utcnow
 
 LEASE = "sender"
@@ -49,18 +49,14 @@ REMINDER = "reminder"
 NOTICE = "notice"
 REPORT = "report"
 
-def markup_rows(markup) -> list[list[list[str]]] | None:  # type: ignore[no-untyped-def]
-    """A PTB InlineKeyboardMarkup as the row's JSON (label, callback data)."""
-    if markup is None:
-        return None
-    return [[[b.text, b.callback_data] for b in row] for row in markup.inline_keyboard]
+Buttons = Sequence[Sequence[tuple[str, str]]]  # rows of (label, action); the channel makes them buttons
 
 
 async def owe(session: AsyncSession, chat_id: int | None, text: str, *, kind: str, html: bool = True,
-              buttons=None, ref: str | None = None, key: str | None = None,  # type: ignore[no-untyped-def]
+              buttons: Buttons | None = None, ref: str | None = None, key: str | None = None,
               batch: str | None = None, report_to: int | None = None) -> Delivery | None:
-    """Owe `chat_id` this message, in the caller's transaction. `buttons` is an
-    InlineKeyboardMarkup or rows of (label, callback data); `key` makes it owed once however often
+    """Owe `chat_id` this message, in the caller's transaction. `buttons` are neutral rows of
+    (label, action) — `core.messages.Choice` or plain pairs; `key` makes it owed once however often
     the decision runs (the existing row is returned). None if there is no chat to address."""
     if not chat_id:
         return None
@@ -68,8 +64,7 @@ async def owe(session: AsyncSession, chat_id: int | None, text: str, *, kind: st
         existing = await session.scalar(select(Delivery).where(Delivery.key == key))
         if existing is not None:
             return existing
-    rows = markup_rows(buttons) if hasattr(buttons, "inline_keyboard") else \
-        ([[list(b) for b in row] for row in buttons] if buttons else None)
+    rows = [[[str(label), str(action)] for label, action in row] for row in buttons] if buttons else None
     row = Delivery(broadcast_id=None, telegram_id=int(chat_id), status="queued", attempts=0, kind=kind, text=text,
                    parse_mode="HTML" if html else None, buttons=rows, ref=ref, key=key, batch=batch,
                    report_to=report_to, created_at=utcnow(), updated_at=utcnow())
@@ -93,7 +88,7 @@ async def staff_ids(session: AsyncSession, configured: Iterable[int] = ()) -> li
 
 
 async def owe_staff(session: AsyncSession, configured: Iterable[int], text: str, *, kind: str = STAFF_NOTICE,
-                    html: bool = True, buttons=None, ref: str | None = None,  # type: ignore[no-untyped-def]
+                    html: bool = True, buttons: Buttons | None = None, ref: str | None = None,
                     key: str | None = None) -> list[Delivery]:
     """Owe every staff chat the same notice (`key`, if given, is made per chat)."""
     owed = []
