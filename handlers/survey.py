@@ -18,8 +18,7 @@ from core.campaigns import campaign_year
 from core.markup import fmt, join
 from bot.services import TepaiContext, services_of
 from handlers.replies import AfterCommit
-from handlers.common import current_user, send_html, spend_buttons, staff_only
-from handlers.membership import owe_notices
+from handlers.common import current_user, owe_notices, send_html, spend_buttons, staff_only
 from store import outbox as ob
 from store import repositories as repo
 from store import survey

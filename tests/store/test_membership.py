@@ -21,7 +21,7 @@ async def test_the_contact_exchange_goes_to_the_submitter_only_while_still_a_ver
             await membership._join(session, colleague, enterprise, "staff", staff)
             removed = await membership.remove_member(session, enterprise.id, founder.id, staff)
             assert removed.outcome == "approved"
-            assert {n.telegram_id for n in removed.notices} == {11, 12}
+            assert {n.chat_id for n in removed.notices} == {11, 12}
             assert await membership.contact_member(session, enterprise.id, founder.id) is colleague
             again = await membership.remove_member(session, enterprise.id, founder.id, staff)
             assert again.outcome == "stale"
