@@ -9,17 +9,15 @@ relevance floor.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import texts
-from bot.render import esc
+from core import texts
+from core.markup import fmt
+from core.messages import STAFF, Notice
 from knowledge.matching import Match
 from store import engagements as eng
-from store import outbox as ob
 from store.models import Enterprise, EnterpriseMember, MatchRequest, Specialist, Submission, User
 from store.survey import open_campaign
 
@@ -37,11 +35,10 @@ async def suggestable(session: AsyncSession, matches: list[Match], credit_code: 
     return [(m, s) for m, s in usable if m.relevant][:top], bool(usable)
 
 
-async def request(session: AsyncSession, user: User, specialist_id: int,
-                  staff_ids: Iterable[int]) -> str:
-    """The enterprise asks for a suggested specialist: recorded once, staff told in the same
-    transaction. 'sent', 'already', 'blocked' or 'stale' (not a member with a consenting
-    submission this campaign, or no such active specialist)."""
+async def request(session: AsyncSession, user: User, specialist_id: int) -> tuple[str, list[Notice]]:
+    """The enterprise asks for a suggested specialist: recorded once, with the notice staff are
+    owed in the same transaction. 'sent', 'already', 'blocked' or 'stale' (not a member with a
+    consenting submission this campaign, or no such active specialist)."""
     member = await session.get(EnterpriseMember, user.id)
     campaign = await open_campaign(session)
     specialist = await session.get(Specialist, specialist_id)
@@ -51,17 +48,15 @@ async def request(session: AsyncSession, user: User, specialist_id: int,
             Submission.enterprise_id == member.enterprise_id, Submission.campaign_year == campaign.year,
             Submission.current))
     if specialist is None or specialist.status != "active" or submission is None or not submission.answers.get("consent"):
-        return "stale"
+        return "stale", []
     if specialist.id in await eng.blocked_for(session, member.enterprise_id):
-        return "blocked"
+        return "blocked", []
     enterprise = await session.get(Enterprise, member.enterprise_id)
     try:
         async with session.begin_nested():
             session.add(MatchRequest(enterprise_id=member.enterprise_id, campaign_year=campaign.year,
                                      specialist_key=eng.index_key(specialist), requested_by=user.id))
     except IntegrityError:
-        return "already"
-    note = texts.REQUEST_TO_STAFF.format(enterprise=esc(enterprise.name), specialist=esc(specialist.name),
-                                         year=campaign.year)
-    await ob.owe_staff(session, staff_ids, note)
-    return "sent"
+        return "already", []
+    note = fmt(texts.REQUEST_TO_STAFF, enterprise=enterprise.name, specialist=specialist.name, year=campaign.year)
+    return "sent", [Notice(note, STAFF, kind="staff_notice")]

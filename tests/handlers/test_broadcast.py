@@ -8,7 +8,7 @@ from collections import Counter
 
 from sqlalchemy import select, update
 
-from bot import texts
+from core import texts
 from bot.emulator import SentMessage
 from store import broadcasts as bc
 from store import repositories as repo
