@@ -14,7 +14,7 @@ from core import texts
 from bot.render import html
 from core.markup import Marked, fmt, join, lit
 from bot.services import TepaiContext
-from handlers.common import credit_code_argument, owe_notices, send_html, staff_only
+from handlers.common import credit_code_argument, owe_notices, person_id, send_html, staff_only
 from core.matching import request_specialist as request_specialist_rule
 from knowledge.matching import RELEVANCE_FLOOR, Match
 from store import engagements as eng
@@ -67,8 +67,9 @@ async def request_specialist(update: Update, context: TepaiContext) -> None:
     with the request, and the asker hears back once it has committed."""
     query = update.callback_query
     raw = (query.data or "").split(":", 1)[1]
+    me = await person_id(update, context)
     async with context.services.db.session() as session, session.begin():
-        outcome = await request_specialist_rule(session, query.from_user.id, raw)
+        outcome = await request_specialist_rule(session, me, raw)
         await owe_notices(session, context, outcome.notices)
     await query.answer(outcome.reply, show_alert=True)
 
