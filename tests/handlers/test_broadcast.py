@@ -208,13 +208,15 @@ async def test_a_file_while_composing_is_the_attachment_and_arrives_with_the_tex
 async def test_staff_resend_rows_a_crash_interrupted_and_others_may_not(bot: Bot) -> None:
     for user in (STAFF, OWNER, OTHER):
         await bot.say(user, "/start")
+    # The bot is down while the killed process's state is written: a live sender would otherwise
+    # pick the broadcast up and claim a second row before the stop.
+    await stop_bot(bot.app)
     async with bot.services.db.session() as session, session.begin():
         broadcast, _ = await bc.create(session, text="<b>征集公告</b>", segment="enterprises",
                                        staff=frozenset({STAFF}))
         rows = await bc.queued_page(session, broadcast.id, 0, 10)
         await bc.claim(session, rows[0][0])  # as a killed process leaves it
         broadcast.status_chat_id = STAFF
-    await stop_bot(bot.app)
     bot.app = await start_bot(bot.emu, bot.services)  # the restart marks it interrupted
     interrupted_chat = rows[0][1]
     report = await bot.emu.wait_for_message(STAFF, "中断", timeout=20)
