@@ -24,11 +24,16 @@ from store.survey import open_campaign
 
 @dataclass(frozen=True)
 class Outcome:
-    """What the person acting is told (plain, short: a button's alert) and what others are owed."""
+    """What the person acting is told (plain, short: a button's alert) and what others are owed.
+    `outcome` is sent, already, blocked or stale, for a channel that words it its own way."""
 
-    done: bool
+    outcome: str
     reply: str
     notices: list[Notice] = field(default_factory=list)
+
+    @property
+    def done(self) -> bool:
+        return self.outcome == "sent"
 
 
 async def request_specialist(session: AsyncSession, person_id: int, specialist_ref: str) -> Outcome:
@@ -45,15 +50,15 @@ async def request_specialist(session: AsyncSession, person_id: int, specialist_r
             Submission.enterprise_id == member.enterprise_id, Submission.campaign_year == campaign.year,
             Submission.current))
     if specialist is None or specialist.status != "active" or submission is None or not submission.answers.get("consent"):
-        return Outcome(False, texts.STALE_BUTTON)
+        return Outcome("stale", texts.STALE_BUTTON)
     if specialist.id in await eng.blocked_for(session, member.enterprise_id):
-        return Outcome(False, texts.REQUEST_BLOCKED)
+        return Outcome("blocked", texts.REQUEST_BLOCKED)
     try:
         async with session.begin_nested():
             session.add(MatchRequest(enterprise_id=member.enterprise_id, campaign_year=campaign.year,
                                      specialist_key=eng.index_key(specialist), requested_by=user.id))
     except IntegrityError:
-        return Outcome(False, texts.REQUEST_ALREADY)
+        return Outcome("already", texts.REQUEST_ALREADY)
     enterprise = await session.get(Enterprise, member.enterprise_id)
     note = fmt(texts.REQUEST_TO_STAFF, enterprise=enterprise.name, specialist=specialist.name, year=campaign.year)
-    return Outcome(True, texts.REQUEST_SENT, [Notice(note, STAFF, kind="staff_notice")])
+    return Outcome("sent", texts.REQUEST_SENT, [Notice(note, STAFF, kind="staff_notice")])

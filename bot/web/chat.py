@@ -225,10 +225,15 @@ class WebChat:
         return {"text": plain(texts.SUGGEST_HEADER), "items": items}
 
     async def request_specialist(self, visitor: str, specialist_id: int) -> dict[str, Any]:
-        from store.suggestions import request
+        """The rule is core.matching's, as in Telegram; the page words the outcome its own way."""
+        from core.matching import request_specialist
 
         async with self.services.db.session() as session, session.begin():
             user = await self._visitor(session, visitor, create=False)
-            outcome, notices = await request(session, user, specialist_id) if user else ("stale", [])
-            await owe_rendered(session, self.staff_ids, notices)
+            if user is None:
+                outcome = "stale"
+            else:
+                asked = await request_specialist(session, user.id, str(specialist_id))
+                await owe_rendered(session, self.staff_ids, asked.notices)
+                outcome = asked.outcome
         return notice(texts.WEB_REQUEST_OUTCOMES[outcome], error=None if outcome == "sent" else outcome)
