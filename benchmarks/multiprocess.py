@@ -92,7 +92,7 @@ async def tepai(code_dir: Path, env: dict[str, str], *args: str) -> tuple[int, s
 
 async def scenario(code_dir: Path, rows: int, users: int) -> dict:
     """Runs inside a child interpreter whose imports come from `code_dir`."""
-    from bot import texts
+    from core import texts
     from bot.app import build_application, open_services, start_polling, stop_polling
     from bot.emulator import BotApiEmulator
     from bot.settings import load_settings

@@ -94,7 +94,7 @@ class TodayRetriever(Retriever):
 
 
 def build(data_dir: str, embedding: str, paths: list[Path]):  # type: ignore[no-untyped-def]
-    kb = open_knowledge(load_settings({"TEPAI_DATA_DIR": data_dir, "TEPAI_EMBEDDING": embedding}))
+    kb = open_knowledge(load_settings({"TEPAI_DATA_DIR": data_dir, "TEPAI_EMBEDDING": embedding}).knowledge)
     start = time.perf_counter()
     report = kb.index.update(paths)
     return kb, time.perf_counter() - start, report.chunks

@@ -651,7 +651,7 @@ def main(argv: list[str] | None = None) -> int:
         # 2. indexing
         settings = load_settings({"TEPAI_DATA_DIR": str(data_dir)})
         t0 = time.perf_counter()
-        kb = open_knowledge(settings)
+        kb = open_knowledge(settings.knowledge)
         kb.embeddings.embed_array(["预热"])  # model load is not indexing
         model = getattr(kb.embeddings, "_model", None)
         if args.embed_threads:

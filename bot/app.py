@@ -9,7 +9,7 @@ from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Up
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
-from bot import texts
+from core import texts
 from bot.ratelimit import PacedRateLimiter
 from bot.services import SERVICES_KEY, FloodGuard, PerUserUpdateProcessor, Services, TepaiContext
 from bot.settings import Settings
@@ -26,14 +26,14 @@ def open_services(settings: Settings) -> Services:
     from store.db import Database
 
     db = Database.open(settings.db_url)
-    kb = open_knowledge(settings)
+    kb = open_knowledge(settings.knowledge)
     kb.index.ensure_ready([BUNDLED_CORPUS])  # first run, or an index built with another model
     kb.embeddings.embed_array(["预热"])  # load the model before the first user waits for it
     generator = None
     if settings.answer_mode == "generative":
         from knowledge.generative import Generator
 
-        generator = Generator.from_settings(settings)
+        generator = Generator.from_config(settings.llm)
     answerer = Answerer(kb.retriever, settings.min_confidence, generator=generator)
     return Services(settings, db, kb, answerer, FloodGuard(settings.flood_limit))
 

@@ -32,9 +32,9 @@ from pathlib import Path
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot import texts
+from core import texts
 from bot.ratelimit import PacedRateLimiter, SendHook, retry_seconds
-from bot.render import split_message
+from bot.render import choices, split_message
 from store import broadcasts as bc
 from store import identities as ident
 from store import outbox as ob
@@ -276,7 +276,7 @@ class Broadcaster:
         p = await bc.progress(session, broadcast)
         resend = resend_markup(broadcast.id, p.interrupted) if p.interrupted and broadcast.status != "cancelled" else None
         staff = await ident.person_for(session, ident.TELEGRAM, broadcast.status_chat_id)
-        await ob.owe(session, staff, final_text(p), kind=ob.REPORT, channel=ident.TELEGRAM, html=False, buttons=resend,
+        await ob.owe(session, staff, final_text(p), kind=ob.REPORT, channel=ident.TELEGRAM, html=False, buttons=choices(resend),
                      ref=f"broadcast:{broadcast.id}", key=f"broadcast-final:{broadcast.id}:{bc.beijing(broadcast.finished_at)}:{p.interrupted}")
 
     async def _is_cancelled(self, broadcast_id: int) -> bool:
@@ -442,12 +442,12 @@ def resend_markup(broadcast_id: int, count: int) -> InlineKeyboardMarkup:
 
 
 def progress_text(broadcast: Broadcast, p: bc.Progress) -> str:
-    from bot.render import esc
+    from bot.render import html
 
     state = texts.BROADCAST_STATES.get(p.status, p.status)
     if p.status == "scheduled":
         state += f"（{texts.BEIJING_TIME.format(time=bc.beijing(broadcast.scheduled_at))}）"
-    text = texts.BROADCAST_PROGRESS.format(id=broadcast.id, segment=esc(bc.segment_label(broadcast.segment)),
+    text = html(texts.BROADCAST_PROGRESS, id=broadcast.id, segment=bc.segment_label(broadcast.segment),
                                            state=state, sent=p.sent, failed=p.failed, unreachable=p.unreachable,
                                            remaining=p.remaining, total=p.total)
     if p.interrupted:

@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 import aiohttp
 
-from bot import texts
+from core import texts
 from bot.emulator.clients import MAX_TEXT, MAX_UPLOAD, PREFIX, SECRET_HEADER
 from bot.settings import Settings
 from bot.chat_server import read_connection

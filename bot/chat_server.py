@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from bot import texts
+from core import texts
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)

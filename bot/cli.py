@@ -21,8 +21,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from bot import texts
+from core import texts
 from bot.settings import Settings, SettingsError, load_settings
+from knowledge.config import ConfigError
 
 EXIT_OK, EXIT_ERROR, EXIT_INPUT, EXIT_SETTINGS, EXIT_UNAVAILABLE = 0, 1, 2, 3, 4
 
@@ -253,7 +254,7 @@ def _main(args: argparse.Namespace) -> int:
             upgrade(settings.db_url)
             print(texts.DB_UPGRADED)
             return EXIT_OK
-    except SettingsError as exc:  # e.g. an embedding model that is not available offline
+    except ConfigError as exc:  # e.g. an embedding model that is not available offline
         print(str(exc), file=sys.stderr)
         return EXIT_SETTINGS
     except KeyboardInterrupt:
@@ -291,7 +292,7 @@ def _database_error(exc: BaseException) -> str | None:
 def _knowledge(settings: Settings):  # type: ignore[no-untyped-def]
     from knowledge.service import open_knowledge
 
-    return open_knowledge(settings)
+    return open_knowledge(settings.knowledge)
 
 
 def _progress_bar(enabled: bool):  # type: ignore[no-untyped-def]
@@ -383,7 +384,7 @@ def _generator(settings: Settings):  # type: ignore[no-untyped-def]
         return None
     from knowledge.generative import Generator
 
-    return Generator.from_settings(settings)
+    return Generator.from_config(settings.llm)
 
 
 def cmd_ask(settings: Settings, question: str | None, as_json: bool, stdin: TextIO | None = None) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bot import texts
+from core import texts
 from bot.cli import EXIT_INPUT, EXIT_OK, _run_async
 from bot.settings import Settings
 
@@ -65,7 +65,9 @@ def cmd_campaign(settings: Settings, action: str, year: int | None) -> int:
     from store import survey
     from store.db import Database
 
-    if year is not None and not 2000 <= year <= 2100:
+    from core.campaigns import valid_year
+
+    if year is not None and not valid_year(year):
         print(texts.CAMPAIGN_BAD, file=sys.stderr)
         return EXIT_INPUT
 

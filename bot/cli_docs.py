@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from bot import texts
+from core import texts
 from bot.settings import Settings
 
 EXIT_OK, EXIT_INPUT, EXIT_UNAVAILABLE = 0, 2, 4
@@ -43,7 +43,7 @@ def add_parser(sub) -> None:  # type: ignore[no-untyped-def]
 def cmd_docs(settings: Settings, args: argparse.Namespace) -> int:
     from knowledge.service import open_knowledge
 
-    index = open_knowledge(settings).index
+    index = open_knowledge(settings.knowledge).index
     if args.action == "list":
         return _list(index, args.json)
     return _set(index, args)

@@ -15,7 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-from bot import texts
+from core import texts
 from bot.settings import Settings
 
 EXIT_OK, EXIT_INPUT = 0, 2

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from bot import texts
+from core import texts
 from bot.cli import EXIT_INPUT, EXIT_OK, EXIT_UNAVAILABLE, _progress_bar, _run_async, log
 from bot.settings import Settings
 from store.clock import to_beijing
@@ -284,10 +284,14 @@ def cmd_assign(settings: Settings, year: int, min_affinity: float | None, altern
 
 def cmd_stats(settings: Settings, year: int | None, as_json: bool) -> int:
     """Stable contract: the JSON report documented in store/coverage.py."""
-    from store.coverage import coverage, summary_text
+    from core.coverage import summary
+    from core.markup import plain
+    from store.coverage import coverage
     from store.db import Database
 
-    if year is not None and not 2000 <= year <= 2100:
+    from core.campaigns import valid_year
+
+    if year is not None and not valid_year(year):
         print(texts.CAMPAIGN_BAD, file=sys.stderr)
         return EXIT_INPUT
 
@@ -295,7 +299,7 @@ def cmd_stats(settings: Settings, year: int | None, as_json: bool) -> int:
         async with Database.opened(settings.db_url) as db:
             async with db.session() as session:
                 report = await coverage(session, year)
-        print(json.dumps(report, ensure_ascii=False) if as_json else summary_text(report, html=False))
+        print(json.dumps(report, ensure_ascii=False) if as_json else plain(summary(report)))
         return EXIT_OK
 
     return _run_async(work())

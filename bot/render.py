@@ -1,19 +1,48 @@
-"""Telegram rendering: HTML with everything user- or document-derived escaped, and
-splitting of long replies at sentence ends within Telegram's 4,096 characters."""
+"""Telegram rendering: the core's neutral texts and choices as Telegram HTML and inline
+keyboards, with everything user- or document-derived escaped, and splitting of long replies
+at sentence ends within Telegram's 4,096 characters."""
 
 from __future__ import annotations
 
-import html
+import html as _html
 import re
+from collections.abc import Sequence
 
-from bot import texts
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from core import texts
+from core.markup import fmt, spans
+from core.messages import Choice
 from knowledge.answers import Answer
 
 TELEGRAM_LIMIT = 4096
 
 
 def esc(value: object) -> str:
-    return html.escape(str(value), quote=False)
+    return _html.escape(str(value), quote=False)
+
+
+def html(marked: str, /, **values: object) -> str:
+    """A core text (neutral emphasis `**…**`) as Telegram HTML; with `values`, the text is a
+    template formatted first (values escaped, never markup)."""
+    if values:
+        marked = fmt(marked, **values)
+    return "".join(f"<b>{esc(text)}</b>" if bold else esc(text) for text, bold in spans(marked))
+
+
+def keyboard(rows: Sequence[Sequence[Choice | tuple[str, str]]] | None) -> InlineKeyboardMarkup | None:
+    """Neutral choices as inline buttons: the action is the button's callback data."""
+    if not rows:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=action) for label, action in row]
+                                 for row in rows])
+
+
+def choices(markup: InlineKeyboardMarkup | None) -> list[list[Choice]] | None:
+    """Inline buttons back as neutral rows of (label, action), e.g. for the outbox."""
+    if markup is None:
+        return None
+    return [[Choice(b.text, b.callback_data) for b in row] for row in markup.inline_keyboard]
 
 
 def answer_html(answer: Answer) -> str:
@@ -122,3 +151,23 @@ def explain_html_error(message: str) -> str:
             tag = found.group(1) if found.groups() else ""
             return texts.BROADCAST_HTML_REASONS[key].format(tag=tag)  # the caller escapes
     return texts.BROADCAST_HTML_REASONS["other"]
+
+
+async def owe_rendered(session, staff_ids, notices) -> int:  # type: ignore[no-untyped-def]
+    """The core's notices for other people (`core.messages.Notice`), rendered for Telegram and owed
+    in the deciding transaction — the outbox sends them once it commits. A notice without a
+    recipient goes to every staff member (`store.outbox.owe_staff`, the one way staff are told).
+    How many were owed to someone reachable."""
+    from store import outbox as ob
+
+    owed = 0
+    for notice in notices:
+        if notice.user_id is not None:
+            row = await ob.owe(session, notice.user_id, html(notice.text), kind=notice.kind, buttons=notice.choices,
+                               ref=notice.ref, key=notice.key, batch=notice.batch, report_to=notice.report_to)
+            owed += row is not None
+        else:
+            kind = ob.STAFF_NOTICE if notice.kind == ob.NOTICE else notice.kind
+            owed += bool(await ob.owe_staff(session, staff_ids, html(notice.text), kind=kind,
+                                            buttons=notice.choices, ref=notice.ref, key=notice.key))
+    return owed

@@ -15,6 +15,8 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from knowledge.config import ConfigError, KnowledgeConfig, LLMConfig
+
 DEFAULT_EMBEDDING = "e5-small"
 # Built-in encoders, both shipped inside a wheel (see knowledge/embeddings.py), and the
 # model-free `hashing` stand-in for tests.
@@ -22,8 +24,9 @@ BUILTIN_EMBEDDINGS = ("e5-small", "use-multilingual", "hashing")
 WEBHOOK_SECRET_MIN = 32
 
 
-class SettingsError(Exception):
-    """A setting is missing or invalid; the message names the environment variable."""
+class SettingsError(ConfigError):
+    """A setting is missing or invalid; the message names the environment variable. (A
+    `ConfigError` from knowledge/ names its variable too: callers catch `ConfigError` for both.)"""
 
 
 class Settings(BaseSettings):
@@ -138,27 +141,29 @@ class Settings(BaseSettings):
         return self.database_url or default_url(self.data_dir)
 
     @property
+    def knowledge(self) -> KnowledgeConfig:
+        """What knowledge/ is given: plain values, no settings object."""
+        return KnowledgeConfig(data_dir=self.data_dir, embedding=self.embedding, chroma_url=self.chroma_url)
+
+    @property
+    def llm(self) -> LLMConfig:
+        return LLMConfig(base_url=self.llm_base_url, model=self.llm_model, api_key=self.llm_api_key,
+                         timeout=self.llm_timeout)
+
+    @property
     def index_dir(self) -> Path:
-        return self.data_dir / "index"
+        return self.knowledge.index_dir
 
     @property
     def chroma_dir(self) -> Path:
-        return self.data_dir / "chroma"
+        return self.knowledge.chroma_dir
 
     def require_llm(self) -> None:
         """Generative mode needs a model endpoint; fail naming what is missing."""
-        missing = [
-            name
-            for name, value in (
-                ("TEPAI_LLM_BASE_URL", self.llm_base_url),
-                ("TEPAI_LLM_MODEL", self.llm_model),
-            )
-            if not value
-        ]
-        if missing:
-            raise SettingsError(
-                "TEPAI_ANSWER_MODE=generative 需要设置 " + "、".join(missing)
-            )
+        try:
+            self.llm.require()
+        except ConfigError as exc:
+            raise SettingsError(str(exc)) from None
 
 
 class _MappingOnlySettings(Settings):

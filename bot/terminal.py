@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from bot import texts
+from core import texts
 from bot.settings import Settings
 
 PROMPT = "你> "

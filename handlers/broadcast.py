@@ -12,11 +12,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import texts
+from core import texts
 from bot.broadcaster import cancel_markup, progress_text
-from bot.render import esc, explain_html_error
+from bot.render import esc, explain_html_error, html
 from bot.services import TepaiContext
 from handlers.common import send_html, spend_buttons, staff_only
+from handlers.replies import AfterCommit
 from store import broadcasts as bc
 from store import validators as v
 from store.models import Broadcast
@@ -55,13 +56,14 @@ def _review_markup(draft_id: int) -> InlineKeyboardMarkup:
                   (texts.BROADCAST_DISCARD, f"bs:{draft_id}:drop")], per_row=3)
 
 
-async def _preview(context: TepaiContext, chat_id: int, draft: Broadcast) -> str | None:
-    """Send the announcement to staff exactly as recipients will get it; Telegram's complaint if any."""
+async def _preview(context: TepaiContext, chat_id: int, text: str, document_file_id: str | None) -> str | None:
+    """Send the announcement to staff exactly as recipients will get it; Telegram's complaint if any.
+    Never called inside a transaction: this is the network call the composer waits on."""
     try:
-        if draft.document_file_id:
-            await context.bot.send_document(chat_id, draft.document_file_id, caption=draft.text, parse_mode="HTML")
+        if document_file_id:
+            await context.bot.send_document(chat_id, document_file_id, caption=text, parse_mode="HTML")
         else:
-            await context.bot.send_message(chat_id, draft.text, parse_mode="HTML")
+            await context.bot.send_message(chat_id, text, parse_mode="HTML")
     except BadRequest as exc:
         log.info("broadcast preview refused by Telegram: %s", exc)
         return explain_html_error(str(exc))  # Telegram's English stays in the log
@@ -72,7 +74,7 @@ async def prepare(context: TepaiContext, chat_id: int, staff_id: int, text: str,
                   campaign_year: int | None, head: str) -> str:
     """A broadcast composed for staff (an announcement the bot suggests), waiting for their
     立即发送 / 定时 / 放弃 like one they wrote: "offered", "busy" (they are composing one) or "nobody"."""
-    async with context.services.db.session() as session, session.begin():
+    async with AfterCommit() as later, context.services.db.session() as session, session.begin():
         if await _draft(session, staff_id) is not None:
             return "busy"
         count = len(await bc.recipients(session, segment, campaign_year, _staff(context)))
@@ -81,37 +83,39 @@ async def prepare(context: TepaiContext, chat_id: int, staff_id: int, text: str,
         draft = Broadcast(created_by=staff_id, text=text, segment=segment, status="draft", step="review",
                           campaign_year=campaign_year)
         session.add(draft)
-    await send_html(context, chat_id, esc(head))
-    await _preview(context, chat_id, draft)
-    await _ask(context, chat_id, draft, count)
+        await session.flush()
+        later(send_html, context, chat_id, esc(head))
+        later(_preview, context, chat_id, draft.text, draft.document_file_id)
+        _ask(later, context, chat_id, draft, count)
     return "offered"
 
 
-async def _ask(context: TepaiContext, chat_id: int, draft: Broadcast, count: int | None = None) -> None:
-    """The question for where the draft stands."""
+def _ask(later: AfterCommit, context: TepaiContext, chat_id: int, draft: Broadcast, count: int | None = None) -> None:
+    """The question for where the draft stands, said once the transaction has committed."""
     if draft.step == "text" or not draft.text:
         draft.step = "text"
-        await send_html(context, chat_id, texts.BROADCAST_ASK_TEXT)
+        later(send_html, context, chat_id, html(texts.BROADCAST_ASK_TEXT))
     elif draft.step in ("segment", "paused"):
-        await send_html(context, chat_id, esc(texts.BROADCAST_ASK_SEGMENT), _segment_markup(draft.id))
+        later(send_html, context, chat_id, esc(texts.BROADCAST_ASK_SEGMENT), _segment_markup(draft.id))
     elif draft.step == "district":
-        await send_html(context, chat_id, esc(texts.BROADCAST_ASK_DISTRICT),
-                        _rows([(d, f"bs:{draft.id}:d:{n}") for n, d in enumerate(texts.DISTRICTS)], 3))
+        later(send_html, context, chat_id, esc(texts.BROADCAST_ASK_DISTRICT),
+              _rows([(d, f"bs:{draft.id}:d:{n}") for n, d in enumerate(texts.DISTRICTS)], 3))
     elif draft.step == "field":
-        await send_html(context, chat_id, esc(texts.BROADCAST_ASK_FIELD),
-                        _rows([(f, f"bs:{draft.id}:f:{n}") for n, f in enumerate(texts.FIELDS)], 2))
+        later(send_html, context, chat_id, esc(texts.BROADCAST_ASK_FIELD),
+              _rows([(f, f"bs:{draft.id}:f:{n}") for n, f in enumerate(texts.FIELDS)], 2))
     elif draft.step == "time":
-        await send_html(context, chat_id, esc(texts.BROADCAST_ASK_TIME))
+        later(send_html, context, chat_id, esc(texts.BROADCAST_ASK_TIME))
     else:
-        await send_html(context, chat_id, texts.BROADCAST_SUMMARY.format(
-            segment=esc(bc.segment_label(draft.segment)), count=count if count is not None else "—",
-            document=esc(draft.document_name or "无")), _review_markup(draft.id))
+        later(send_html, context, chat_id,
+              html(texts.BROADCAST_SUMMARY, segment=bc.segment_label(draft.segment),
+                   count=count if count is not None else "—", document=draft.document_name or "无"),
+              _review_markup(draft.id))
 
 
 @staff_only
 async def broadcast_command(update: Update, context: TepaiContext) -> None:
     chat_id = update.effective_chat.id
-    async with context.services.db.session() as session, session.begin():
+    async with AfterCommit() as later, context.services.db.session() as session, session.begin():
         draft = await _draft(session, update.effective_user.id)
         if draft is None:
             campaign = await bc.campaign_for(session)
@@ -119,9 +123,9 @@ async def broadcast_command(update: Update, context: TepaiContext) -> None:
                               campaign_year=campaign.year if campaign else None)
             session.add(draft)
             await session.flush()
-            await _ask(context, chat_id, draft)
+            _ask(later, context, chat_id, draft)
             return
-        await update.effective_message.reply_text(texts.BROADCAST_RESUMED.format(id=draft.id))
+        later(update.effective_message.reply_text, texts.BROADCAST_RESUMED.format(id=draft.id))
         draft.step = "text" if not draft.text else ("segment" if not draft.segment else "review")
         count = None
         if draft.step == "review":
@@ -129,7 +133,7 @@ async def broadcast_command(update: Update, context: TepaiContext) -> None:
                 count = len(await bc.recipients(session, draft.segment, draft.campaign_year, _staff(context)))
             except v.ValidationError:
                 draft.step = "segment"
-        await _ask(context, chat_id, draft, count)
+        _ask(later, context, chat_id, draft, count)
 
 
 async def in_broadcast(update: Update, context: TepaiContext) -> bool:
@@ -137,39 +141,49 @@ async def in_broadcast(update: Update, context: TepaiContext) -> bool:
     user_id = update.effective_user.id
     chat_id = update.effective_chat.id
     text = update.effective_message.text or ""
-    async with context.services.db.session() as session, session.begin():
+    async with AfterCommit() as later, context.services.db.session() as session, session.begin():
         draft = await _draft(session, user_id)
         if draft is None or draft.step in (None, "paused") or not await context.services.is_staff(user_id):
             return False
         try:
             if draft.step == "text":
-                draft.text = bc.check_text(text, with_document=bool(draft.document_file_id))
-                problem = await _preview(context, chat_id, draft)
-                if problem:
-                    draft.text = ""
-                    await send_html(context, chat_id, esc(texts.BROADCAST_BAD_HTML.format(reason=problem)))
-                    return True
-                draft.step = "segment"
-                await send_html(context, chat_id, esc(texts.BROADCAST_PREVIEW_HEAD))
-                await _ask(context, chat_id, draft)
+                body = bc.check_text(text, with_document=bool(draft.document_file_id))
+                draft_id, document = draft.id, draft.document_file_id
             elif draft.step == "time":
                 draft.scheduled_at = bc.parse_time(text)
                 count = len(await bc.recipients(session, draft.segment, draft.campaign_year, _staff(context)))
                 draft.step = "confirm_time"
-                await send_html(context, chat_id, esc(texts.BROADCAST_CONFIRM_TIME.format(
+                later(send_html, context, chat_id, esc(texts.BROADCAST_CONFIRM_TIME.format(
                     at=bc.beijing(draft.scheduled_at), segment=bc.segment_label(draft.segment), count=count)),
                     _rows([(texts.BROADCAST_CONFIRM_SCHEDULE, f"bs:{draft.id}:sched"),
                            (texts.BROADCAST_DISCARD, f"bs:{draft.id}:drop")]))
+                return True
             else:
-                await update.effective_message.reply_text(texts.BROADCAST_TEXT_ONLY)
+                later(update.effective_message.reply_text, texts.BROADCAST_TEXT_ONLY)
+                return True
         except v.ValidationError as exc:
-            await update.effective_message.reply_text(exc.message)
+            later(update.effective_message.reply_text, exc.message)
+            return True
+    # Telegram judges the HTML by showing it: the preview goes out with no transaction open,
+    # and the body is kept only if Telegram took it.
+    problem = await _preview(context, chat_id, body, document)
+    async with AfterCommit() as later, context.services.db.session() as session, session.begin():
+        draft = await session.get(Broadcast, draft_id)
+        if draft is None or draft.status != "draft" or draft.step != "text":
+            return True  # discarded or moved on meanwhile
+        if problem:
+            later(send_html, context, chat_id, esc(texts.BROADCAST_BAD_HTML.format(reason=problem)))
+            return True
+        draft.text, draft.step = body, "segment"
+        later(send_html, context, chat_id, esc(texts.BROADCAST_PREVIEW_HEAD))
+        _ask(later, context, chat_id, draft)
     return True
 
 
 async def attach_document(update: Update, context: TepaiContext) -> bool:
     """A file from staff while composing is the announcement's attachment (not a policy upload)."""
-    async with context.services.db.session() as session, session.begin():
+    chat_id = update.effective_chat.id
+    async with AfterCommit() as later, context.services.db.session() as session, session.begin():
         draft = await _draft(session, update.effective_user.id)
         if draft is None or draft.step not in ("text", "segment", "district", "field", "review"):
             return False  # no draft (or paused): a file from staff is a policy document
@@ -177,21 +191,25 @@ async def attach_document(update: Update, context: TepaiContext) -> bool:
             draft.step = "segment"  # the count and summary are shown again after the new preview
         document = update.effective_message.document
         draft.document_file_id, draft.document_name = document.file_id, (document.file_name or "附件")[:200]
-        await update.effective_message.reply_text(texts.BROADCAST_ATTACHED.format(name=draft.document_name))
+        later(update.effective_message.reply_text, texts.BROADCAST_ATTACHED.format(name=draft.document_name))
         if draft.text:
             try:
                 bc.check_text(draft.text, with_document=True)
             except v.ValidationError as exc:
                 draft.text, draft.step = "", "text"
-                await update.effective_message.reply_text(exc.message)
-                await _ask(context, update.effective_chat.id, draft)
+                later(update.effective_message.reply_text, exc.message)
+                _ask(later, context, chat_id, draft)
                 return True
-            await send_html(context, update.effective_chat.id, esc(texts.BROADCAST_PREVIEW_HEAD))
-            problem = await _preview(context, update.effective_chat.id, draft)
-            if problem:
-                log.info("attachment preview refused: %s", problem)
-            await _ask(context, update.effective_chat.id, draft)
+            later(send_html, context, chat_id, esc(texts.BROADCAST_PREVIEW_HEAD))
+            later(_logged_preview, context, chat_id, draft.text, draft.document_file_id)
+            _ask(later, context, chat_id, draft)
     return True
+
+
+async def _logged_preview(context: TepaiContext, chat_id: int, text: str, document_file_id: str | None) -> None:
+    problem = await _preview(context, chat_id, text, document_file_id)
+    if problem:
+        log.info("attachment preview refused: %s", problem)
 
 
 @staff_only
@@ -204,20 +222,22 @@ async def compose_button(update: Update, context: TepaiContext) -> None:
         return
     draft_id, action, arg = int(parts[1]), parts[2], (parts[3] if len(parts) > 3 else "")
     services = context.services
-    async with services.db.session() as session, session.begin():
+    expected = {"seg": ("segment",), "d": ("district",), "f": ("field",), "now": ("review",),
+                "later": ("review",), "sched": ("confirm_time",), "drop": ("review", "confirm_time")}
+
+    def usable(draft: Broadcast | None) -> bool:
+        return (draft is not None and draft.status == "draft" and draft.created_by == query.from_user.id
+                and draft.step in expected.get(action, ()))
+
+    async with AfterCommit() as later, services.db.session() as session, session.begin():
         draft = await session.get(Broadcast, draft_id, with_for_update=True)
-        if draft is None or draft.status != "draft" or draft.created_by != query.from_user.id:
-            await query.answer(texts.BROADCAST_STALE, show_alert=True)
+        if not usable(draft):
+            later(query.answer, texts.BROADCAST_STALE, show_alert=True)
             return
-        expected = {"seg": ("segment",), "d": ("district",), "f": ("field",), "now": ("review",),
-                    "later": ("review",), "sched": ("confirm_time",), "drop": ("review", "confirm_time")}
-        if draft.step not in expected.get(action, ()):
-            await query.answer(texts.BROADCAST_STALE, show_alert=True)
-            return
-        await spend_buttons(query)
+        later(spend_buttons, query)
         if action == "seg" and arg in ("district", "field"):
             draft.step = arg
-            await _ask(context, chat_id, draft)
+            _ask(later, context, chat_id, draft)
             return
         if action in ("seg", "d", "f"):
             try:
@@ -231,36 +251,42 @@ async def compose_button(update: Update, context: TepaiContext) -> None:
                 count = len(await bc.recipients(session, segment, draft.campaign_year, _staff(context)))
             except v.ValidationError as exc:
                 draft.step = "segment"
-                await send_html(context, chat_id, esc(exc.message))
-                await _ask(context, chat_id, draft)
+                later(send_html, context, chat_id, esc(exc.message))
+                _ask(later, context, chat_id, draft)
                 return
             if not count:
                 draft.step = "segment"
-                await send_html(context, chat_id, esc(texts.BROADCAST_NO_RECIPIENTS))
-                await _ask(context, chat_id, draft)
+                later(send_html, context, chat_id, esc(texts.BROADCAST_NO_RECIPIENTS))
+                _ask(later, context, chat_id, draft)
                 return
             draft.segment, draft.step = segment, "review"
-            await _ask(context, chat_id, draft, count)
+            _ask(later, context, chat_id, draft, count)
             return
         if action == "later":
             draft.step = "time"
-            await _ask(context, chat_id, draft)
+            _ask(later, context, chat_id, draft)
             return
         if action == "drop":
             draft.status, draft.step = "cancelled", None
-            await send_html(context, chat_id, esc(texts.BROADCAST_DISCARDED))
+            later(send_html, context, chat_id, esc(texts.BROADCAST_DISCARDED))
             return
-        # now / sched: the status message first, so progress always has somewhere to go.
-        status = await context.bot.send_message(chat_id, texts.BROADCAST_STATES["queued"])
-        draft.status_chat_id, draft.status_message_id = chat_id, status.message_id
-        if action == "sched":
-            draft.status, draft.step = "scheduled", None
-            text = texts.BROADCAST_SCHEDULED.format(id=draft.id, at=bc.beijing(draft.scheduled_at))
+    # now / sched: the status message first, so progress always has somewhere to go — sent
+    # between transactions, and the draft checked again once it exists.
+    status = await context.bot.send_message(chat_id, texts.BROADCAST_STATES["queued"])
+    async with services.db.session() as session, session.begin():
+        draft = await session.get(Broadcast, draft_id, with_for_update=True)
+        if not usable(draft):
+            text, markup = esc(texts.BROADCAST_STALE), None
         else:
-            await bc.enqueue(session, draft, _staff(context))  # every recipient's row, in this transaction
-            progress = await bc.progress(session, draft)
-            text = progress_text(draft, progress)
-        markup = None if draft.status == "done" else cancel_markup(draft.id)
+            draft.status_chat_id, draft.status_message_id = chat_id, status.message_id
+            if action == "sched":
+                draft.status, draft.step = "scheduled", None
+                text = texts.BROADCAST_SCHEDULED.format(id=draft.id, at=bc.beijing(draft.scheduled_at))
+            else:
+                await bc.enqueue(session, draft, _staff(context))  # every recipient's row, in this transaction
+                progress = await bc.progress(session, draft)
+                text = progress_text(draft, progress)
+            markup = None if draft.status == "done" else cancel_markup(draft.id)
     try:
         await context.bot.edit_message_text(text, chat_id, status.message_id, parse_mode="HTML", reply_markup=markup)
     except TelegramError as exc:

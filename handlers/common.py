@@ -13,11 +13,10 @@ from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, ChatMemberHandler, TypeHandler
 
-from bot import texts
-from bot.render import split_message
+from core import texts
+from bot.render import owe_rendered, split_message
 from bot.services import TepaiContext
 from store import repositories as repo
-from store.models import ROLE_STAFF
 
 log = logging.getLogger(__name__)
 
@@ -123,17 +122,16 @@ async def spend_buttons(query, notice: str | None = None) -> None:  # type: igno
         pass
 
 
-async def role_of(context: TepaiContext, telegram_id: int) -> str:
-    if await context.services.is_staff(telegram_id):
-        return ROLE_STAFF
+async def role_of(update: Update, context: TepaiContext) -> str:
+    """The rule is core.roles'; this reads it for the Telegram sender's person (configured staff
+    need no database round trip)."""
+    from core import roles
+
+    if update.effective_user.id in context.services.settings.staff_ids:
+        return roles.STAFF
+    me = await person_id(update, context)
     async with context.services.db.session() as session:
-        user = await repo.get_user(session, telegram_id)
-        if user is not None and user.role != "enterprise":
-            return user.role
-        # A specialist staff imported with a Telegram id is one from their first /start.
-        if user is not None and await repo.is_active_specialist(session, user.id):
-            return "specialist"
-    return "enterprise"
+        return await roles.role_of(session, me, context.services.settings.staff_ids)
 
 
 def staff_only(handler: Handler) -> Handler:
@@ -217,3 +215,8 @@ async def credit_code_argument(update: Update, context: TepaiContext, usage: str
     except ValidationError as exc:
         await update.effective_message.reply_text(exc.message)
         return None
+
+
+async def owe_notices(session, context: TepaiContext, notices) -> None:  # type: ignore[no-untyped-def]
+    """The core's notices for other people, owed in the deciding transaction (see `owe_rendered`)."""
+    await owe_rendered(session, context.services.settings.staff_ids, notices)

@@ -5,13 +5,15 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot import texts
-from bot.render import esc
+from core import texts
+from bot.render import html
+from core.markup import fmt, join
 from bot.services import TepaiContext
+from handlers.replies import AfterCommit
 from handlers.common import send_html, staff_only
-from handlers.engagements import owe_refusal
+from core import engagements as core_engagements
+from handlers.common import owe_rendered
 from store import engagements as eng
-from store import outbox as ob
 from store.models import Specialist
 
 
@@ -29,19 +31,19 @@ async def conflict_command(update: Update, context: TepaiContext) -> None:
         if not rows:
             await update.effective_message.reply_text(texts.CONFLICT_NONE)
             return
-        lines = [texts.CONFLICT_HEADER.format(count=len(rows))]
-        lines += [f"• {esc(e.name)}（{esc(e.credit_code)}） × {esc(_who(s))}" for _, e, s in rows]
-        await send_html(context, update.effective_chat.id, "\n".join(lines))
+        lines = [fmt(texts.CONFLICT_HEADER, count=len(rows))]
+        lines += [fmt(texts.CONFLICT_LINE, enterprise=e.name, code=e.credit_code, specialist=_who(s)) for _, e, s in rows]
+        await send_html(context, update.effective_chat.id, html(join("\n", lines)))
         return
     remove = args[0].lower() in ("remove", "rm", "del", "删除", "取消")
     rest = args[1:] if remove else args
     if len(rest) != 2:
         await update.effective_message.reply_text(texts.CONFLICT_USAGE)
         return
-    async with services.db.session() as session, session.begin():
+    async with AfterCommit() as later, services.db.session() as session, session.begin():
         enterprise, specialist, error = await eng.resolve_pair(session, rest[0], rest[1])
         if error is not None:
-            await update.effective_message.reply_text(error)
+            later(update.effective_message.reply_text, error)
             return
         if remove:
             removed = await eng.remove_conflict(session, enterprise.id, specialist.id)
@@ -60,12 +62,8 @@ async def conflict_command(update: Update, context: TepaiContext) -> None:
 
 async def owe_withdrawals(session, staff, specialist: Specialist, enterprise, withdrawn) -> None:  # type: ignore[no-untyped-def]
     """A withdrawal owes the specialist a note, staff a notice and the next alternate an
-    invitation — all in the withdrawal's transaction (the chat's or the shell's)."""
-    for _, successor in withdrawn:
-        name = (await session.get(Specialist, successor.specialist_id)).name if successor else None
-        await ob.owe(session, specialist.user_id, texts.PROPOSAL_WITHDRAWN.format(enterprise=enterprise.name),
-                     kind=ob.NOTICE, html=False)
-        await owe_refusal(session, staff, texts.STAFF_WITHDRAWN, specialist, enterprise, successor, name)
+    invitation (core.engagements.withdrawals) — all in the withdrawal's transaction (the chat's or the shell's)."""
+    await owe_rendered(session, staff, await core_engagements.withdrawals(session, specialist, enterprise, withdrawn))
 
 
 def register(application: Application) -> None:

@@ -13,8 +13,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import texts
-from bot.render import esc
+from core import texts
+from bot.render import html
+from core.markup import fmt, join, lit
 from bot.services import TepaiContext
 from handlers.common import send_html, staff_only
 from knowledge.documents import STATUS_RETIRED, file_sha256
@@ -145,11 +146,11 @@ def _doc_keyboard(docs) -> InlineKeyboardMarkup | None:  # type: ignore[no-untyp
 
 
 def _docs_text(docs) -> str:  # type: ignore[no-untyped-def]
-    lines = [texts.DOCS_HEADER.format(count=len(docs))]
+    lines = [fmt(texts.DOCS_HEADER, count=len(docs))]
     for n, doc in enumerate(docs, 1):
-        lines.append(texts.DOCS_ITEM.format(n=n, title=esc(doc.title), status=esc(texts.doc_summary(doc)), issuer=""))
-    lines += ["", esc(texts.DOCS_SET_HINT)]
-    return "\n".join(lines)
+        lines.append(fmt(texts.DOCS_ITEM, n=n, title=doc.title, status=texts.doc_summary(doc), issuer=""))
+    lines += ["", lit(texts.DOCS_SET_HINT)]
+    return html(join("\n", lines))
 
 
 @staff_only

@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application
 
-from bot import texts
+from core import texts
 from bot.services import TepaiContext
 
 log = logging.getLogger("tepai.errors")

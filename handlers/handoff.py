@@ -9,10 +9,10 @@ from sqlalchemy import select
 from telegram import Update
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
-from bot import texts
-from bot.render import esc
+from core import texts
+from bot.render import html
 from bot.services import TepaiContext
-from handlers.common import send_html, staff_only
+from handlers.common import owe_rendered, send_html, staff_only
 from store import identities as ident
 from store import outbox as ob
 from store import repositories as repo
@@ -23,11 +23,12 @@ log = logging.getLogger(__name__)
 
 
 async def owe_forward(session, services, handoff: Handoff) -> bool:  # type: ignore[no-untyped-def]
-    """In the hand-off's transaction: owe every staff chat the question (store/handoffs.py, shared
-    with the web chat). False if no staff."""
-    from store.handoffs import owe_forward as owe
+    """In the hand-off's transaction: owe every staff member the question (store/handoffs.py, shared
+    with the web chat). When each is delivered, the sender records the staff message it became, so
+    a reply to it routes back. False if no staff."""
+    from store.handoffs import forward
 
-    return await owe(session, services.settings.staff_ids, handoff)
+    return bool(await owe_rendered(session, services.settings.staff_ids, [await forward(session, handoff)]))
 
 
 async def forward_to_staff(context: TepaiContext, handoff_id: int) -> bool:
@@ -72,7 +73,7 @@ async def staff_reply(update: Update, context: TepaiContext) -> None:
         await on_text(update, context)
         return
     reply = (message.text or "").strip()
-    body = texts.STAFF_REPLY_TO_USER.format(question=esc(handoff.question[:80]), reply=esc(reply))
+    body = html(texts.STAFF_REPLY_TO_USER, question=handoff.question[:80], reply=reply)
     async with context.services.db.session() as session, session.begin():
         fresh = await session.get(Handoff, handoff.id)
         await repo.mark_replied(session, fresh, update.effective_user.id, reply)
@@ -92,11 +93,10 @@ async def unanswered(update: Update, context: TepaiContext) -> None:
     if not items:
         await update.effective_message.reply_text(texts.UNANSWERED_EMPTY)
         return
-    lines = [texts.UNANSWERED_HEADER.format(count=total)]
+    lines = [html(texts.UNANSWERED_HEADER, count=total)]
     for item in items:
-        lines.append(texts.UNANSWERED_ITEM.format(
-            id=item.id, time=beijing_time(item.created_at, SHORT),
-            name=esc(item.user.display_name or ident.shown_id(item.user)), question=esc(item.question[:100]),
+        lines.append(html(texts.UNANSWERED_ITEM, id=item.id, time=beijing_time(item.created_at, SHORT),
+            name=item.user.display_name or ident.shown_id(item.user), question=item.question[:100],
         ))
     await send_html(context, update.effective_chat.id, "\n".join(lines))
 

@@ -7,20 +7,19 @@ import asyncio
 import logging
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import texts
-from bot.render import esc
+from core import texts
+from bot.render import html
+from core.markup import Marked, fmt, join, lit
 from bot.services import TepaiContext
-from handlers.common import credit_code_argument, send_html, staff_only
+from handlers.common import credit_code_argument, owe_notices, person_id, send_html, staff_only
+from core.matching import request_specialist as request_specialist_rule
 from knowledge.matching import RELEVANCE_FLOOR, Match
 from store import engagements as eng
-from store import outbox as ob
-from store import repositories as repo
 from store.assignments import demand_of
-from store.models import Enterprise, EnterpriseMember, MatchRequest, Specialist, Submission
+from store.models import Enterprise, Specialist, Submission
 from store.survey import open_campaign
 
 log = logging.getLogger(__name__)
@@ -28,13 +27,12 @@ SUGGESTIONS = 3
 STAFF_TOP = 10
 
 
-def _listing(matches: list[Match]) -> str:
-    return "\n\n".join(
-        texts.SUGGEST_ITEM.format(n=n, name=esc(m.name), institution=esc(m.institution),
-                                  title=f"，{esc(m.title)}" if m.title else "", expertise=esc(m.expertise),
-                                  reason=esc(texts.match_reason(m)))
+def _listing(matches: list[Match]) -> Marked:
+    return join("\n\n", (
+        fmt(texts.SUGGEST_ITEM, n=n, name=m.name, institution=m.institution,
+            title=f"，{m.title}" if m.title else "", expertise=m.expertise, reason=texts.match_reason(m))
         for n, m in enumerate(matches, 1)
-    )
+    ))
 
 
 async def _ranked(context: TepaiContext, answers: dict, top: int) -> list[tuple[Match, Specialist, str | None]]:
@@ -56,49 +54,24 @@ async def suggest(context: TepaiContext, chat_id: int, answers: dict) -> None:
     usable = [(m, s) for m, s, reason in ranked if reason is None]
     relevant = [(m, s) for m, s in usable if m.relevant][:SUGGESTIONS]
     if not relevant:
-        await send_html(context, chat_id, esc(texts.SUGGEST_NONE_RELEVANT if usable else texts.SUGGEST_NONE))
+        await send_html(context, chat_id, html(texts.SUGGEST_NONE_RELEVANT if usable else texts.SUGGEST_NONE))
         return
     buttons = [[InlineKeyboardButton(texts.SUGGEST_BUTTON.format(name=m.name), callback_data=f"mq:{s.id}")]
                for m, s in relevant]
-    await send_html(context, chat_id, texts.SUGGEST_HEADER + "\n\n" + _listing([m for m, _ in relevant]),
+    await send_html(context, chat_id, html(join("\n\n", [texts.SUGGEST_HEADER, _listing([m for m, _ in relevant])])),
                     InlineKeyboardMarkup(buttons))
 
 
 async def request_specialist(update: Update, context: TepaiContext) -> None:
-    """Ask for a suggested specialist: recorded once, staff told."""
+    """Ask for a suggested specialist: the rule is core.matching's; staff are owed the notice
+    with the request, and the asker hears back once it has committed."""
     query = update.callback_query
     raw = (query.data or "").split(":", 1)[1]
-    services = context.services
-    async with services.db.session() as session, session.begin():
-        user = await repo.get_user(session, query.from_user.id)
-        member = await session.get(EnterpriseMember, user.id) if user else None
-        campaign = await open_campaign(session)
-        # mq:<internal id> — the button names the database row, never an import's id.
-        specialist = await session.get(Specialist, int(raw)) if raw.isdigit() and len(raw) < 10 else None
-        submission = None
-        if member and campaign:
-            submission = await session.scalar(select(Submission).where(
-                Submission.enterprise_id == member.enterprise_id, Submission.campaign_year == campaign.year,
-                Submission.current))
-        if specialist is None or specialist.status != "active" or submission is None or not submission.answers.get("consent"):
-            await query.answer(texts.STALE_BUTTON, show_alert=True)
-            return
-        if specialist.id in await eng.blocked_for(session, member.enterprise_id):
-            await query.answer(texts.REQUEST_BLOCKED, show_alert=True)
-            return
-        key = eng.index_key(specialist)
-        enterprise = await session.get(Enterprise, member.enterprise_id)
-        try:
-            async with session.begin_nested():
-                session.add(MatchRequest(enterprise_id=member.enterprise_id, campaign_year=campaign.year,
-                                         specialist_key=key, requested_by=user.id))
-        except IntegrityError:
-            await query.answer(texts.REQUEST_ALREADY, show_alert=True)
-            return
-        note = texts.REQUEST_TO_STAFF.format(enterprise=esc(enterprise.name), specialist=esc(specialist.name),
-                                             year=campaign.year)
-        await ob.owe_staff(session, services.settings.staff_ids, note)  # owed with the request itself
-    await query.answer(texts.REQUEST_SENT, show_alert=True)
+    me = await person_id(update, context)
+    async with context.services.db.session() as session, session.begin():
+        outcome = await request_specialist_rule(session, me, raw)
+        await owe_notices(session, context, outcome.notices)
+    await query.answer(outcome.reply, show_alert=True)
 
 
 @staff_only
@@ -119,15 +92,15 @@ async def staff_match(update: Update, context: TepaiContext) -> None:
     ranked = (await _ranked(context, submission.answers, STAFF_TOP))[:STAFF_TOP]
     async with context.services.db.session() as session:
         asked = set((await eng.requested_by(session, submission.campaign_year)).get(submission.enterprise_id, []))
-    header = texts.STAFF_MATCH_HEADER.format(enterprise=esc(submission.answers.get("name", code)), count=len(ranked))
+    header = fmt(texts.STAFF_MATCH_HEADER, enterprise=submission.answers.get("name", code), count=len(ranked))
     if not ranked:
-        await send_html(context, update.effective_chat.id, header + "\n\n" + esc(texts.SUGGEST_NONE))
+        await send_html(context, update.effective_chat.id, html(join("\n\n", [header, lit(texts.SUGGEST_NONE)])))
         return
-    await send_html(context, update.effective_chat.id, header + "\n\n" + _staff_listing(ranked, asked) + "\n\n"
-                    + esc(texts.STAFF_MATCH_FOOTER.format(floor=RELEVANCE_FLOOR)))
+    await send_html(context, update.effective_chat.id, html(join("\n\n", [
+        header, _staff_listing(ranked, asked), fmt(texts.STAFF_MATCH_FOOTER, floor=RELEVANCE_FLOOR)])))
 
 
-def _staff_listing(ranked: list[tuple[Match, Specialist, str | None]], asked: set[str]) -> str:
+def _staff_listing(ranked: list[tuple[Match, Specialist, str | None]], asked: set[str]) -> Marked:
     """Every candidate, with what keeps them from the enterprise marked rather than hidden."""
     lines = []
     for n, (m, specialist, reason) in enumerate(ranked, 1):
@@ -136,11 +109,11 @@ def _staff_listing(ranked: list[tuple[Match, Specialist, str | None]], asked: se
             marks.append(texts.STAFF_MATCH_BELOW_FLOOR)
         if m.id in asked:
             marks.append(texts.STAFF_MATCH_REQUESTED)
-        lines.append(texts.STAFF_MATCH_ITEM.format(
-            n=n, name=esc(m.name), id=specialist.id, institution=esc(m.institution),
-            title=f"，{esc(m.title)}" if m.title else "", expertise=esc(m.expertise), relevance=m.relevance,
-            reason=esc(texts.match_reason(m)), marks=f"\n   ⚠️ {esc('；'.join(marks))}" if marks else ""))
-    return "\n\n".join(lines)
+        lines.append(fmt(texts.STAFF_MATCH_ITEM,
+            n=n, name=m.name, id=specialist.id, institution=m.institution,
+            title=f"，{m.title}" if m.title else "", expertise=m.expertise, relevance=m.relevance,
+            reason=texts.match_reason(m), marks=f"\n   ⚠️ {'；'.join(marks)}" if marks else ""))
+    return join("\n\n", lines)
 
 
 def register(application: Application) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, MessageHandler, filters
 
-from bot import texts
+from core import texts
 from bot.services import TepaiContext
 
 

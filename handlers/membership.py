@@ -10,38 +10,28 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import select
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import texts
-from bot.render import esc
+from core import texts
+from bot.render import html, keyboard
+from core.markup import fmt, join
 from bot.services import TepaiContext
-from handlers.common import credit_code_argument, current_user, send_html, spend_buttons, staff_only
+from handlers.replies import AfterCommit
+from handlers.common import credit_code_argument, current_user, owe_notices, send_html, spend_buttons, staff_only
 from store import identities as ident
 from store import membership
-from store import outbox as ob
-from store.membership import Buttons, Notice
+from store.membership import Buttons
 from store.models import Enterprise
 
 log = logging.getLogger(__name__)
 
 
 def markup(buttons: Buttons) -> InlineKeyboardMarkup | None:
-    if not buttons:
-        return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data) for label, data in row]
-                                 for row in buttons])
+    return keyboard(buttons)
 
 
-async def owe_notices(session, context: TepaiContext, notices: list[Notice]) -> None:  # type: ignore[no-untyped-def]
-    """Owe each notice in the deciding transaction (the outbox sends it after the commit); a
-    notice without a recipient is owed to every staff member."""
-    for notice in notices:
-        if notice.user_id is not None:
-            await ob.owe(session, notice.user_id, notice.text, kind=ob.NOTICE, buttons=notice.buttons)
-        else:
-            await ob.owe_staff(session, context.services.settings.staff_ids, notice.text, buttons=notice.buttons)
 
 
 async def decide_claim(update: Update, context: TepaiContext) -> None:
@@ -78,30 +68,30 @@ async def members_command(update: Update, context: TepaiContext) -> None:
     code = await credit_code_argument(update, context, texts.MEMBERS_USAGE)
     if code is None:
         return
-    async with context.services.db.session() as session:
+    async with AfterCommit() as later, context.services.db.session() as session:
         enterprise = await session.scalar(select(Enterprise).where(Enterprise.credit_code == code))
         if enterprise is None:
-            await update.effective_message.reply_text(texts.MEMBERS_UNKNOWN.format(code=code))
+            later(update.effective_message.reply_text, texts.MEMBERS_UNKNOWN.format(code=code))
             return
         verified = await membership.members(session, enterprise.id)
         pending = await membership.claims(session, enterprise.id)
         changes = await membership.history(session, enterprise.id)
-    lines = [texts.MEMBERS_HEADER.format(enterprise=esc(enterprise.name), code=esc(code))]
-    lines += [texts.MEMBERS_LINE.format(who=membership.who(u), via=texts.MEMBERS_VIA.get(m.via, m.via),
+    lines = [fmt(texts.MEMBERS_HEADER, enterprise=enterprise.name, code=code)]
+    lines += [fmt(texts.MEMBERS_LINE, who=membership.who(u), via=texts.MEMBERS_VIA.get(m.via, m.via),
                                         at=membership.beijing(m.linked_at)) for m, u in verified] or [texts.MEMBERS_NONE]
     if pending:
-        lines.append(texts.MEMBERS_CLAIMS.format(count=len(pending)))
+        lines.append(fmt(texts.MEMBERS_CLAIMS, count=len(pending)))
     if changes:
-        lines.append(texts.MEMBERS_HISTORY.format(lines="\n".join(
-            texts.MEMBERS_HISTORY_LINE.format(at=membership.beijing(c.created_at),
-                                              who=membership.who(u) if u else texts.MEMBERS_SYSTEM,
-                                              action=texts.MEMBERS_ACTIONS.get(c.action, c.action))
-            for c, u in changes)))
+        lines.append(fmt(texts.MEMBERS_HISTORY, lines=join("\n", [
+            fmt(texts.MEMBERS_HISTORY_LINE, at=membership.beijing(c.created_at),
+                who=membership.who(u) if u else texts.MEMBERS_SYSTEM,
+                action=texts.MEMBERS_ACTIONS.get(c.action, c.action))
+            for c, u in changes])))
     buttons = [[(texts.MEMBER_REMOVE_BUTTON.format(name=(u.display_name or texts.MEMBER_NO_NAME)[:20]),
                  f"mb:rm:{enterprise.id}:{u.id}")] for _, u in verified]
-    await send_html(context, update.effective_chat.id, "\n".join(lines), markup(buttons))
+    await send_html(context, update.effective_chat.id, html(join("\n", lines)), markup(buttons))
     for claim, claimant, _ in pending:
-        await send_html(context, update.effective_chat.id, membership.claim_text(claim, claimant, enterprise),
+        await send_html(context, update.effective_chat.id, html(membership.claim_text(claim, claimant, enterprise)),
                         markup(membership.claim_buttons(claim.id)))
 
 
@@ -115,7 +105,7 @@ async def claims_command(update: Update, context: TepaiContext) -> None:
         return
     await update.effective_message.reply_text(texts.CLAIMS_HEADER.format(count=len(pending)))
     for claim, claimant, enterprise in pending[:20]:
-        await send_html(context, update.effective_chat.id, membership.claim_text(claim, claimant, enterprise),
+        await send_html(context, update.effective_chat.id, html(membership.claim_text(claim, claimant, enterprise)),
                         markup(membership.claim_buttons(claim.id)))
 
 

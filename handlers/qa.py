@@ -10,9 +10,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
-from bot import texts
+from core import texts
 from bot.render import answer_html, esc
 from bot.services import TepaiContext
+from handlers.replies import AfterCommit
 from handlers.common import current_user, person_id, send_html, stale_button
 from handlers.handoff import owe_forward
 from knowledge.answers import MAX_QUESTION_CHARS, InvalidQuestion
@@ -108,10 +109,10 @@ async def request_handoff(update: Update, context: TepaiContext) -> None:
         await query.answer(texts.STALE_BUTTON, show_alert=True)
         return
     me = await person_id(update, context)
-    async with context.services.db.session() as session, session.begin():
+    async with AfterCommit() as later, context.services.db.session() as session, session.begin():
         record = await repo.get_qa(session, int(raw_id), me)
         if record is None:
-            await query.answer(texts.NOT_YOUR_BUTTON, show_alert=True)
+            later(query.answer, texts.NOT_YOUR_BUTTON, show_alert=True)
             return
         user = await repo.get_user(session, query.from_user.id)
         handoff, created = await repo.open_handoff(session, user, record.question, "requested",

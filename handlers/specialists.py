@@ -10,9 +10,11 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import texts
-from bot.render import esc
+from core import texts
+from bot.render import choices, html
+from core.markup import Marked, fmt
 from bot.services import TepaiContext
+from handlers.replies import AfterCommit
 from handlers.common import current_user, send_html, spend_buttons, staff_only
 from handlers.membership import markup
 from handlers.survey import keyboard
@@ -32,18 +34,18 @@ async def register_command(update: Update, context: TepaiContext) -> None:
     """Begin or resume a specialist's registration."""
     async with context.services.db.session() as session, session.begin():
         prompt = await registration.start(session, await current_user(session, update))
-    await send_html(context, update.effective_chat.id, prompt.text, keyboard(prompt))
+    await send_html(context, update.effective_chat.id, html(prompt.text), keyboard(prompt))
 
 
 async def nominate_command(update: Update, context: TepaiContext) -> None:
     """Begin or resume a nomination; only a member of a known enterprise can nominate."""
-    async with context.services.db.session() as session, session.begin():
+    async with AfterCommit() as later, context.services.db.session() as session, session.begin():
         user = await current_user(session, update)
         if await session.get(EnterpriseMember, user.id) is None:
-            await update.effective_message.reply_text(texts.NOM_NEEDS_ENTERPRISE)
+            later(update.effective_message.reply_text, texts.NOM_NEEDS_ENTERPRISE)
             return
         prompt = await registration.start(session, user, NOMINATION)
-    await send_html(context, update.effective_chat.id, prompt.text, keyboard(prompt))
+    await send_html(context, update.effective_chat.id, html(prompt.text), keyboard(prompt))
 
 
 async def _in_form(update: Update, context: TepaiContext, form: registration.Form) -> bool:
@@ -52,7 +54,7 @@ async def _in_form(update: Update, context: TepaiContext, form: registration.For
         if await registration.active_draft(session, user, form) is None:
             return False
         prompt = await registration.on_text(session, user, update.effective_message.text or "", form)
-    await send_html(context, update.effective_chat.id, prompt.text, keyboard(prompt))
+    await send_html(context, update.effective_chat.id, html(prompt.text), keyboard(prompt))
     return True
 
 
@@ -78,7 +80,7 @@ async def form_button(update: Update, context: TepaiContext) -> None:
             nominator = await session.get(Enterprise, submitted.nominated_by) if submitted and submitted.nominated_by else None
             if submitted is not None and submitted.claims_specialist_id is not None:
                 # Same mobile as a nominated record: staff decide whether it is the same person first.
-                await ob.owe_staff(session, context.services.settings.staff_ids, await _merge_summary(session, submitted),
+                await ob.owe_staff(session, context.services.settings.staff_ids, html(await _merge_summary(session, submitted)),
                                    buttons=_merge_buttons(submitted.id), ref=f"specialist:{submitted.id}")
             elif submitted is not None and submitted.status != "active":  # staff review it: owed with the submission
                 await _owe_staff_review(session, context, submitted, nominator.name if nominator else None)
@@ -86,19 +88,18 @@ async def form_button(update: Update, context: TepaiContext) -> None:
         await query.answer(texts.SURVEY_STALE, show_alert=True)
         return
     await spend_buttons(query)
-    await send_html(context, update.effective_chat.id, prompt.text, keyboard(prompt))
+    await send_html(context, update.effective_chat.id, html(prompt.text), keyboard(prompt))
     if submitted is None:
         return
 
 
-def _profile(specialist) -> str:  # type: ignore[no-untyped-def]
-    return texts.REG_PROFILE.format(
-        name=esc(specialist.name), institution=esc(specialist.institution),
-        institution_type=esc(specialist.institution_type or "—"), title=esc(specialist.title or "—"),
-        field=esc(specialist.field), expertise=esc(specialist.expertise), capacity=specialist.capacity)
+def _profile(specialist) -> Marked:  # type: ignore[no-untyped-def]
+    return fmt(texts.REG_PROFILE, name=specialist.name, institution=specialist.institution,
+        institution_type=specialist.institution_type or "—", title=specialist.title or "—",
+        field=specialist.field, expertise=specialist.expertise, capacity=specialist.capacity)
 
 
-async def _merge_summary(session, submitted) -> str:  # type: ignore[no-untyped-def]
+async def _merge_summary(session, submitted) -> Marked:  # type: ignore[no-untyped-def]
     """Both profiles side by side: the registration and the nominated record it claims to be."""
     from store.models import Specialist
 
@@ -107,10 +108,9 @@ async def _merge_summary(session, submitted) -> str:  # type: ignore[no-untyped-
         return _summary(submitted)
     enterprise = await session.get(Enterprise, nominee.nominated_by) if nominee.nominated_by else None
     registrant = await session.get(User, submitted.user_id) if submitted.user_id else None
-    return texts.REG_CLAIM_TO_STAFF.format(
-        reg_id=submitted.id, who=esc(registrant.display_name if registrant else "—"), registration=_profile(submitted),
+    return fmt(texts.REG_CLAIM_TO_STAFF, reg_id=submitted.id, who=registrant.display_name if registrant else "—", registration=_profile(submitted),
         nominee_id=nominee.id, status=texts.REG_STATUS.get(nominee.status, nominee.status),
-        enterprise=esc(enterprise.name if enterprise else "—"), nominee=_profile(nominee))
+        enterprise=enterprise.name if enterprise else "—", nominee=_profile(nominee))
 
 
 async def _make_specialist(session, user_id: int) -> None:  # type: ignore[no-untyped-def]
@@ -154,7 +154,7 @@ async def decide_merge(update: Update, context: TepaiContext) -> None:
                          kind=ob.NOTICE, ref=f"specialist:{nominee.id}")
             if result.nominator is not None:
                 await ob.owe(session, result.nominator.id,
-                             texts.REG_MERGED_NOMINATOR.format(name=esc(nominee.name)), kind=ob.NOTICE,
+                             html(texts.REG_MERGED_NOMINATOR, name=nominee.name), kind=ob.NOTICE,
                              ref=f"specialist:{nominee.id}")
     if result.outcome == "stale":
         await query.answer(texts.REG_MERGE_STALE, show_alert=True)
@@ -165,7 +165,7 @@ async def decide_merge(update: Update, context: TepaiContext) -> None:
         await _index(services, nominee)
     if result.outcome == "separated":
         await spend_buttons(query, texts.REG_SEPARATED_STAFF.format(reg_id=registrant.id, nominee_id=nominee.id if nominee else "—"))
-        await send_html(context, update.effective_chat.id, separate_note, _decision_buttons(registrant.id))
+        await send_html(context, update.effective_chat.id, html(separate_note), _decision_buttons(registrant.id))
         return
     await spend_buttons(query, texts.REG_MERGED_STAFF.format(reg_id=parts[2], nominee_id=nominee.id, name=nominee.name))
 
@@ -184,25 +184,23 @@ def _decision_buttons(specialist_id: int) -> InlineKeyboardMarkup:
     ]])
 
 
-def _summary(specialist, nominator: str | None = None) -> str:  # type: ignore[no-untyped-def]
+def _summary(specialist, nominator: str | None = None) -> Marked:  # type: ignore[no-untyped-def]
     if specialist.source == "nomination":
-        return texts.NOM_TO_STAFF.format(
-            id=specialist.id, enterprise=esc(nominator or "—"), name=esc(specialist.name),
-            institution=esc(specialist.institution), institution_type=esc(specialist.institution_type or "—"),
-            title=esc(specialist.title or "—"), field=esc(specialist.field), expertise=esc(specialist.expertise),
-            note=esc(specialist.nomination_note or "—"))
-    return texts.REG_TO_STAFF.format(
-        id=specialist.id, name=esc(specialist.name), institution=esc(specialist.institution),
-        institution_type=esc(specialist.institution_type or "—"), title=esc(specialist.title or "—"),
-        field=esc(specialist.field), expertise=esc(specialist.expertise), capacity=specialist.capacity,
+        return fmt(texts.NOM_TO_STAFF, id=specialist.id, enterprise=nominator or "—", name=specialist.name,
+            institution=specialist.institution, institution_type=specialist.institution_type or "—",
+            title=specialist.title or "—", field=specialist.field, expertise=specialist.expertise,
+            note=specialist.nomination_note or "—")
+    return fmt(texts.REG_TO_STAFF, id=specialist.id, name=specialist.name, institution=specialist.institution,
+        institution_type=specialist.institution_type or "—", title=specialist.title or "—",
+        field=specialist.field, expertise=specialist.expertise, capacity=specialist.capacity,
     )
 
 
 async def _owe_staff_review(session, context: TepaiContext, specialist,  # type: ignore[no-untyped-def]
                             nominator: str | None = None) -> None:
     """Every staff chat is owed the submission with ✅/✖️ (in the caller's transaction)."""
-    await ob.owe_staff(session, context.services.settings.staff_ids, _summary(specialist, nominator),
-                       buttons=_decision_buttons(specialist.id), ref=f"specialist:{specialist.id}")
+    await ob.owe_staff(session, context.services.settings.staff_ids, html(_summary(specialist, nominator)),
+                       buttons=choices(_decision_buttons(specialist.id)), ref=f"specialist:{specialist.id}")
 
 
 async def pause_registration(update: Update, context: TepaiContext) -> bool:
@@ -231,12 +229,12 @@ async def approve_command(update: Update, context: TepaiContext) -> None:
     if not items:
         await update.effective_message.reply_text(texts.PENDING_NONE)
         return
-    await send_html(context, update.effective_chat.id, texts.PENDING_HEADER.format(count=len(items)))
+    await send_html(context, update.effective_chat.id, html(texts.PENDING_HEADER, count=len(items)))
     for specialist in items[:20]:
         if specialist.id in merges:
-            await send_html(context, update.effective_chat.id, merges[specialist.id], markup(_merge_buttons(specialist.id)))
+            await send_html(context, update.effective_chat.id, html(merges[specialist.id]), markup(_merge_buttons(specialist.id)))
             continue
-        await send_html(context, update.effective_chat.id, _summary(specialist, nominators.get(specialist.nominated_by)),
+        await send_html(context, update.effective_chat.id, html(_summary(specialist, nominators.get(specialist.nominated_by))),
                         _decision_buttons(specialist.id))
 
 
@@ -250,11 +248,11 @@ async def decide(update: Update, context: TepaiContext) -> None:
         return
     approve = parts[1] == "ok"
     services = context.services
-    async with services.db.session() as session, session.begin():
+    async with AfterCommit() as later, services.db.session() as session, session.begin():
         specialist, changed = await registration.decide(session, int(parts[2]), approve,
                                                         await current_user(session, update))
         if specialist is None:
-            await query.answer(texts.STALE_BUTTON, show_alert=True)
+            later(query.answer, texts.STALE_BUTTON, show_alert=True)
             return
         if changed and approve:
             if specialist.user_id:

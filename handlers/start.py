@@ -10,8 +10,8 @@ from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler
 
-from bot import texts
-from bot.render import esc
+from core import texts
+from bot.render import html
 from bot.services import TepaiContext
 from handlers.common import role_of
 
@@ -29,7 +29,7 @@ async def start(update: Update, context: TepaiContext) -> None:
         await PAYLOADS[payload](update, context)
         return
     user = update.effective_user
-    role = await role_of(context, user.id)
+    role = await role_of(update, context)
     if role != "enterprise":  # the default menu already is the enterprise one
         await set_menu(context, user.id, role)
     markup = None
@@ -40,7 +40,7 @@ async def start(update: Update, context: TepaiContext) -> None:
         async with context.services.db.session() as session:
             if await open_campaign(session) is not None:
                 markup = start_button()
-    await update.effective_message.reply_html(texts.WELCOME[role].format(name=esc(user.first_name or "")),
+    await update.effective_message.reply_html(html(texts.WELCOME[role], name=user.first_name or ""),
                                               reply_markup=markup)
     if role == "specialist":
         from handlers.engagements import proposals_command
@@ -59,8 +59,8 @@ async def set_menu(context: TepaiContext, chat_id: int, role: str) -> None:
 
 async def help_command(update: Update, context: TepaiContext) -> None:
     """What this user can do."""
-    role = await role_of(context, update.effective_user.id)
-    await update.effective_message.reply_html(texts.HELP[role])
+    role = await role_of(update, context)
+    await update.effective_message.reply_html(html(texts.HELP[role]))
 
 
 # Dialogues register how to leave them: each returns True if it handled /cancel.

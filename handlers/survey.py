@@ -11,11 +11,14 @@ from pathlib import Path
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot import texts
-from bot.render import esc
+from core import texts
+from bot import render
+from bot.render import html
+from core.campaigns import campaign_year
+from core.markup import fmt, join
 from bot.services import TepaiContext, services_of
-from handlers.common import current_user, send_html, spend_buttons, staff_only
-from handlers.membership import owe_notices
+from handlers.replies import AfterCommit
+from handlers.common import current_user, owe_notices, send_html, spend_buttons, staff_only
 from store import outbox as ob
 from store import repositories as repo
 from store import survey
@@ -26,17 +29,14 @@ REMINDER_INTERVAL = timedelta(minutes=10)
 
 
 def keyboard(prompt: survey.Prompt) -> InlineKeyboardMarkup | None:
-    if not prompt.buttons:
-        return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data) for label, data in row]
-                                 for row in prompt.buttons])
+    return render.keyboard(prompt.buttons)
 
 
 async def survey_command(update: Update, context: TepaiContext) -> None:
     """Start, resume or revise this year's survey."""
     async with context.services.db.session() as session, session.begin():
         prompt = await survey.start(session, await current_user(session, update))
-    await send_html(context, update.effective_chat.id, prompt.text, keyboard(prompt))
+    await send_html(context, update.effective_chat.id, html(prompt.text), keyboard(prompt))
 
 
 async def in_survey(update: Update, context: TepaiContext) -> bool:
@@ -53,7 +53,7 @@ async def in_survey(update: Update, context: TepaiContext) -> bool:
             prompt = survey.Prompt(texts.SURVEY_CLOSED_WHILE_FILLING.format(year=stopped.campaign_year), finished=True)
         else:
             prompt = await survey.on_text(session, user, update.effective_message.text or "")
-    await send_html(context, update.effective_chat.id, prompt.text, keyboard(prompt))
+    await send_html(context, update.effective_chat.id, html(prompt.text), keyboard(prompt))
     return True
 
 
@@ -72,7 +72,7 @@ async def survey_button(update: Update, context: TepaiContext) -> None:
         await query.answer(texts.SURVEY_STALE, show_alert=True)
         return
     await spend_buttons(query)
-    await send_html(context, update.effective_chat.id, prompt.text, keyboard(prompt))
+    await send_html(context, update.effective_chat.id, html(prompt.text), keyboard(prompt))
     if prompt.suggest:
         await _suggest_after_submission(update, context)
 
@@ -101,23 +101,23 @@ async def pause_survey(update: Update, context: TepaiContext) -> bool:
 async def campaign_command(update: Update, context: TepaiContext) -> None:
     """/campaign, /campaign open 2026, /campaign close 2026."""
     args = context.args or []
-    async with context.services.db.session() as session, session.begin():
+    async with AfterCommit() as later, context.services.db.session() as session, session.begin():
         if not args:
             items = await survey.campaigns(session)
             if not items:
-                await update.effective_message.reply_text(texts.CAMPAIGN_NONE)
+                later(update.effective_message.reply_text, texts.CAMPAIGN_NONE)
                 return
             lines = "\n".join(texts.CAMPAIGN_LINE.format(year=c.year, status=texts.CAMPAIGN_STATES[c.status]) for c in items)
-            await update.effective_message.reply_html(texts.CAMPAIGN_STATUS.format(lines=lines))
+            later(update.effective_message.reply_html, html(texts.CAMPAIGN_STATUS, lines=lines))
             return
         if len(args) != 2 or args[0] not in ("open", "close") or not _is_year(args[1]):
-            await update.effective_message.reply_text(texts.CAMPAIGN_BAD)
+            later(update.effective_message.reply_text, texts.CAMPAIGN_BAD)
             return
         year = int(args[1])
         try:
             await survey.set_campaign(session, year, "open" if args[0] == "open" else "closed")
         except survey.CampaignConflict as exc:
-            await update.effective_message.reply_text(texts.CAMPAIGN_ALREADY_OPEN.format(open=exc.open_year, year=year))
+            later(update.effective_message.reply_text, texts.CAMPAIGN_ALREADY_OPEN.format(open=exc.open_year, year=year))
             return
     done = texts.CAMPAIGN_OPENED if args[0] == "open" else texts.CAMPAIGN_CLOSED
     await update.effective_message.reply_text(done.format(year=year))
@@ -130,7 +130,7 @@ async def _offer_announcement(update: Update, context: TepaiContext, year: int) 
     from handlers.broadcast import prepare
 
     outcome = await prepare(context, update.effective_chat.id, update.effective_user.id,
-                            texts.CAMPAIGN_ANNOUNCEMENT.format(year=year), "enterprises", year,
+                            html(texts.CAMPAIGN_ANNOUNCEMENT, year=year), "enterprises", year,
                             head=texts.CAMPAIGN_NOTIFY_OFFER)
     if outcome == "busy":
         await update.effective_message.reply_text(texts.CAMPAIGN_NOTIFY_BUSY)
@@ -139,7 +139,7 @@ async def _offer_announcement(update: Update, context: TepaiContext, year: int) 
 
 
 def _is_year(raw: str) -> bool:
-    return raw.isdigit() and 2000 <= int(raw) <= 2100
+    return campaign_year(raw) is not None
 
 
 async def _year(context: TepaiContext, args: list[str]) -> int | None:
@@ -160,11 +160,11 @@ async def stats_command(update: Update, context: TepaiContext) -> None:
     async with context.services.db.session() as session:
         stats = await survey.statistics(session, year)
     rate = "—" if stats["completion_rate"] is None else f"{stats['completion_rate']:.0%}"
-    parts = [texts.STATS_HEADER.format(year=year, submitted=stats["submitted"], drafts=stats["in_progress"], rate=rate)]
-    for title, key in (("按区县", "by_district"), ("按产业领域", "by_field"), ("按需求方向", "by_direction")):
-        lines = "\n".join(f"{esc(name)}：{count}" for name, count in stats[key].items()) or "—"
-        parts.append(texts.STATS_SECTION.format(title=title, lines=lines))
-    await send_html(context, update.effective_chat.id, "".join(parts))
+    parts = [fmt(texts.STATS_HEADER, year=year, submitted=stats["submitted"], drafts=stats["in_progress"], rate=rate)]
+    for key, title in texts.STATS_SECTIONS.items():
+        lines = "\n".join(texts.STATS_LINE.format(name=name, count=count) for name, count in stats[key].items()) or "—"
+        parts.append(fmt(texts.STATS_SECTION, title=title, lines=lines))
+    await send_html(context, update.effective_chat.id, html(join("", parts)))
 
 
 @staff_only

@@ -26,13 +26,13 @@ from pathlib import Path
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from bot.settings import SettingsError
+from knowledge.config import ConfigError
 
 BATCH = 64
 SMALL_BATCH = 8
 
 
-class EmbeddingUnavailable(SettingsError):
+class EmbeddingUnavailable(ConfigError):
     """The configured model cannot be loaded offline; the message names the setting."""
 
 

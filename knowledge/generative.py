@@ -21,7 +21,7 @@ from knowledge.answers import Citation
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
-    from bot.settings import Settings
+    from knowledge.config import LLMConfig
 
 log = logging.getLogger(__name__)
 
@@ -94,19 +94,19 @@ class Generator:
         self._secret = secret  # redacted from log messages
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Generator:
+    def from_config(cls, config: LLMConfig) -> Generator:
         from langchain_openai import ChatOpenAI  # slow import; only in generative mode
 
-        settings.require_llm()
+        config.require()
         model = ChatOpenAI(
-            base_url=settings.llm_base_url,
-            model=settings.llm_model,
-            api_key=settings.llm_api_key or "not-needed",
-            timeout=settings.llm_timeout,
+            base_url=config.base_url,
+            model=config.model,
+            api_key=config.api_key or "not-needed",
+            timeout=config.timeout,
             max_retries=0,
             temperature=0,
         )
-        return cls(model, timeout=settings.llm_timeout, secret=settings.llm_api_key)
+        return cls(model, timeout=config.timeout, secret=config.api_key)
 
     def generate(self, question: str, citations: list[Citation]) -> str | None:
         if not citations:

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import texts
+from core import texts
 from store import identities as ident
 from store import validators as v
 from store.clock import beijing_time

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from bot import texts
+from core import texts
 
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")  # China has had no DST since 1991
 MINUTES = "%Y-%m-%d %H:%M"

@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import texts
+from core import texts
 from store.assignments import Proposal
 from store.validators import ValidationError, unified_credit_code
 from store.models import BlockedPair, Engagement, Enterprise, MatchRequest, Project, Specialist, Submission, utcnow

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from bot import texts
+from core import texts
 from store.clock import beijing_time
 from store.identities import shown_id
 from store.models import Handoff, User

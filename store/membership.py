@@ -35,8 +35,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import texts
-from bot.render import esc
+from core import texts
+from core.markup import Marked, fmt, lit
+from core.messages import Notice  # a message owed to someone other than the person acting (None: all staff)
 from store.clock import beijing_time
 from store.models import (
     Campaign, Enterprise, EnterpriseClaim, EnterpriseMember, RecordChange, RosterEnterprise, Submission, User, utcnow,
@@ -45,23 +46,16 @@ from store.models import (
 Buttons = list[list[tuple[str, str]]]
 
 
-@dataclass
-class Notice:
-    """A message owed to someone other than the person acting: `user_id` (a person), or all staff when None."""
-
-    text: str  # Telegram HTML
-    user_id: int | None = None
-    buttons: Buttons = field(default_factory=list)
 
 
 def beijing(moment: datetime) -> str:
     return beijing_time(moment)  # the one helper: naive SQLite values are UTC, shown labelled
 
 
-def who(user: User) -> str:
+def who(user: User) -> Marked:
     """How a person is named to others: their Telegram name and username, escaped."""
-    name = esc(user.display_name or texts.MEMBER_NO_NAME)
-    return f"{name}（@{esc(user.username)}）" if user.username else name
+    name = lit(user.display_name or texts.MEMBER_NO_NAME)
+    return Marked(f"{name}（@{lit(user.username)}）") if user.username else name
 
 
 def _plain(user: User) -> str:
@@ -176,7 +170,7 @@ async def save_version(session: AsyncSession, user: User, enterprise: Enterprise
                            consent_at=utcnow() if answers.get("consent") else None))
     record(session, "enterprise", enterprise.id, user, "submitted", year=year, version=version)
     await session.flush()
-    note = texts.MEMBER_CHANGED.format(who=who(user), enterprise=esc(enterprise.name), year=year, version=version,
+    note = fmt(texts.MEMBER_CHANGED, who=who(user), enterprise=lit(enterprise.name), year=year, version=version,
                                        at=beijing(utcnow()))
     return version, await _tell_members(session, enterprise.id, note, besides={user.id})
 
@@ -210,17 +204,17 @@ def claim_buttons(claim_id: int) -> Buttons:
     return [[(texts.CLAIM_APPROVE_BUTTON, f"jc:ok:{claim_id}"), (texts.CLAIM_REFUSE_BUTTON, f"jc:no:{claim_id}")]]
 
 
-def _claim_summary(claim: EnterpriseClaim, claimant: User) -> str:
+def _claim_summary(claim: EnterpriseClaim, claimant: User) -> Marked:
     """What the claimant typed, for members and staff to judge: only their own answers."""
     a = claim.answers or {}
-    return texts.CLAIM_SUMMARY.format(who=who(claimant), name=esc(a.get("name") or "—"),
-                                      contact=esc(a.get("contact") or "—"), phone=esc(a.get("phone") or "—"),
+    return fmt(texts.CLAIM_SUMMARY, who=who(claimant), name=lit(a.get("name") or "—"),
+                                      contact=lit(a.get("contact") or "—"), phone=lit(a.get("phone") or "—"),
                                       at=beijing(claim.created_at))
 
 
-def claim_text(claim: EnterpriseClaim, claimant: User, enterprise: Enterprise) -> str:
+def claim_text(claim: EnterpriseClaim, claimant: User, enterprise: Enterprise) -> Marked:
     """A pending claim as staff see it in /members and /claims."""
-    return texts.CLAIM_TO_STAFF.format(enterprise=esc(enterprise.name), code=esc(enterprise.credit_code),
+    return fmt(texts.CLAIM_TO_STAFF, enterprise=lit(enterprise.name), code=lit(enterprise.credit_code),
                                        summary=_claim_summary(claim, claimant), route="")
 
 
@@ -247,10 +241,10 @@ async def request_join(session: AsyncSession, user: User, enterprise: Enterprise
     await session.flush()
     record(session, "enterprise", enterprise.id, user, "claim", claim_id=claim.id)
     summary = _claim_summary(claim, user)
-    notices = [Notice(texts.CLAIM_TO_MEMBER.format(enterprise=esc(enterprise.name), summary=summary),
+    notices = [Notice(fmt(texts.CLAIM_TO_MEMBER, enterprise=lit(enterprise.name), summary=summary),
                       member.id, claim_buttons(claim.id)) for member in asked]
-    staff_text = texts.CLAIM_TO_STAFF.format(
-        enterprise=esc(enterprise.name), code=esc(enterprise.credit_code), summary=summary,
+    staff_text = fmt(texts.CLAIM_TO_STAFF,
+        enterprise=lit(enterprise.name), code=lit(enterprise.credit_code), summary=summary,
         route=texts.CLAIM_ROUTE_MEMBERS.format(count=len(asked)) if asked else texts.CLAIM_ROUTE_STAFF_ONLY)
     notices.append(Notice(staff_text, None, claim_buttons(claim.id)))
     return claim, bool(asked), notices
@@ -295,25 +289,25 @@ async def decide_claim(session: AsyncSession, claim_id: int, actor: User, actor_
     record(session, "enterprise", enterprise.id, actor, "claim_approved" if approve else "claim_refused",
            claim_id=claim.id, user_id=claimant.id, by=role)
     notices: list[Notice] = []
-    name = esc(enterprise.name)
+    name = lit(enterprise.name)
     if not approve:
         notices.append(Notice(texts.CLAIM_REFUSED_CLAIMANT, claimant.id))
         if role == "member":  # the real owner may be the claimant: staff can still overrule
-            notices.append(Notice(texts.CLAIM_REFUSED_BY_MEMBER_STAFF.format(
-                enterprise=name, code=esc(enterprise.credit_code), summary=_claim_summary(claim, claimant),
+            notices.append(Notice(fmt(texts.CLAIM_REFUSED_BY_MEMBER_STAFF,
+                enterprise=name, code=lit(enterprise.credit_code), summary=_claim_summary(claim, claimant),
                 member=who(actor)), None, [[(texts.CLAIM_OVERRULE_BUTTON, f"jc:ok:{claim.id}")]]))
         return Decision("refused", _toast(texts.CLAIM_REFUSED_DONE.format(who=_plain(claimant), enterprise=enterprise.name[:40])),
                         notices)
     await _join(session, claimant, enterprise, role, actor)
-    joined = texts.MEMBER_JOINED.format(who=who(claimant), enterprise=name, by=texts.CLAIM_BY[role],
+    joined = fmt(texts.MEMBER_JOINED, who=who(claimant), enterprise=name, by=texts.CLAIM_BY[role],
                                         at=beijing(utcnow()))
     notices += await _tell_members(session, enterprise.id, joined, besides={claimant.id, actor.id})
     applied = await _apply_held_answers(session, claim, claimant, enterprise)
     if applied is None:
-        notices.append(Notice(texts.CLAIM_APPROVED_CLAIMANT.format(enterprise=name), claimant.id))
+        notices.append(Notice(fmt(texts.CLAIM_APPROVED_CLAIMANT, enterprise=name), claimant.id))
     else:
         version, changed = applied
-        notices.append(Notice(texts.CLAIM_APPROVED_APPLIED.format(enterprise=name, year=claim.campaign_year,
+        notices.append(Notice(fmt(texts.CLAIM_APPROVED_APPLIED, enterprise=name, year=claim.campaign_year,
                                                                   version=version), claimant.id))
         notices += [n for n in changed if n.user_id != actor.id]
     suggest_to = (claimant.id, dict(claim.answers)) if applied and claim.answers.get("consent") else None
@@ -348,9 +342,9 @@ async def remove_member(session: AsyncSession, enterprise_id: int, user_id: int,
     retired = await _retire_versions_of(session, enterprise, user_id)
     record(session, "enterprise", enterprise_id, staff, "removed", user_id=user_id, retired=retired)
     await session.flush()
-    name = esc(enterprise.name)
-    notices = [Notice(texts.MEMBER_REMOVED_PERSON.format(enterprise=name), removed.id)]
-    notices += await _tell_members(session, enterprise_id, texts.MEMBER_REMOVED_OTHERS.format(
+    name = lit(enterprise.name)
+    notices = [Notice(fmt(texts.MEMBER_REMOVED_PERSON, enterprise=name), removed.id)]
+    notices += await _tell_members(session, enterprise_id, fmt(texts.MEMBER_REMOVED_OTHERS,
         who=who(removed), enterprise=name, at=beijing(utcnow())), besides={staff.id})
     done = texts.MEMBER_REMOVED_DONE.format(who=_plain(removed), enterprise=enterprise.name[:40])
     return Decision("approved", _toast(done + (texts.MEMBER_REMOVED_RETIRED if retired else "")), notices)

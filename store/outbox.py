@@ -33,7 +33,7 @@ from sqlalchemy import and_, case, exists, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import texts
+from core import texts
 from store import identities as ident
 from store.models import Delivery, Engagement, HandoffForward, Identity, SenderLease, StaffGrant, User, utcnow
 
@@ -52,22 +52,18 @@ REMINDER = "reminder"
 NOTICE = "notice"
 REPORT = "report"
 
-def markup_rows(markup) -> list[list[list[str]]] | None:  # type: ignore[no-untyped-def]
-    """A PTB InlineKeyboardMarkup as the row's JSON (label, callback data)."""
-    if markup is None:
-        return None
-    return [[[b.text, b.callback_data] for b in row] for row in markup.inline_keyboard]
+Buttons = Sequence[Sequence[tuple[str, str]]]  # rows of (label, action); the channel makes them buttons
 
 
 async def owe(session: AsyncSession, person: User | int | None, text: str, *, kind: str, html: bool = True,
-              buttons=None, ref: str | None = None, key: str | None = None,  # type: ignore[no-untyped-def]
+              buttons: Buttons | None = None, ref: str | None = None, key: str | None = None,
               batch: str | None = None, report_to: int | None = None, channel: str | None = None) -> Delivery | None:
     """Owe `person` (a User or a person id) this message, in the caller's transaction, on the
-    channel they use (store/identities.py `address_for`). `buttons` is an InlineKeyboardMarkup or
-    rows of (label, callback data); `key` makes it owed once however often the decision runs (the
-    existing row is returned); `report_to` is the person who hears if it fails; `channel` picks
-    the person's identity on that channel instead of the one they use. None if there is
-    nobody, or nowhere, to address."""
+    channel they use (store/identities.py `address_for`). `buttons` are neutral rows of
+    (label, action) — `core.messages.Choice` or plain pairs; `key` makes it owed once however often
+    the decision runs (the existing row is returned); `report_to` is the person who hears if it
+    fails; `channel` picks the person's identity on that channel instead of the one they use.
+    None if there is nobody, or nowhere, to address."""
     if not person:
         return None
     if key is not None:
@@ -77,8 +73,7 @@ async def owe(session: AsyncSession, person: User | int | None, text: str, *, ki
     address = await ident.address_for(session, person, channel)
     if address is None:
         return None
-    rows = markup_rows(buttons) if hasattr(buttons, "inline_keyboard") else \
-        ([[list(b) for b in row] for row in buttons] if buttons else None)
+    rows = [[[str(label), str(action)] for label, action in row] for row in buttons] if buttons else None
     row = Delivery(broadcast_id=None, user_id=address.user_id, identity_id=address.id, status="queued", attempts=0, kind=kind, text=text,
                    parse_mode="HTML" if html else None, buttons=rows, ref=ref, key=key, batch=batch,
                    report_to=report_to, created_at=utcnow(), updated_at=utcnow())
@@ -114,7 +109,7 @@ async def staff_ids(session: AsyncSession, configured: Iterable[int] = ()) -> li
 
 
 async def owe_staff(session: AsyncSession, configured: Iterable[int], text: str, *, kind: str = STAFF_NOTICE,
-                    html: bool = True, buttons=None, ref: str | None = None,  # type: ignore[no-untyped-def]
+                    html: bool = True, buttons: Buttons | None = None, ref: str | None = None,
                     key: str | None = None) -> list[Delivery]:
     """Owe every staff member the same notice (`key`, if given, is made per person), on Telegram:
     staff work there (their commands, and replies to forwarded hand-offs, are Telegram's)."""

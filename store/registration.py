@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import texts
-from bot.render import esc
+from core import texts
+from core.markup import lit
 from store import validators as v
 from store import vocabulary
 from store.membership import record
@@ -147,8 +147,8 @@ def ask(draft, form: Form = REGISTRATION) -> Prompt:  # type: ignore[no-untyped-
         for step in form.steps:
             value = draft.answers.get(step.key)
             shown = "、".join(value) if isinstance(value, list) else ("" if value is None else str(value))
-            lines.append(f"• {form.labels[step.key]}：{esc(shown or '—')}")
-        edits = [(f"修改：{form.labels[s.key]}", f"{form.prefix}:edit:{s.key}") for s in form.steps]
+            lines.append(f"• {form.labels[step.key]}：{lit(shown or '—')}")
+        edits = [(texts.SURVEY_EDIT.format(label=form.labels[s.key]), f"{form.prefix}:edit:{s.key}") for s in form.steps]
         rows = [[(form.confirm, f"{form.prefix}:confirm")]] + [edits[i : i + 2] for i in range(0, len(edits), 2)]
         return Prompt("\n".join(lines), rows)
     step = form.step(draft.step)
@@ -182,12 +182,12 @@ async def on_text(session: AsyncSession, user: User, text: str, form: Form = REG
             value: object = (vocabulary.field_label(text) if key == "field"
                              else v.bounded_text(text, field=form.labels[key], min_len=2, max_len=30))
         elif step is None or step.validate is None:
-            return Prompt(f"⚠️ {esc(texts.SURVEY_BUTTONS_ONLY)}\n\n{ask(draft, form).text}", ask(draft, form).buttons)
+            return Prompt(f"⚠️ {lit(texts.SURVEY_BUTTONS_ONLY)}\n\n{ask(draft, form).text}", ask(draft, form).buttons)
         else:
             value = step.validate(text)
     except v.ValidationError as exc:
         prompt = ask(draft, form)
-        return Prompt(f"⚠️ {esc(exc.message)}\n\n{prompt.text}", prompt.buttons)
+        return Prompt(f"⚠️ {lit(exc.message)}\n\n{prompt.text}", prompt.buttons)
     answers[key] = value
     draft.answers = answers
     _advance(draft, key, form)

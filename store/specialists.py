@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import texts
+from core import texts
 from knowledge.matching import MatchIndex, Profile
 from store import identities as ident
 from store import validators as v

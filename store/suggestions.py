@@ -1,5 +1,5 @@
-"""The specialists an enterprise is shown after its survey, and its request for one — for
-channels other than Telegram's handlers (handlers/matching.py does the same in Telegram).
+"""The specialists an enterprise is shown after its survey — for channels other than Telegram's
+handlers (handlers/matching.py does the same in Telegram); asking for one is core.matching's rule.
 
 The ranking comes from knowledge.matching (`MatchIndex.match`, run by the caller outside any
 transaction); here it is checked against the database: only specialists active now, never one
@@ -9,19 +9,12 @@ relevance floor.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import texts
-from bot.render import esc
 from knowledge.matching import Match
 from store import engagements as eng
-from store import outbox as ob
-from store.models import Enterprise, EnterpriseMember, MatchRequest, Specialist, Submission, User
-from store.survey import open_campaign
+from store.models import Enterprise, Specialist
 
 SUGGESTIONS = 3
 
@@ -35,33 +28,3 @@ async def suggestable(session: AsyncSession, matches: list[Match], credit_code: 
     blocked = await eng.blocked_for(session, enterprise.id) if enterprise else {}
     usable = [(m, by_key[m.id]) for m in matches if m.id in by_key and by_key[m.id].id not in blocked]
     return [(m, s) for m, s in usable if m.relevant][:top], bool(usable)
-
-
-async def request(session: AsyncSession, user: User, specialist_id: int,
-                  staff_ids: Iterable[int]) -> str:
-    """The enterprise asks for a suggested specialist: recorded once, staff told in the same
-    transaction. 'sent', 'already', 'blocked' or 'stale' (not a member with a consenting
-    submission this campaign, or no such active specialist)."""
-    member = await session.get(EnterpriseMember, user.id)
-    campaign = await open_campaign(session)
-    specialist = await session.get(Specialist, specialist_id)
-    submission = None
-    if member and campaign:
-        submission = await session.scalar(select(Submission).where(
-            Submission.enterprise_id == member.enterprise_id, Submission.campaign_year == campaign.year,
-            Submission.current))
-    if specialist is None or specialist.status != "active" or submission is None or not submission.answers.get("consent"):
-        return "stale"
-    if specialist.id in await eng.blocked_for(session, member.enterprise_id):
-        return "blocked"
-    enterprise = await session.get(Enterprise, member.enterprise_id)
-    try:
-        async with session.begin_nested():
-            session.add(MatchRequest(enterprise_id=member.enterprise_id, campaign_year=campaign.year,
-                                     specialist_key=eng.index_key(specialist), requested_by=user.id))
-    except IntegrityError:
-        return "already"
-    note = texts.REQUEST_TO_STAFF.format(enterprise=esc(enterprise.name), specialist=esc(specialist.name),
-                                         year=campaign.year)
-    await ob.owe_staff(session, staff_ids, note)
-    return "sent"

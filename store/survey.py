@@ -20,8 +20,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import texts
-from bot.render import esc
+from core import texts
+from core.markup import fmt, lit
 from store import membership
 from store import validators as v
 from store import vocabulary
@@ -166,7 +166,7 @@ def with_notice(notice: str, prompt: Prompt) -> Prompt:
 
 
 def _error(message: str, prompt: Prompt) -> Prompt:
-    return Prompt(f"⚠️ {esc(message)}\n\n{prompt.text}", prompt.buttons, prompt.finished)
+    return Prompt(f"⚠️ {lit(message)}\n\n{prompt.text}", prompt.buttons, prompt.finished)
 
 
 def _options(step: str, labels: list[str], columns: int = 3) -> Buttons:
@@ -180,7 +180,7 @@ def _ask(draft: SurveyDraft) -> Prompt:
         return _review(draft)
     question = texts.SURVEY_QUESTIONS[step]
     if step == "credit_confirm":
-        return Prompt(question.format(code=esc(answers.get("_pending_code", ""))),
+        return Prompt(fmt(question, code=lit(answers.get("_pending_code", ""))),
                       _options(step, [texts.CLAIM_ASK_JOIN, texts.CLAIM_RETYPE], 2))
     if step == "district":
         return Prompt(question, _options(step, texts.DISTRICTS + [texts.OTHER]))
@@ -193,7 +193,7 @@ def _ask(draft: SurveyDraft) -> Prompt:
         labels = [("✅ " if d in chosen else "") + d for d in texts.DIRECTIONS] + [texts.OTHER]
         rows = _options(step, labels, 1)
         rows.append([(texts.SURVEY_DONE_BUTTON, "sv:directions:done")])
-        return Prompt(question.format(chosen=esc("、".join(chosen) or "（无）")), rows)
+        return Prompt(fmt(question, chosen=lit("、".join(chosen) or "（无）")), rows)
     if step == "consent":
         return Prompt(question, _options(step, [texts.SURVEY_AGREE, texts.SURVEY_DISAGREE], 2))
     return Prompt(question)
@@ -214,7 +214,7 @@ def display_value(key: str, answers: dict[str, Any]) -> str:
 def _review(draft: SurveyDraft) -> Prompt:
     lines = [texts.SURVEY_REVIEW_HEADER]
     for key in ORDER:
-        lines.append(f"• {texts.SURVEY_LABELS[key]}：{esc(display_value(key, draft.answers) or '—')}")
+        lines.append(f"• {texts.SURVEY_LABELS[key]}：{lit(display_value(key, draft.answers) or '—')}")
     edit = [(texts.SURVEY_EDIT.format(label=texts.SURVEY_LABELS[k]), f"sv:edit:{k}") for k in EDITABLE]
     rows = [edit[i : i + 2] for i in range(0, len(edit), 2)]
     rows.insert(0, [(texts.SURVEY_CONFIRM, "sv:confirm")])

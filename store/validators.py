@@ -45,7 +45,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from bot import texts
+from core import texts
 
 __all__ = [
     "CREDIT_CODE_CHARSET",

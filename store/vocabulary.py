@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from bot import texts
+from core import texts
 from store import validators as v
 
 __all__ = ["DISTRICTS", "FIELDS", "district", "districts", "field_label", "normalise_district", "normalise_field"]

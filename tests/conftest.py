@@ -102,7 +102,7 @@ def make_kb(data_dir: Path, embeddings, **env: str):  # type: ignore[no-untyped-
 
     # The index must be told which model made its vectors (abstention is calibrated per model).
     settings = load_settings({"TEPAI_DATA_DIR": str(data_dir), "TEPAI_EMBEDDING": embeddings.name, **env})
-    return open_knowledge(settings, embeddings=embeddings)
+    return open_knowledge(settings.knowledge, embeddings=embeddings)
 
 
 def make_library(tmp_path_factory: pytest.TempPathFactory, embeddings, documents: dict[str, str],

@@ -23,7 +23,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bot import texts
+from core import texts
 from bot.services import Services
 from bot.web.chat import WebChat
 from bot.web.config import MAX_MESSAGE, SESSION_DAYS, WebConfig

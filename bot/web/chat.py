@@ -21,8 +21,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot import texts
-from bot.render import html_to_plain
+from core import texts
+from bot.render import html_to_plain, owe_rendered
 from bot.services import Services
 from knowledge.answers import MAX_QUESTION_CHARS, Answer, InvalidQuestion
 from store import identities as ident
@@ -30,7 +30,8 @@ from store import outbox as ob
 from store import repositories as repo
 from store import survey
 from store.clock import SHORT, beijing_time
-from store.handoffs import owe_forward
+from core.markup import plain
+from store.handoffs import forward
 from store.models import Delivery, User
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ def notice(text: str, **extra: Any) -> dict[str, Any]:
 
 def prompt_json(prompt: survey.Prompt) -> dict[str, Any]:
     """A survey prompt: its text as plain text, its button rows as (label, data) to post back."""
-    return {"kind": "survey", "text": html_to_plain(prompt.text), "finished": prompt.finished,
+    return {"kind": "survey", "text": plain(prompt.text), "finished": prompt.finished,
             "buttons": [[{"label": label, "data": data} for label, data in row] for row in prompt.buttons]}
 
 
@@ -158,7 +159,7 @@ class WebChat:
                 return notice(texts.NOT_YOUR_BUTTON, error="not_yours")
             handoff, created = await repo.open_handoff(session, user, record.question, "requested",
                                                        record.best_score, record.id)
-            delivered = await owe_forward(session, self.staff_ids, handoff) if created else False
+            delivered = bool(await owe_rendered(session, self.staff_ids, [await forward(session, handoff)])) if created else False
         if not created:
             return notice(texts.HANDOFF_ALREADY)
         return notice(texts.WEB_HANDOFF_WAITING if delivered else texts.HANDOFF_NO_STAFF, handoff=handoff.id)
@@ -195,12 +196,8 @@ class WebChat:
                 prompt = await survey.start(session, user)
             else:
                 prompt = await survey.on_button(session, user, data)
-            if prompt is not None:
-                for item in prompt.notices:
-                    if item.user_id is not None:
-                        await ob.owe(session, item.user_id, item.text, kind=ob.NOTICE, buttons=item.buttons)
-                    else:
-                        await ob.owe_staff(session, self.staff_ids, item.text, buttons=item.buttons)
+            if prompt is not None:  # rendered for Telegram, where members and staff are told
+                await owe_rendered(session, self.staff_ids, prompt.notices)
         if prompt is None:
             return notice(texts.SURVEY_STALE, error="stale")
         shown = prompt_json(prompt)
@@ -222,15 +219,21 @@ class WebChat:
         async with self.services.db.session() as session:
             relevant, any_usable = await suggestable(session, matches, submission.answers.get("credit_code"))
         if not relevant:
-            return {"text": texts.SUGGEST_NONE_RELEVANT if any_usable else texts.SUGGEST_NONE, "items": []}
+            return {"text": plain(texts.SUGGEST_NONE_RELEVANT if any_usable else texts.SUGGEST_NONE), "items": []}
         items = [{"id": s.id, "name": m.name, "institution": m.institution, "title": m.title or "",
-                  "expertise": m.expertise, "reason": texts.match_reason(m)} for m, s in relevant]
-        return {"text": html_to_plain(texts.SUGGEST_HEADER), "items": items}
+                  "expertise": m.expertise, "reason": plain(texts.match_reason(m))} for m, s in relevant]
+        return {"text": plain(texts.SUGGEST_HEADER), "items": items}
 
     async def request_specialist(self, visitor: str, specialist_id: int) -> dict[str, Any]:
-        from store.suggestions import request
+        """The rule is core.matching's, as in Telegram; the page words the outcome its own way."""
+        from core.matching import request_specialist
 
         async with self.services.db.session() as session, session.begin():
             user = await self._visitor(session, visitor, create=False)
-            outcome = await request(session, user, specialist_id, self.staff_ids) if user else "stale"
+            if user is None:
+                outcome = "stale"
+            else:
+                asked = await request_specialist(session, user.id, str(specialist_id))
+                await owe_rendered(session, self.staff_ids, asked.notices)
+                outcome = asked.outcome
         return notice(texts.WEB_REQUEST_OUTCOMES[outcome], error=None if outcome == "sent" else outcome)

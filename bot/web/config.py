@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot import texts
+from core import texts
 from bot.settings import SettingsError
 
 SECRET_MIN = 32

@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot import texts
+from core import texts
 
 PHONE, DESKTOP = (390, 844), (1280, 800)
 QUESTION = "入库的科技型中小企业能享受什么税收政策？"
@@ -39,6 +39,7 @@ def _ask(driver, text: str, needle_selector: str, count: int) -> None:  # type: 
 async def _staff_replies(services) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
+    from bot.render import html
     from store import outbox as ob
     from store import repositories as repo
     from store.models import Handoff
@@ -46,7 +47,7 @@ async def _staff_replies(services) -> None:  # type: ignore[no-untyped-def]
     async with services.db.session() as session, session.begin():
         handoff = await session.scalar(select(Handoff).order_by(Handoff.id.desc()))
         await repo.mark_replied(session, handoff, 0, STAFF_REPLY)
-        body = texts.STAFF_REPLY_TO_USER.format(question=handoff.question[:80], reply=STAFF_REPLY)
+        body = html(texts.STAFF_REPLY_TO_USER, question=handoff.question[:80], reply=STAFF_REPLY)
         await ob.owe(session, handoff.user_id, body, kind=ob.STAFF_REPLY, ref=f"reply:{handoff.id}")
 
 

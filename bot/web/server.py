@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bot import texts
+from core import texts
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)

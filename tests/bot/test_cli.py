@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import texts
+from core import texts
 from tests.conftest import CORPUS_FILE, tepai
 
 @pytest.fixture(scope="module")

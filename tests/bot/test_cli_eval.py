@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import cli, cli_eval, texts
+from bot import cli, cli_eval
+from core import texts
 from bot.settings import load_settings
 from knowledge.answers import Answerer
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import texts
+from core import texts
 from bot.cli import main
 from bot.logs import PhoneMaskFilter, mask_phones
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import texts
+from core import texts
 from bot.emulator import BotApiEmulator
 from bot.services import FloodGuard, Services
 from knowledge.answers import Answerer
@@ -64,7 +64,7 @@ async def shared_bot(emulator: BotApiEmulator, use_embeddings, database_url: str
     data = tmp_path / "data"
     # Users here ask back to back for minutes: a load, not a flood (the flood guard has its own tests).
     settings = bot_settings(emulator, data, database_url, TEPAI_FLOOD_LIMIT="1000", TEPAI_EMBEDDING="use-multilingual")
-    kb = open_knowledge(settings, embeddings=use_embeddings)
+    kb = open_knowledge(settings.knowledge, embeddings=use_embeddings)
     kb.index.update([BUNDLED_CORPUS])  # what the first `tepai run` does
     db = Database.open(settings.db_url)
     await seed_demand(db)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot import texts
+from core import texts
 from bot.emulator import BotApiEmulator
 from store import outbox as ob
 from store import survey

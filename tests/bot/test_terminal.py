@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from bot import texts
+from core import texts
 from bot.settings import load_settings
 from bot.terminal import chat
 from tests.people import WITH_CHAT

@@ -23,7 +23,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot import texts
+from core import texts
 from bot.chat_client import connect
 from bot.emulator.clients import PREFIX, SECRET_HEADER
 from bot.settings import load_settings

@@ -8,7 +8,7 @@ from collections import Counter
 
 from sqlalchemy import select, update
 
-from bot import texts
+from core import texts
 from bot.emulator import SentMessage
 from store import broadcasts as bc
 from store import repositories as repo
@@ -208,8 +208,8 @@ async def test_a_file_while_composing_is_the_attachment_and_arrives_with_the_tex
 async def test_staff_resend_rows_a_crash_interrupted_and_others_may_not(bot: Bot) -> None:
     for user in (STAFF, OWNER, OTHER):
         await bot.say(user, "/start")
-    # The process that claimed the row is gone before anyone else could send (a live sender
-    # would wake on the commit and take the other row too).
+    # The bot is down while the killed process's state is written: a live sender would otherwise
+    # pick the broadcast up and claim a second row before the stop.
     await stop_bot(bot.app)
     async with bot.services.db.session() as session, session.begin():
         broadcast, _ = await bc.create(session, text="<b>征集公告</b>", segment="enterprises",

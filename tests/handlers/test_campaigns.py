@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot import texts
+from core import texts
 from bot.cli import main
 from store import repositories as repo
 from tests.handlers.conftest import OTHER, OWNER, STAFF, Bot

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import texts
+from core import texts
 from store import repositories as repo
 from store import survey
 from store.models import Engagement, Enterprise, Project, RosterEnterprise, Specialist, Submission

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import texts
+from core import texts
 from knowledge.parsing import Limits
 from tests.conftest import make_kb
 from tests.handlers.conftest import OWNER, STAFF, Bot, bot_settings, make_services, start_bot, stop_bot

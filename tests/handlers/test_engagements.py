@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import select, update
 
-from bot import texts
+from core import texts
 from store.models import BlockedPair, Engagement, Project, Specialist
 from store.specialists import import_file, sync_index
 from tests.handlers.conftest import OTHER, OWNER, STAFF, Bot

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from bot import texts
+from core import texts
 from store import repositories as repo
 from tests.handlers.conftest import OTHER, OWNER, STAFF, Bot
 

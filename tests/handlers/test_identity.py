@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot import texts
+from core import texts
 from tests.handlers.conftest import OTHER, OWNER, STAFF, Bot
 from tests.handlers.test_engagements import POOL, X, Y, invitation, setup
 from tests.handlers.test_survey import choose, fill_until_review

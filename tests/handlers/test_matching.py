@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot import texts
+from core import texts
 from store.models import BlockedPair, Enterprise, MatchRequest
 from store.specialists import import_file, sync_index
 from tests.handlers.conftest import OWNER, STAFF, Bot

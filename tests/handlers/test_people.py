@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot import texts
+from core import texts
 from store import identities as ident
 from store import repositories as repo
 from store.models import Identity, StaffGrant

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot import texts
+from core import texts
 from store import repositories as repo
 from store.models import QaRecord
 from tests.handlers.conftest import OTHER, OWNER, STAFF, Bot, make_services, start_bot, stop_bot

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot import texts
+from core import texts
 from knowledge.matching import Demand
 from store.models import Specialist
 from tests.handlers.conftest import OTHER, OWNER, STAFF, Bot

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from bot import texts
+from core import texts
 from store.models import Submission
 from store.validators import credit_code_check_char
 from tests.handlers.conftest import OTHER, OWNER, STAFF, Bot, make_services, start_bot, stop_bot

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot import texts
+from core import texts
 from knowledge.answers import MAX_QUOTED_CHARS, Answerer, InvalidQuestion, clean_question
 from knowledge.documents import load_document
 from tests.conftest import CORPUS_FILE

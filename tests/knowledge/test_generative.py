@@ -19,7 +19,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.outputs import ChatGeneration, ChatResult
 
 from bot.settings import SettingsError, load_settings
-from bot.texts import ANSWER_LEAD, GENERATED_SOURCES, render_answer
+from core.texts import ANSWER_LEAD, GENERATED_SOURCES, render_answer
 from knowledge.answers import Answerer, Citation
 from knowledge.chunking import Chunk
 from knowledge.generative import (
@@ -260,7 +260,7 @@ def settings_for(port: int, tmp_path: Any, **extra: str) -> Any:
 
 def test_http_model_answer_comes_back(server: tuple[FakeOpenAI, int], tmp_path: Any) -> None:
     state, port = server
-    gen = Generator.from_settings(settings_for(port, tmp_path))
+    gen = Generator.from_config(settings_for(port, tmp_path).llm)
     assert gen.generate(QUESTION, citations()) == GOOD
     [request] = state.requests
     assert request["path"] == "/v1/chat/completions"
@@ -276,7 +276,7 @@ def test_http_model_answer_comes_back(server: tuple[FakeOpenAI, int], tmp_path: 
 def test_http_500_falls_back(server: tuple[FakeOpenAI, int], tmp_path: Any) -> None:
     state, port = server
     state.status = 500
-    assert Generator.from_settings(settings_for(port, tmp_path)).generate(QUESTION, citations()) is None
+    assert Generator.from_config(settings_for(port, tmp_path).llm).generate(QUESTION, citations()) is None
     assert len(state.requests) == 1  # no retries
 
 
@@ -285,7 +285,7 @@ def test_auth_error_falls_back_without_logging_the_key(
 ) -> None:
     state, port = server
     state.status, state.error_body = 401, "Incorrect API key provided: sk-secret-123"
-    gen = Generator.from_settings(settings_for(port, tmp_path, TEPAI_LLM_API_KEY="sk-secret-123"))
+    gen = Generator.from_config(settings_for(port, tmp_path, TEPAI_LLM_API_KEY="sk-secret-123").llm)
     with caplog.at_level(logging.WARNING, logger="knowledge.generative"):
         assert gen.generate(QUESTION, citations()) is None
     assert state.requests[0]["auth"] == "Bearer sk-secret-123"
@@ -296,13 +296,13 @@ def test_auth_error_falls_back_without_logging_the_key(
 def test_http_invalid_citation_falls_back(server: tuple[FakeOpenAI, int], tmp_path: Any) -> None:
     state, port = server
     state.content = "覆盖率目标为100% [7]。"
-    assert Generator.from_settings(settings_for(port, tmp_path)).generate(QUESTION, citations()) is None
+    assert Generator.from_config(settings_for(port, tmp_path).llm).generate(QUESTION, citations()) is None
 
 
 def test_slow_server_times_out(server: tuple[FakeOpenAI, int], tmp_path: Any) -> None:
     state, port = server
     state.delay = 10.0
-    gen = Generator.from_settings(settings_for(port, tmp_path, TEPAI_LLM_TIMEOUT="1"))
+    gen = Generator.from_config(settings_for(port, tmp_path, TEPAI_LLM_TIMEOUT="1").llm)
     start = time.monotonic()
     assert gen.generate(QUESTION, citations()) is None
     assert time.monotonic() - start < 8  # well before the server would have answered
@@ -314,7 +314,7 @@ def test_connection_refused_falls_back(tmp_path: Any, monkeypatch: pytest.Monkey
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # closed again: nothing listens there
-    gen = Generator.from_settings(settings_for(port, tmp_path, TEPAI_LLM_TIMEOUT="3"))
+    gen = Generator.from_config(settings_for(port, tmp_path, TEPAI_LLM_TIMEOUT="3").llm)
     assert gen.generate(QUESTION, citations()) is None
 
 
@@ -340,7 +340,7 @@ def test_settings_carry_the_llm_fields(tmp_path: Any) -> None:
     settings = settings_for(1234, tmp_path, TEPAI_LLM_TIMEOUT="7", TEPAI_LLM_API_KEY="k")
     assert settings.answer_mode == "generative"
     assert (settings.llm_model, settings.llm_timeout, settings.llm_api_key) == ("fake-model", 7.0, "k")
-    assert Generator.from_settings(settings).timeout == 7.0
+    assert Generator.from_config(settings.llm).timeout == 7.0
 
 
 # -- end to end through Answerer ----------------------------------------------------
@@ -363,7 +363,7 @@ def stub_hits() -> list[Hit]:
 
 def test_answerer_uses_generated_text(server: tuple[FakeOpenAI, int], tmp_path: Any) -> None:
     _, port = server
-    gen = Generator.from_settings(settings_for(port, tmp_path))
+    gen = Generator.from_config(settings_for(port, tmp_path).llm)
     answer = Answerer(StubRetriever(stub_hits()), generator=gen).answer(QUESTION)
     assert answer.answered and answer.generated == GOOD
     text = render_answer(answer)
@@ -375,7 +375,7 @@ def test_answerer_uses_generated_text(server: tuple[FakeOpenAI, int], tmp_path: 
 def test_answerer_falls_back_when_server_fails(server: tuple[FakeOpenAI, int], tmp_path: Any) -> None:
     state, port = server
     state.status = 500
-    gen = Generator.from_settings(settings_for(port, tmp_path))
+    gen = Generator.from_config(settings_for(port, tmp_path).llm)
     answer = Answerer(StubRetriever(stub_hits()), generator=gen).answer(QUESTION)
     assert answer.answered and answer.generated is None
     assert len(state.requests) == 1

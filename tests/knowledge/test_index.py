@@ -92,11 +92,11 @@ def test_a_failing_run_leaves_the_previous_index_queryable(kb, tmp_path: Path, m
     with pytest.raises(RuntimeError):
         kb.index.update([tmp_path / "docs"])
     monkeypatch.undo()
-    fresh = make_kb(kb.settings.data_dir, kb.embeddings)  # a new process reading from disk
+    fresh = make_kb(kb.config.data_dir, kb.embeddings)  # a new process reading from disk
     snap = fresh.index.snapshot()
     assert snap.generation == before and [c.text for c in snap.chunks] == ["推进科技创新。"]
     assert fresh.retriever.search("科技创新", 1)[0].chunk.text == "推进科技创新。"
-    assert not list(kb.settings.index_dir.glob(".staging-*"))
+    assert not list(kb.config.index_dir.glob(".staging-*"))
 
 
 def test_failure_while_publishing_keeps_the_previous_generation(kb, tmp_path: Path, monkeypatch) -> None:
@@ -113,7 +113,7 @@ def test_failure_while_publishing_keeps_the_previous_generation(kb, tmp_path: Pa
     with pytest.raises(OSError):
         kb.index.update([source])
     monkeypatch.undo()
-    snap = make_kb(kb.settings.data_dir, kb.embeddings).index.snapshot()
+    snap = make_kb(kb.config.data_dir, kb.embeddings).index.snapshot()
     assert snap.generation == before and snap.chunks[0].text == "推进科技创新。"
     # The next run recovers and cleans up the vectors the failed run left behind.
     kb.index.update([source])
@@ -143,7 +143,7 @@ def test_retired_documents_are_never_cited_and_stay_retired(kb, tmp_path: Path) 
 
 
 def test_another_process_sees_a_new_generation_without_restart(kb, tmp_path: Path) -> None:
-    reader = make_kb(kb.settings.data_dir, kb.embeddings)
+    reader = make_kb(kb.config.data_dir, kb.embeddings)
     assert reader.index.snapshot() is None
     kb.index.update([write(tmp_path / "a.txt", "一、目标\n推进科技创新。")])
     assert [c.text for c in reader.index.snapshot().chunks] == ["推进科技创新。"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot import texts
+from core import texts
 from knowledge.answers import Answerer
 
 OLD_RULES = """---

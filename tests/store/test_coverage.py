@@ -9,10 +9,13 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import delete, select
 
-from bot import texts
+from core import texts
 from store import repositories as repo
 from store import survey
-from store.coverage import UnreadableRoster, coverage, coverage_chart_png, import_roster, summary_text
+from core.coverage import chart_png as coverage_chart_png
+from core.coverage import summary
+from core.markup import plain
+from store.coverage import UnreadableRoster, coverage, import_roster
 from store.db import Database
 from store.models import Engagement, Enterprise, Project, RosterEnterprise, Specialist, Submission
 from store.validators import credit_code_check_char
@@ -168,7 +171,7 @@ async def test_coverage_against_the_roster(db: Database) -> None:
     assert (last_year["surveyed"], last_year["matched"], last_year["projects"], last_year["coverage"]) == (1, 1, 1, 0.25)
     assert last_year["targets"][0]["gap"] == 1
 
-    text = summary_text(report)
+    text = summary(report)
     assert "50%（2/4）" in text and "2027年目标 50%：已达成" in text and "2030年目标 100%：还需覆盖 2 家" in text
     assert "入库科技型中小企业名录（4 家）" in text and "历下区：50%（1/2）" in text
 
@@ -187,7 +190,7 @@ async def test_without_a_roster_there_is_no_denominator_and_no_target_is_claimed
     districts = by_name(report["by_district"])
     assert districts["历城区"]["projects"] == 1  # the enterprise record's district, with no roster
     assert districts["槐荫区"]["coverage"] is None
-    text = summary_text(report, html=False)
+    text = plain(summary(report))
     assert "没有分母" in text and "已达成" not in text and "%" not in text.replace("50%", "").replace("100%", "")
     assert "2030年目标 100%：" + texts.COVERAGE_TARGET_UNKNOWN in text
     assert "槐荫区：填报 1 家，已建立合作项目 1 家" in text
@@ -198,7 +201,7 @@ async def test_declined_engagements_and_an_empty_database(db: Database) -> None:
         empty = await coverage(session)
     assert (empty["denominator"], empty["coverage"], empty["by_district"]) == (None, None, [])
     assert [t["met"] for t in empty["targets"]] == [None, None]
-    assert texts.COVERAGE_NONE in summary_text(empty)
+    assert texts.COVERAGE_NONE in summary(empty)
     await seed(db, with_roster=False)
     async with db.session() as session, session.begin():
         await session.execute(delete(Project))
@@ -228,7 +231,7 @@ def test_the_chart_draws_chinese_with_a_bundled_font() -> None:
     from matplotlib import font_manager
     from matplotlib.ft2font import FT2Font
 
-    from store.coverage import _cjk_font
+    from core.coverage import _cjk_font
 
     name = _cjk_font()
     assert name == "Noto Sans CJK SC"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot import texts
+from core import texts
 from store import vocabulary
 from store.coverage import import_roster
 from store.db import Database

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bot import texts
+from core import texts
 from bot.web.browser import LiveServer, chrome, find_browser
 from tests.handlers.conftest import STAFF
 from tests.web.conftest import Site

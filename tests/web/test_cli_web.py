@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from bot import texts
+from core import texts
 from bot.web.browser import free_port
 
 REPO = Path(__file__).resolve().parents[2]

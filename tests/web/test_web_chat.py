@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from bot import texts
+from core import texts
 from store import identities as ident
 from store.models import Delivery, Handoff, Identity, QaRecord
 from tests.handlers.conftest import STAFF

@@ -1,12 +1,19 @@
 """Every user-facing text of tepai, in Simplified Chinese, in one place.
 
-Renderers here turn neutral content (`knowledge.answers.Answer`) into plain text;
-channels add their own markup on top.
+Plain text: the only markup is the neutral emphasis `**…**` (core/markup.py), which each
+channel renders its own way (Telegram: `<b>`). Values go in with `core.markup.fmt`, never
+with `str.format`, where a text is shown with emphasis. Renderers here turn neutral content
+(`knowledge.answers.Answer`) into plain text.
+
+Imports nothing heavy: `import store.validators` (regexes and these texts) stays cheap.
 """
 
 from __future__ import annotations
 
-from knowledge.answers import Answer, Citation
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from knowledge.answers import Answer, Citation
 
 ANSWER_LEAD = "根据现有政策文件，与您的问题相关的条款如下："
 GENERATED_SOURCES = "依据条款："
@@ -142,7 +149,7 @@ WELCOME = {
 
 HELP = {
     "enterprise": (
-        "<b>可以这样用我</b>\n"
+        "**可以这样用我**\n"
         "• 直接发送政策问题，我会引用原文条款作答\n"
         "• 答案下方可评价“有帮助/没帮助”，或点“转人工”由工作人员答复\n"
         "• /survey 填写年度需求调查（随时可 /cancel 暂停，已填内容自动保存）\n"
@@ -151,16 +158,16 @@ HELP = {
         "目前只支持文字消息。"
     ),
     "specialist": (
-        "<b>可以这样用我</b>\n"
+        "**可以这样用我**\n"
         "• 直接发送政策问题，我会引用原文条款作答\n"
         "• /register 特派员登记；/proposals 查看待答复的对接邀请\n"
         "• /cancel 退出当前操作"
     ),
     "staff": (
-        "<b>工作人员命令</b>\n"
+        "**工作人员命令**\n"
         "• 发送政策文件（PDF、DOCX、TXT、MD、HTML）即可更新知识库\n"
         "• /docs 查看政策文件及状态，可停用或恢复\n"
-        "• /unanswered 查看待答复的问题；直接<b>回复</b>转来的问题消息即可答复提问人\n"
+        "• /unanswered 查看待答复的问题；直接**回复**转来的问题消息即可答复提问人\n"
         "• /campaign open 2026 开启年度需求调查，/campaign close 2026 关闭\n"
         "• /survey_stats 需求调查统计；/export [年份] [csv] 导出需求调查\n"
         "• /approve 审核特派员登记；/match 信用代码 查看某企业的前 10 位推荐特派员\n"
@@ -197,16 +204,16 @@ HANDOFF_ALREADY = "这个问题已经转给工作人员了，请耐心等待答�
 HANDOFF_NO_STAFF = "已记录您的问题，工作人员上线后会答复您。"
 UNANSWERED_LOGGED = "（已将问题记录并转给科技局工作人员，答复会发送到这里。）"
 HANDOFF_TO_STAFF = (
-    "🙋 <b>待答复 #{id}</b>（{reason}）\n"
+    "🙋 **待答复 #{id}**（{reason}）\n"
     "提问人：{name}（ID {telegram_id}）\n"
     "问题：{question}\n"
     "最佳匹配分：{score:.2f}\n\n"
-    "直接<b>回复本消息</b>即可答复提问人。"
+    "直接**回复本消息**即可答复提问人。"
 )
 HANDOFF_REASONS = {"unanswered": "文件未覆盖", "requested": "用户请求转人工"}
-STAFF_REPLY_TO_USER = "💬 <b>科技局工作人员答复</b>（关于：{question}）\n\n{reply}"
+STAFF_REPLY_TO_USER = "💬 **科技局工作人员答复**（关于：{question}）\n\n{reply}"
 UNANSWERED_EMPTY = "目前没有待答复的问题。"
-UNANSWERED_HEADER = "<b>待答复问题（{count}）</b>"
+UNANSWERED_HEADER = "**待答复问题（{count}）**"
 UNANSWERED_ITEM = "#{id} · {time} · {name}：{question}"
 
 STAFF_ONLY = "抱歉，这是科技局工作人员专用功能。"
@@ -226,7 +233,7 @@ DOC_BUSY = "知识库正在更新，请稍后再发送。"
 # Files (bounded parsing, content-keyed uploads)
 DOC_INTERNAL = "处理时出现内部错误，已记录，请稍后再试"
 DOCS_EMPTY = "知识库里还没有文件。"
-DOCS_HEADER = "<b>政策文件（{count}）</b>"
+DOCS_HEADER = "**政策文件（{count}）**"
 DOCS_ITEM = "{n}. 《{title}》 — {status}{issuer}"
 DOC_STATUS = {"current": "现行", "draft": "征求意见稿", "retired": "已停用", "repealed": "已废止", "amended": "已修改"}
 # Document metadata: /docs set and `tepai docs`
@@ -283,25 +290,25 @@ DIRECTIONS = ["关键技术研发攻关", "成果转移转化（中试基地、�
 REGISTERED = {"yes": "是", "no": "否", "applying": "正在申请"}
 OTHER = "其他"
 SURVEY_QUESTIONS = {
-    "name": "1/11 请输入<b>企业名称</b>（2–60 字）：",
-    "credit_code": "2/11 请输入<b>统一社会信用代码</b>（18 位，见营业执照）：",
+    "name": "1/11 请输入**企业名称**（2–60 字）：",
+    "credit_code": "2/11 请输入**统一社会信用代码**（18 位，见营业执照）：",
     "credit_confirm": ("信用代码 {code} 已有企业登记。如果您是这家企业的人员，可以申请加入：填完提交后，由该企业已验证的联系人"
                        "或科技局工作人员确认（他们会看到您填写的企业名称、联系人和手机）。确认之前，您看不到该企业的任何信息，"
                        "您的填写也不会改动该企业的记录。\n要申请加入吗？"),
-    "district": "3/11 请选择企业<b>所在区县（功能区）</b>：",
+    "district": "3/11 请选择企业**所在区县（功能区）**：",
     "district_other": "请输入所在区县（功能区）名称：",
-    "registered": "4/11 企业是否已<b>入库科技型中小企业</b>？",
-    "registry_no": "请输入<b>入库编号</b>（可选，没有请发送“跳过”）：",
-    "field": "5/11 请选择企业的<b>产业领域</b>：",
+    "registered": "4/11 企业是否已**入库科技型中小企业**？",
+    "registry_no": "请输入**入库编号**（可选，没有请发送“跳过”）：",
+    "field": "5/11 请选择企业的**产业领域**：",
     "field_other": "请输入产业领域名称：",
-    "product": "6/11 请输入企业的<b>主导产品</b>（2–200 字）：",
-    "directions": "7/11 请选择<b>需求方向</b>（可多选，选好后点“完成”）：\n已选：{chosen}",
+    "product": "6/11 请输入企业的**主导产品**（2–200 字）：",
+    "directions": "7/11 请选择**需求方向**（可多选，选好后点“完成”）：\n已选：{chosen}",
     "directions_other": "请输入其他需求方向：",
-    "description": "8/11 请描述<b>具体需求</b>：遇到了什么问题、已经尝试过什么（20–1000 字）。",
-    "expected": "9/11 对<b>期望的科技特派员</b>有什么要求？如单位类型、学科方向（可选，没有请发送“跳过”）：",
-    "contact": "10/11 请输入<b>联系人</b>姓名：",
-    "phone": "10/11 请输入联系人<b>手机号</b>（11 位）：",
-    "consent": ("11/11 是否<b>同意</b>将本需求提供给匹配的科技特派员？\n"
+    "description": "8/11 请描述**具体需求**：遇到了什么问题、已经尝试过什么（20–1000 字）。",
+    "expected": "9/11 对**期望的科技特派员**有什么要求？如单位类型、学科方向（可选，没有请发送“跳过”）：",
+    "contact": "10/11 请输入**联系人**姓名：",
+    "phone": "10/11 请输入联系人**手机号**（11 位）：",
+    "consent": ("11/11 是否**同意**将本需求提供给匹配的科技特派员？\n"
                 "同意后，匹配成功的特派员可看到您的需求；联系电话只在您接受对接后提供。不同意将无法为您匹配特派员。"),
 }
 SURVEY_LABELS = {
@@ -315,7 +322,7 @@ SURVEY_STARTED = "📋 开始{year}年度企业科技特派员需求摸底调查
 SURVEY_RESUMED = "📋 继续填写{year}年度需求调查（已保存的回答不会丢失）。"
 SURVEY_RESUBMIT = "📋 您的企业已提交过{year}年度需求调查。重新填写并确认后将更新为最新版本（旧版本会保留）。"
 SURVEY_PAUSED = "已暂停需求调查，填写内容已保存。发送 /survey 可从中断处继续。"
-SURVEY_REVIEW_HEADER = "<b>请核对您的需求调查</b>（点击下方按钮修改某一项，确认无误后提交）："
+SURVEY_REVIEW_HEADER = "**请核对您的需求调查**（点击下方按钮修改某一项，确认无误后提交）："
 SURVEY_CONFIRM = "✅ 确认提交"
 SURVEY_EDIT = "修改：{label}"
 SURVEY_SUBMITTED = "✅ 已提交{year}年度需求调查（第 {version} 版）。感谢配合！我们会据此为您匹配科技特派员。"
@@ -333,13 +340,15 @@ SURVEY_REMINDER = "📋 您的{year}年度需求调查还没有填完，发送 /
 SURVEY_START_BUTTON = "📋 填写需求调查"
 CAMPAIGN_OPENED = "已开启{year}年度需求调查。"
 CAMPAIGN_CLOSED = "已关闭{year}年度需求调查。"
-CAMPAIGN_STATUS = "<b>需求调查</b>\n{lines}\n\n用法：/campaign open 年份 · /campaign close 年份"
+CAMPAIGN_STATUS = "**需求调查**\n{lines}\n\n用法：/campaign open 年份 · /campaign close 年份"
 CAMPAIGN_LINE = "{year} 年：{status}"
 CAMPAIGN_NONE = "还没有需求调查。用法：/campaign open 2026"
 CAMPAIGN_BAD = "用法：/campaign open 年份 或 /campaign close 年份（如 /campaign open 2026）"
 CAMPAIGN_STATES = {"open": "进行中", "closed": "已关闭"}
-STATS_HEADER = "<b>{year}年度需求调查统计</b>\n已提交企业：{submitted}　填写中：{drafts}　完成率：{rate}"
-STATS_SECTION = "\n<b>{title}</b>\n{lines}"
+STATS_HEADER = "**{year}年度需求调查统计**\n已提交企业：{submitted}　填写中：{drafts}　完成率：{rate}"
+STATS_SECTION = "\n**{title}**\n{lines}"
+STATS_SECTIONS = {"by_district": "按区县", "by_field": "按产业领域", "by_direction": "按需求方向"}
+STATS_LINE = "{name}：{count}"
 EXPORT_CAPTION = "{year}年度需求调查导出（{count} 家企业）"
 EXPORT_EMPTY = "{year}年度还没有提交的需求调查。"
 
@@ -430,55 +439,55 @@ def match_reason(match) -> str:  # type: ignore[no-untyped-def]
 INSTITUTION_TYPES = ["高等院校", "科研院所", "新型研发机构", "企业", "其他"]
 CAPACITY_OPTIONS = ["1", "2", "3", "5"]
 REG_QUESTIONS = {
-    "name": "1/10 请输入您的<b>姓名</b>：",
-    "institution": "2/10 请输入<b>工作单位</b>（如：山东大学机械工程学院）：",
-    "institution_type": "3/10 请选择<b>单位类型</b>：",
-    "title": "4/10 请输入<b>职称</b>（如：教授、研究员、高级工程师）：",
-    "field": "5/10 请选择您的<b>产业领域</b>：",
+    "name": "1/10 请输入您的**姓名**：",
+    "institution": "2/10 请输入**工作单位**（如：山东大学机械工程学院）：",
+    "institution_type": "3/10 请选择**单位类型**：",
+    "title": "4/10 请输入**职称**（如：教授、研究员、高级工程师）：",
+    "field": "5/10 请选择您的**产业领域**：",
     "field_other": "请输入产业领域名称：",
-    "expertise": "6/10 请介绍您的<b>研究方向与专长</b>（用顿号分隔，如：增材制造、拓扑优化设计）：",
-    "achievements": "7/10 <b>代表性成果</b>（可选，没有请发送“跳过”）：",
-    "capacity": "8/10 您最多可以同时服务<b>几家企业</b>？",
-    "districts": "9/10 <b>意向服务区县</b>（可选，用顿号分隔，如：历下区、章丘区；不限请发送“跳过”）：",
-    "phone": "10/10 请输入您的<b>手机号</b>（只在对接成功后提供给企业）：",
+    "expertise": "6/10 请介绍您的**研究方向与专长**（用顿号分隔，如：增材制造、拓扑优化设计）：",
+    "achievements": "7/10 **代表性成果**（可选，没有请发送“跳过”）：",
+    "capacity": "8/10 您最多可以同时服务**几家企业**？",
+    "districts": "9/10 **意向服务区县**（可选，用顿号分隔，如：历下区、章丘区；不限请发送“跳过”）：",
+    "phone": "10/10 请输入您的**手机号**（只在对接成功后提供给企业）：",
 }
 REG_LABELS = {"name": "姓名", "institution": "单位", "institution_type": "单位类型", "title": "职称",
               "field": "产业领域", "expertise": "研究方向与专长", "achievements": "代表性成果",
               "capacity": "可服务企业数", "districts": "意向服务区县", "phone": "手机"}
 REG_STARTED = "👩‍🔬 欢迎报名科技特派员！共 10 项，每项自动保存，可随时 /cancel 暂停、再次点击报名链接或发送 /register 继续。"
 REG_RESUMED = "👩‍🔬 继续填写特派员登记（已填内容已保存）。"
-REG_REVIEW_HEADER = "<b>请核对您的登记信息</b>（点击按钮修改，确认无误后提交审核）："
+REG_REVIEW_HEADER = "**请核对您的登记信息**（点击按钮修改，确认无误后提交审核）："
 REG_CONFIRM = "✅ 提交审核"
 REG_SUBMITTED = "✅ 已提交，科技局审核通过后会通知您。"
 REG_PAUSED = "已暂停特派员登记，内容已保存。发送 /register 继续。"
 REG_ALREADY = "您已登记为科技特派员（状态：{status}）。"
 REG_STATUS = {"pending": "待审核", "active": "已通过", "rejected": "未通过"}
 REG_BAD_DISTRICT = "没有这个区县：{names}。可选：{choices}。"
-REG_TO_STAFF = ("🆕 <b>新的特派员登记</b>（#{id}）\n{name}，{institution}（{institution_type}），{title}\n"
+REG_TO_STAFF = ("🆕 **新的特派员登记**（#{id}）\n{name}，{institution}（{institution_type}），{title}\n"
                 "产业领域：{field}\n专长：{expertise}\n可服务企业数：{capacity}")
 # -- 企业自主申报: an enterprise nominates an expert it already works with ----------------------
 NOM_QUESTIONS = {
-    "name": "1/8 请输入您推荐的<b>专家姓名</b>：",
-    "institution": "2/8 专家的<b>工作单位</b>（如：齐鲁工业大学化学与化工学院）：",
-    "institution_type": "3/8 请选择专家的<b>单位类型</b>：",
-    "title": "4/8 专家的<b>职称</b>（如：教授、研究员、高级工程师）：",
-    "field": "5/8 请选择专家的<b>产业领域</b>：",
+    "name": "1/8 请输入您推荐的**专家姓名**：",
+    "institution": "2/8 专家的**工作单位**（如：齐鲁工业大学化学与化工学院）：",
+    "institution_type": "3/8 请选择专家的**单位类型**：",
+    "title": "4/8 专家的**职称**（如：教授、研究员、高级工程师）：",
+    "field": "5/8 请选择专家的**产业领域**：",
     "field_other": "请输入产业领域名称：",
-    "expertise": "6/8 专家的<b>研究方向与专长</b>（用顿号分隔）：",
-    "cooperation": "7/8 贵企业与这位专家的<b>合作基础</b>（已有的合作内容、项目或成果）：",
-    "phone": "8/8 专家的<b>手机号</b>（科技局核实时使用，不对外公开）：",
+    "expertise": "6/8 专家的**研究方向与专长**（用顿号分隔）：",
+    "cooperation": "7/8 贵企业与这位专家的**合作基础**（已有的合作内容、项目或成果）：",
+    "phone": "8/8 专家的**手机号**（科技局核实时使用，不对外公开）：",
 }
 NOM_LABELS = {"name": "专家姓名", "institution": "单位", "institution_type": "单位类型", "title": "职称",
               "field": "产业领域", "expertise": "研究方向与专长", "cooperation": "合作基础", "phone": "专家手机"}
-NOM_STARTED = ("🤝 <b>企业自主申报科技特派员</b>：推荐一位已与贵企业合作的专家，科技局审核后纳入特派员库。"
+NOM_STARTED = ("🤝 **企业自主申报科技特派员**：推荐一位已与贵企业合作的专家，科技局审核后纳入特派员库。"
                "共 8 项，每项自动保存，可随时 /cancel 暂停、发送 /nominate 继续。")
 NOM_RESUMED = "🤝 继续填写专家申报（已填内容已保存）。"
-NOM_REVIEW_HEADER = "<b>请核对申报信息</b>（点击按钮修改，确认无误后提交科技局审核）："
+NOM_REVIEW_HEADER = "**请核对申报信息**（点击按钮修改，确认无误后提交科技局审核）："
 NOM_CONFIRM = "✅ 提交申报"
 NOM_SUBMITTED = "✅ 申报已提交，科技局审核后会通知您。"
 NOM_PAUSED = "已暂停专家申报，内容已保存。发送 /nominate 继续。"
 NOM_NEEDS_ENTERPRISE = "申报专家需要先确认企业身份：请先通过 /survey 填写需求调查（填写统一社会信用代码），再发送 /nominate。"
-NOM_TO_STAFF = ("🆕 <b>企业自主申报的特派员</b>（#{id}）\n申报企业：{enterprise}\n{name}，{institution}（{institution_type}），{title}\n"
+NOM_TO_STAFF = ("🆕 **企业自主申报的特派员**（#{id}）\n申报企业：{enterprise}\n{name}，{institution}（{institution_type}），{title}\n"
                 "产业领域：{field}\n专长：{expertise}\n合作基础：{note}")
 NOM_APPROVED = "🎉 您申报的专家 {name} 已通过科技局审核，纳入科技特派员库。"
 NOM_REJECTED = "您申报的专家 {name} 暂未通过科技局审核，如有疑问请联系科技局。"
@@ -496,7 +505,8 @@ CONFLICT_UNKNOWN_ENTERPRISE = "没有找到统一社会信用代码为 {code} �
 CONFLICT_UNKNOWN_SPECIALIST = "没有找到特派员 {ref}（编号请写 #数字，如 #12，或导入时的外部编号，如 S001）。"
 CONFLICT_CLI_WITHDRAWN = "已撤回该配对待答复的邀请（#{id}）：运行中的机器人会通知该特派员、告知工作人员并邀请下一位候选。"
 CONFLICT_NONE = "还没有登记任何利益冲突。"
-CONFLICT_HEADER = "<b>已登记的利益冲突（{count}）</b>"
+CONFLICT_HEADER = "**已登记的利益冲突（{count}）**"
+CONFLICT_LINE = "• {enterprise}（{code}） × {specialist}"
 BLOCK_REASONS = {"conflict": "利益冲突", "declined": "特派员已婉拒", "expired": "邀请超时未答复"}
 
 APPROVE_BUTTON = "✅ 通过 #{id}"
@@ -506,33 +516,33 @@ REJECTED_STAFF = "已标记 #{id} {name} 为未通过。"
 APPROVED_SPECIALIST = "🎉 您的科技特派员登记已通过审核，已加入特派员库。有匹配的企业需求时会第一时间通知您。"
 REJECTED_SPECIALIST = "您的科技特派员登记暂未通过审核，如有疑问请联系科技局。"
 PENDING_NONE = "没有待审核的特派员登记。"
-PENDING_HEADER = "<b>待审核的特派员登记（{count}）</b>"
+PENDING_HEADER = "**待审核的特派员登记（{count}）**"
 ALREADY_DECIDED = "这条登记已经处理过了（{status}）。"
 ASSIGN_SUMMARY = "{year}年度分配方案：{total} 个需求中匹配 {served} 个，总匹配度 {affinity:.2f}；需人工处理 {manual} 个。"
 ASSIGN_LOW_PAIR = "  匹配度较低：{enterprise} ← {specialist}（{affinity:.2f}）"
 ASSIGN_MANUAL = "  需人工处理：{enterprise}（{reason}）"
 ASSIGN_REASONS = {"no_candidate": "没有匹配度达标的特派员", "capacity": "合适的特派员名额已满"}
-SUGGEST_HEADER = "🤝 <b>根据您的需求，推荐以下科技特派员</b>（点击按钮即可请求对接，工作人员会尽快联系安排）："
-SUGGEST_ITEM = "{n}. <b>{name}</b>，{institution}{title}\n   专长：{expertise}\n   推荐理由：{reason}"
+SUGGEST_HEADER = "🤝 **根据您的需求，推荐以下科技特派员**（点击按钮即可请求对接，工作人员会尽快联系安排）："
+SUGGEST_ITEM = "{n}. **{name}**，{institution}{title}\n   专长：{expertise}\n   推荐理由：{reason}"
 SUGGEST_NONE = "暂时没有合适的特派员，科技局会在征集选聘后为您匹配。如果贵企业已有合作的专家，可以发送 /nominate 申报为科技特派员。"
 SUGGEST_BUTTON = "请求对接：{name}"
 REQUEST_SENT = "已提交对接请求，工作人员会尽快联系安排。"
 REQUEST_ALREADY = "您已经请求过这位特派员了。"
-REQUEST_TO_STAFF = "🤝 <b>对接请求</b>：{enterprise} 希望对接特派员 {specialist}（{year}年度需求调查）。"
-STAFF_MATCH_HEADER = "<b>{enterprise} 的前 {count} 位推荐特派员</b>"
+REQUEST_TO_STAFF = "🤝 **对接请求**：{enterprise} 希望对接特派员 {specialist}（{year}年度需求调查）。"
+STAFF_MATCH_HEADER = "**{enterprise} 的前 {count} 位推荐特派员**"
 STAFF_MATCH_USAGE = "用法：/match 统一社会信用代码（查看该企业需求的前 10 位推荐特派员）"
 STAFF_MATCH_UNKNOWN = "没有找到该信用代码在当前年度提交的需求。"
 
 # -- assignment, proposals and projects -------------------------------------------------------
 ASSIGN_NO_CAMPAIGN = "没有进行中的需求调查年度。"
-ASSIGN_PROPOSAL = ("<b>{year}年度分配方案（待批准）</b>\n可分配需求 {total} 个，匹配 {served} 个，总匹配度 {affinity:.2f}，"
+ASSIGN_PROPOSAL = ("**{year}年度分配方案（待批准）**\n可分配需求 {total} 个，匹配 {served} 个，总匹配度 {affinity:.2f}，"
                    "需人工处理 {manual} 个。")
-ASSIGN_LOWEST = "\n<b>匹配度最低的几对</b>\n{lines}"
-ASSIGN_MANUAL_LIST = "\n<b>需人工处理</b>\n{lines}"
+ASSIGN_LOWEST = "\n**匹配度最低的几对**\n{lines}"
+ASSIGN_MANUAL_LIST = "\n**需人工处理**\n{lines}"
 ASSIGN_APPROVE_BUTTON = "✅ 批准并通知特派员"
 ASSIGN_MISSING = "；{count} 位未绑定 Telegram 或无法送达，需线下联系"
 ASSIGN_NOTHING = "没有待批准的分配方案，请先 /assign。"
-PROPOSAL_TO_SPECIALIST = ("🤝 <b>新的对接邀请</b>（1 名特派员 + 1 家企业 + 1 个合作项目）\n"
+PROPOSAL_TO_SPECIALIST = ("🤝 **新的对接邀请**（1 名特派员 + 1 家企业 + 1 个合作项目）\n"
                           "企业：{enterprise}（{district}）\n产业领域：{field}\n主导产品：{product}\n"
                           "需求方向：{directions}\n需求描述：{description}\n\n"
                           "接受后双方会收到彼此的联系方式，并建立合作项目。请在 72 小时内答复。")
@@ -540,7 +550,7 @@ PROPOSAL_ACCEPT = "接受"
 PROPOSAL_DECLINE = "婉拒"
 ACCEPTED_SPECIALIST = ("✅ 已接受。企业联系人：{contact}，手机 {phone}（{enterprise}）。\n"
                        "合作项目“{project}”已建立，祝合作顺利！")
-ACCEPTED_ENTERPRISE = ("🎉 科技特派员 <b>{name}</b>（{institution}{title}）已接受与贵企业对接！\n"
+ACCEPTED_ENTERPRISE = ("🎉 科技特派员 **{name}**（{institution}{title}）已接受与贵企业对接！\n"
                        "联系方式：手机 {phone}。合作项目“{project}”已建立。")
 DECLINED_SPECIALIST = "已婉拒，感谢答复。"
 PROPOSAL_ALREADY = "这条邀请已经答复过了（{status}）。"
@@ -609,14 +619,14 @@ BROADCAST_BAD_HTML = "公告的 HTML 格式有误，Telegram 无法显示：{rea
 BROADCAST_BAD_TIME = "看不懂这个时间。请按北京时间输入，例如：2026-12-01 09:00、12-01 09:00 或 09:00。"
 BROADCAST_PAST_TIME = "这个时间已经过去了，请输入将来的时间。"
 BROADCAST_FAR_TIME = "定时发送最多提前一年。"
-BROADCAST_ASK_TEXT = ("📣 <b>发布公告</b>\n请发送公告正文（支持 Telegram HTML：&lt;b&gt;粗体&lt;/b&gt;、&lt;i&gt;斜体&lt;/i&gt;、"
-                      "&lt;a href=\"…\"&gt;链接&lt;/a&gt;）。随时可 /cancel 放弃。")
+BROADCAST_ASK_TEXT = ("📣 **发布公告**\n请发送公告正文（支持 Telegram HTML：<b>粗体</b>、<i>斜体</i>、"
+                      "<a href=\"…\">链接</a>）。随时可 /cancel 放弃。")
 BROADCAST_PREVIEW_HEAD = "👀 以下是接收人将看到的样子："
 BROADCAST_ASK_SEGMENT = ("请选择发送范围。\n需要附件的话，现在发送一个文件即可（正文将作为附件说明，最多 1024 字）。")
 BROADCAST_ATTACHED = "📎 已添加附件《{name}》。"
 BROADCAST_ASK_DISTRICT = "请选择区县："
 BROADCAST_ASK_FIELD = "请选择产业领域："
-BROADCAST_SUMMARY = ("<b>确认发送</b>\n范围：{segment}\n接收人：{count} 人（已排除停用机器人的用户）\n附件：{document}\n"
+BROADCAST_SUMMARY = ("**确认发送**\n范围：{segment}\n接收人：{count} 人（已排除停用机器人的用户）\n附件：{document}\n"
                      "可以立即发送，或定时发送。")
 BROADCAST_NO_RECIPIENTS = "这个范围目前没有可接收的用户，请换一个范围。"
 BROADCAST_SEND_NOW = "🚀 立即发送"
@@ -631,7 +641,7 @@ BROADCAST_PAUSED = "已退出公告编辑（草稿已保存）。发送 /broadca
 BROADCAST_RESUMED = "继续编辑公告 #{id}。"
 BROADCAST_STALE = "这条公告已经不在编辑中了。"
 BROADCAST_TEXT_ONLY = "请发送文字作为公告正文，或点击上方按钮。"
-BROADCAST_PROGRESS = ("📣 <b>公告 #{id}</b>（{segment}）{state}\n已发送 {sent} · 失败 {failed} · 无法送达 {unreachable} · "
+BROADCAST_PROGRESS = ("📣 **公告 #{id}**（{segment}）{state}\n已发送 {sent} · 失败 {failed} · 无法送达 {unreachable} · "
                       "剩余 {remaining}（共 {total}）")
 BROADCAST_STATES = {"draft": "编辑中", "scheduled": "已定时", "queued": "排队中", "sending": "发送中",
                     "done": "已完成", "cancelled": "已取消"}
@@ -681,7 +691,7 @@ SURVEY_CLOSED_WHILE_FILLING = ("{year}年度需求摸底调查已经结束，未
                                "也没有作为问题转给工作人员。下一次调查开始时会通知您。如有政策问题，可以直接提问。")
 CAMPAIGN_ALREADY_OPEN = "{open}年度需求调查正在进行，同时只能开启一个调查。请先发送 /campaign close {open}，再开启{year}年度。"
 CAMPAIGN_ALREADY_OPEN_CLI = "{open}年度需求调查正在进行，同时只能开启一个调查。请先运行 tepai campaign close {open}，再开启{year}年度。"
-CAMPAIGN_ANNOUNCEMENT = ("📋 <b>{year}年度企业科技特派员需求摸底调查开始了</b>\n"
+CAMPAIGN_ANNOUNCEMENT = ("📋 **{year}年度企业科技特派员需求摸底调查开始了**\n"
                          "请发送 /survey 填写（共 11 项，几分钟即可完成，每一项都会自动保存）。"
                          "市科技局将根据您的需求为企业匹配科技特派员。")
 CAMPAIGN_NOTIFY_OFFER = "是否通知企业用户调查已开始？以下是通知的样子，确认后发送给全部企业用户（也可以放弃）："
@@ -717,10 +727,10 @@ CLAIM_NO_NAME = "（未填写）"
 MEMBER_NO_NAME = "（未留名）"
 CLAIM_SUMMARY = ("申请人：{who}\n申请人填写的企业名称：{name}\n申请人填写的联系人：{contact}\n"
                  "申请人填写的手机：{phone}\n申请时间：{at}")
-CLAIM_TO_MEMBER = ("🔐 有人申请以<b>{enterprise}</b>的名义填报需求调查：\n{summary}\n\n"
+CLAIM_TO_MEMBER = ("🔐 有人申请以**{enterprise}**的名义填报需求调查：\n{summary}\n\n"
                    "如果这是贵企业的人员，请点“同意”；如果不认识此人，请点“拒绝”。同意后，此人可以查看和修改贵企业的需求调查，"
                    "并可能收到对接特派员的联系方式。")
-CLAIM_TO_STAFF = "🔐 企业加入申请：<b>{enterprise}</b>（{code}）\n{summary}\n{route}"
+CLAIM_TO_STAFF = "🔐 企业加入申请：**{enterprise}**（{code}）\n{summary}\n{route}"
 CLAIM_ROUTE_MEMBERS = "已请该企业 {count} 位已验证人员确认；工作人员也可直接处理。"
 CLAIM_ROUTE_STAFF_ONLY = "该企业没有可联系的已验证人员，需要工作人员核实（例如电话联系企业）后处理。"
 CLAIM_APPROVE_BUTTON = "✅ 同意加入"
@@ -733,30 +743,30 @@ CLAIM_STATES = {"pending": "待确认", "approved": "已同意", "refused": "已
 CLAIM_BY = {"member": "由该企业已验证人员同意", "staff": "由科技局工作人员核实同意"}
 CLAIM_APPROVED_DONE = "已同意 {who} 加入{enterprise}。"
 CLAIM_REFUSED_DONE = "已拒绝 {who} 加入{enterprise}的申请。"
-CLAIM_APPROVED_CLAIMANT = "✅ 您加入<b>{enterprise}</b>的申请已确认。发送 /survey 可查看和更新本企业的需求调查。"
-CLAIM_APPROVED_APPLIED = ("✅ 您加入<b>{enterprise}</b>的申请已确认，您填写的需求调查已作为{year}年度第 {version} 版提交。"
+CLAIM_APPROVED_CLAIMANT = "✅ 您加入**{enterprise}**的申请已确认。发送 /survey 可查看和更新本企业的需求调查。"
+CLAIM_APPROVED_APPLIED = ("✅ 您加入**{enterprise}**的申请已确认，您填写的需求调查已作为{year}年度第 {version} 版提交。"
                           "发送 /survey 可查看和修改。")
 CLAIM_REFUSED_CLAIMANT = ("您加入企业的申请未获同意，您的填写没有提交。如果您确实代表该企业，请直接留言说明情况并点“转人工”，"
                           "由科技局工作人员核实；也可以发送 /survey 重新填写。")
 CLAIM_REFUSED_BY_MEMBER_STAFF = ("ℹ️ {member} 拒绝了 {enterprise}（{code}）的加入申请：\n{summary}\n"
                                  "如果核实后申请人确实代表该企业（例如现有人员是冒用者），可以仍然同意，并在 /members 中移除冒用者。")
-MEMBER_JOINED = "ℹ️ {who} 已成为<b>{enterprise}</b>的已验证人员（{by}，{at}）。如有疑问，请留言并点“转人工”联系科技局工作人员。"
-MEMBER_CHANGED = ("ℹ️ {who} 更新了<b>{enterprise}</b>的{year}年度需求调查（第 {version} 版，{at}）。"
+MEMBER_JOINED = "ℹ️ {who} 已成为**{enterprise}**的已验证人员（{by}，{at}）。如有疑问，请留言并点“转人工”联系科技局工作人员。"
+MEMBER_CHANGED = ("ℹ️ {who} 更新了**{enterprise}**的{year}年度需求调查（第 {version} 版，{at}）。"
                   "如果此人不是贵企业的人员，请留言并点“转人工”联系科技局工作人员。")
-MEMBER_REMOVED_PERSON = "ℹ️ 科技局工作人员已将您从<b>{enterprise}</b>的已验证人员中移除。如有疑问，请留言并点“转人工”。"
-MEMBER_REMOVED_OTHERS = "ℹ️ 科技局工作人员已将 {who} 从<b>{enterprise}</b>的已验证人员中移除（{at}）。"
+MEMBER_REMOVED_PERSON = "ℹ️ 科技局工作人员已将您从**{enterprise}**的已验证人员中移除。如有疑问，请留言并点“转人工”。"
+MEMBER_REMOVED_OTHERS = "ℹ️ 科技局工作人员已将 {who} 从**{enterprise}**的已验证人员中移除（{at}）。"
 MEMBER_REMOVED_DONE = "已将 {who} 从{enterprise}移除。此人提交过的版本保留，并记录为此人提交。"
 MEMBER_REMOVED_RETIRED = "此人提交的当前版本已撤下，不再用于匹配和对接（如有其他人员提交的版本，恢复为其最新版本）。"
 MEMBER_REMOVE_STALE = "此人已不是该企业的人员。"
 MEMBER_REMOVE_BUTTON = "移除 {name}"
 MEMBERS_USAGE = "用法：/members 统一社会信用代码（查看企业的已验证人员、待确认的加入申请和变更记录）；/claims 查看全部待确认申请。"
 MEMBERS_UNKNOWN = "没有信用代码为 {code} 的企业记录。"
-MEMBERS_HEADER = "<b>{enterprise}</b>（{code}）\n<b>已验证人员</b>："
+MEMBERS_HEADER = "**{enterprise}**（{code}）\n**已验证人员**："
 MEMBERS_LINE = "• {who}，{via}，{at}"
 MEMBERS_NONE = "（没有）"
 MEMBERS_VIA = {"founder": "首位填报人（未经他人确认）", "member": "由已验证人员同意", "staff": "由工作人员核实"}
-MEMBERS_CLAIMS = "\n<b>待确认的加入申请</b>：{count} 条（见下方）"
-MEMBERS_HISTORY = "\n<b>最近的变更记录</b>：\n{lines}"
+MEMBERS_CLAIMS = "\n**待确认的加入申请**：{count} 条（见下方）"
+MEMBERS_HISTORY = "\n**最近的变更记录**：\n{lines}"
 MEMBERS_HISTORY_LINE = "• {at} {who}：{action}"
 MEMBERS_ACTIONS = {"founded": "首次登记企业", "from_roster": "按入库名单建立记录", "joined": "成为已验证人员",
                    "left": "改为代表其他企业", "claim": "申请加入", "claim_withdrawn": "撤回加入申请",
@@ -767,8 +777,8 @@ CLAIMS_NONE = "目前没有待确认的企业加入申请。"
 CLAIMS_HEADER = "待确认的企业加入申请共 {count} 条："
 REG_CLAIM_PENDING = ("⏳ 已提交。您填写的手机号与一位由合作企业申报的专家一致。为防止他人冒用，需由科技局工作人员核对后再合并到该档案；"
                      "核对之前，原档案保持不变。核对后会通知您。")
-REG_CLAIM_TO_STAFF = ("🔐 <b>登记与企业申报的专家手机号相同</b>，请核对是否为同一人后再合并（合并后以本人登记为准，绑定其 Telegram）：\n\n"
-                      "<b>本人登记 #{reg_id}</b>（{who}）\n{registration}\n\n<b>企业申报的档案 #{nominee_id}</b>"
+REG_CLAIM_TO_STAFF = ("🔐 **登记与企业申报的专家手机号相同**，请核对是否为同一人后再合并（合并后以本人登记为准，绑定其 Telegram）：\n\n"
+                      "**本人登记 #{reg_id}**（{who}）\n{registration}\n\n**企业申报的档案 #{nominee_id}**"
                       "（{status}，申报企业：{enterprise}）\n{nominee}")
 REG_PROFILE = "姓名：{name}\n单位：{institution}（{institution_type}）\n职称：{title}\n领域：{field}\n专长：{expertise}\n可服务企业数：{capacity}"
 REG_MERGE_BUTTON = "✅ 是同一人，合并"
@@ -799,19 +809,19 @@ STAFF_REPLY_QUEUED = "答复已排入发送队列，将转达给提问人（#{id
 SUGGEST_NONE_RELEVANT = ("暂时没有与贵企业需求足够相关的特派员，我们不勉强推荐。科技局会在征集选聘后为您匹配；"
                          "如果贵企业已有合作的专家，可以发送 /nominate 申报为科技特派员。")
 REQUEST_BLOCKED = "这位特派员暂时不能为贵企业服务，工作人员会为您另行安排。"
-STAFF_MATCH_ITEM = ("{n}. <b>{name}</b>（#{id}），{institution}{title}\n   专长：{expertise}\n"
+STAFF_MATCH_ITEM = ("{n}. **{name}**（#{id}），{institution}{title}\n   专长：{expertise}\n"
                     "   相关度 {relevance:.2f}；推荐理由：{reason}{marks}")
 STAFF_MATCH_MARKS = {"declined": "已婉拒", "expired": "已婉拒（邀请超时未答复）", "conflict": "已回避（利益冲突）"}
 STAFF_MATCH_BELOW_FLOOR = "低于相关度下限，不会推荐给企业"
 STAFF_MATCH_REQUESTED = "企业已请求对接"
 STAFF_MATCH_FOOTER = "相关度低于 {floor:.2f} 的不会推荐给企业，也不会进入 /assign 方案；已婉拒、已回避的不会再推荐。"
 ASSIGN_REQUESTS_MET = "\n企业请求对接的特派员：已按请求安排 {count} 个（标有“企业请求”）。"
-ASSIGN_REQUESTS_UNMET = "\n<b>未能按企业请求安排</b>\n{lines}"
+ASSIGN_REQUESTS_UNMET = "\n**未能按企业请求安排**\n{lines}"
 ASSIGN_UNMET_REASONS = {"blocked": "该配对已婉拒或回避", "capacity": "该特派员名额已满", "inactive": "该特派员已不在库中"}
 ASSIGN_REQUESTED_MARK = "（企业请求）"
 ASSIGN_UNMET_CLI = "  未能按请求安排：{enterprise} → {specialist}（{reason}）"
 ASSIGN_STALE = "这份方案已被更新的方案取代，没有批准。最新方案已发给您，请核对后再批准。"
-ASSIGN_CURRENT = "<b>{year}年度最新分配方案（待批准）</b>\n匹配 {served} 个，总匹配度 {affinity:.2f}。\n{lines}"
+ASSIGN_CURRENT = "**{year}年度最新分配方案（待批准）**\n匹配 {served} 个，总匹配度 {affinity:.2f}。\n{lines}"
 # -- Several processes on one data directory (the CLI beside the running bot) ------------------------
 IMPORT_INDEX_FAILED = ("已导入数据库 {count} 位特派员，但匹配索引未能更新，暂时不会被推荐。"
                        "请稍后重新运行同一导入命令（按编号更新，不会重复）。")
