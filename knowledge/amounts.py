@@ -18,9 +18,14 @@ _MULTIPLIER = {"": 1.0, "千": 1e3, "万": 1e4, "亿": 1e8}
 _NUMBER = r"(\d+(?:[,，]\d{3})*(?:\.\d+)?)"
 # 4000万 / 4000万元 / 5,000万元 / 2亿元 / 300人 / 200名员工 / 50万
 _QUANTITY = re.compile(_NUMBER + r"\s*(千|万|亿)?\s*(元|人|名)?")
+# Words before a figure (小于5,000万元) or after it (300人以下) that make it a ceiling or a floor.
+_BELOW_LEAD = ("小于", "少于", "低于", "不足", "不超过", "不高于", "未超过", "不多于")
+_ABOVE_LEAD = ("不低于", "不少于", "超过", "大于", "高于", "多于", "达到")
+_BELOW_TAIL = ("以下", "以内", "及以下")
+_ABOVE_TAIL = ("以上", "及以上")
 # A bound, with what comes right after it (以上 / 以下 / 以内 / （含）).
 _BOUND = re.compile(
-    r"(?P<lead>小于|少于|低于|不足|不超过|不高于|未超过|不多于|不低于|不少于|超过|大于|高于|多于|达到)?\s*"
+    r"(?P<lead>" + "|".join(_BELOW_LEAD + _ABOVE_LEAD) + r")?\s*"
     + _NUMBER + r"\s*(?P<mult>千|万|亿)?\s*(?P<unit>元|人|名)"
     r"(?P<tail>（含）|\(含\)|以上|以下|以内|及以上|及以下)?"
     r"(?:\s*(?:至|到|-|～|~)\s*" + _NUMBER + r"\s*(?P<mult2>千|万|亿)?\s*(?P<unit2>元|人|名)(?P<tail2>（含）|\(含\)|以上|以下)?)?"
@@ -73,17 +78,15 @@ def stated_bounds(text: str) -> list[Bound]:
     """Tiers a clause states: 小于5,000万元（含）, 5,000万元至2亿元（含）, 2亿元以上, 不超过300人."""
     out = []
     for m in _BOUND.finditer(text):
-        kind = _kind(m.group("mult"), m.group("unit"))
-        if kind is None:
-            continue
+        kind = _kind(m.group("mult"), m.group("unit"))  # a unit is required: always a kind
         value = _value(m.group(2), m.group("mult"))
         lead, tail = m.group("lead") or "", m.group("tail") or ""
         if m.group(6):  # a range: 5,000万元至2亿元（含）
             high = _value(m.group(6), m.group("mult2"))
             out.append(Bound(kind, value, high))
-        elif lead in ("小于", "少于", "低于", "不足", "不超过", "不高于", "未超过", "不多于") or tail in ("以下", "以内", "及以下"):
+        elif lead in _BELOW_LEAD or tail in _BELOW_TAIL:
             out.append(Bound(kind, None, value))
-        elif lead in ("不低于", "不少于", "超过", "大于", "高于", "多于", "达到") or tail in ("以上", "及以上"):
+        elif lead in _ABOVE_LEAD or tail in _ABOVE_TAIL:
             out.append(Bound(kind, value, None))
     return out
 
