@@ -9,6 +9,10 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
 .PHONY: run test test-heavy test-all bench lock clean
 
+# Keep compiled bytecode (__pycache__, ignored by git) even where the environment turns it off:
+# otherwise every test worker and every `tepai` subprocess compiles the whole project again.
+unexport PYTHONDONTWRITEBYTECODE
+
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("tepai needs Python 3.11+") if sys.version_info < (3, 11) else None'
 	$(PYTHON) -m venv $(VENV)
@@ -28,9 +32,11 @@ run: $(VENV)/.installed-run
 
 TEST := HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/python -m pytest -q
 
-# Fast: no kill -9, no second process, no Chroma server, no sentence-transformers.
+# Fast: no kill -9, no second process, no Chroma server, no sentence-transformers. Three
+# workers on two cores: most tests wait on a bot's reply, not on the CPU (TEST_WORKERS=0: one process).
+TEST_WORKERS ?= 3
 test: $(VENV)/.installed-test
-	$(TEST) -m "not heavy" $(PYTEST_ARGS)
+	$(TEST) -m "not heavy" -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 test-heavy: $(VENV)/.installed-test
 	$(TEST) -m heavy $(PYTEST_ARGS)

@@ -41,8 +41,9 @@ async def forward_to_staff(context: TepaiContext, handoff_id: int) -> bool:
 
 async def _handoff_replied_to(context: TepaiContext, chat_id: int, message_id: int):  # type: ignore[no-untyped-def]
     """The hand-off behind the staff message replied to. A forward is recorded when its delivery
-    settles, a moment after Telegram has shown it: if one to this chat is still settling, wait for it."""
-    for _ in range(30):
+    settles, a moment after Telegram has shown it: if one to this chat is still settling, wait for it
+    (on a busy machine that moment can last seconds; an idle one never waits)."""
+    for _ in range(150):
         async with context.services.db.session() as session:
             handoff = await repo.handoff_for_message(session, chat_id, message_id)
             if handoff is not None:

@@ -156,9 +156,36 @@ def hostile_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 PG_ENV = "TEPAI_TEST_DATABASE_URL"
+_worker_databases: dict[str, str] = {}
 
 
-def _reset_postgres(url: str) -> None:
+def postgres_url() -> str:
+    """TEPAI_TEST_DATABASE_URL, or skip. Under pytest-xdist each worker gets a database of its own
+    (`tepai_test_gw0`, …, made on first use), since every test wipes the one it uses."""
+    url = os.environ.get(PG_ENV)
+    if not url:
+        pytest.skip(f"{PG_ENV} not set (`.ci/run` sets it)")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    if url not in _worker_databases:
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.engine import make_url
+
+        from store.db import sync_url
+
+        base = make_url(url)
+        name = f"{base.database}_{worker}"
+        engine = create_engine(sync_url(url), isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}) is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        engine.dispose()
+        _worker_databases[url] = base.set(database=name).render_as_string(hide_password=False)
+    return _worker_databases[url]
+
+
+def reset_postgres(url: str) -> None:
     from sqlalchemy import create_engine, text
 
     from store.db import sync_url
@@ -171,16 +198,20 @@ def _reset_postgres(url: str) -> None:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty database: the same tests on SQLite and, when TEPAI_TEST_DATABASE_URL is set,
-    PostgreSQL. Empty, not migrated: migration tests start from any revision they like."""
+def _backend(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where this test's database lives: SQLite, and PostgreSQL when TEPAI_TEST_DATABASE_URL is set."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'tepai.db'}"
-    url = os.environ.get(PG_ENV)
-    if not url:
-        pytest.skip(f"{PG_ENV} not set (`.ci/run` sets it)")
-    _reset_postgres(url)
-    return url
+    return postgres_url()
+
+
+@pytest.fixture
+def database_url(_backend: str) -> str:
+    """An empty database: the same tests on SQLite and, when TEPAI_TEST_DATABASE_URL is set,
+    PostgreSQL. Empty, not migrated: migration tests start from any revision they like."""
+    if not _backend.startswith("sqlite"):
+        reset_postgres(_backend)
+    return _backend
 
 
 @pytest.fixture(scope="session")
@@ -193,20 +224,47 @@ def _migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def _empty_postgres_at_head(url: str) -> None:
+    """PostgreSQL at the head revision with no rows: emptied in place when it is already there
+    (TRUNCATE … RESTART IDENTITY: ids start at 1 as in a new database), else rebuilt."""
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import create_engine, inspect, text
+
+    from store.db import MIGRATIONS, sync_url, upgrade
+
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    engine = create_engine(sync_url(url))
+    try:
+        with engine.begin() as conn:
+            tables = inspect(conn).get_table_names()
+            at_head = "alembic_version" in tables and conn.scalar(text("SELECT version_num FROM alembic_version")) == head
+            if at_head:
+                listed = ", ".join(f'"{t}"' for t in tables if t != "alembic_version")
+                conn.execute(text(f"TRUNCATE {listed} RESTART IDENTITY CASCADE"))
+                return
+    finally:
+        engine.dispose()
+    reset_postgres(url)
+    upgrade(url)
+
+
 @pytest.fixture
-def migrated_url(database_url: str, _migrated_sqlite: Path) -> str:
-    """`database_url` at the head revision. SQLite gets a copy of a file migrated once per
-    session (Alembic then finds nothing to do); PostgreSQL is migrated in place."""
+def migrated_url(_backend: str, _migrated_sqlite: Path) -> str:
+    """This test's database at the head revision, empty. SQLite gets a copy of a file migrated
+    once per session (Alembic then finds nothing to do); PostgreSQL is migrated once per worker
+    and emptied for each test."""
     import shutil
 
     from sqlalchemy.engine import make_url
 
     from store.db import upgrade
 
-    if make_url(database_url).get_backend_name() == "sqlite":
-        shutil.copyfile(_migrated_sqlite, make_url(database_url).database)
-    upgrade(database_url)
-    return database_url
+    if make_url(_backend).get_backend_name() == "sqlite":
+        shutil.copyfile(_migrated_sqlite, make_url(_backend).database)
+        upgrade(_backend)
+    else:
+        _empty_postgres_at_head(_backend)
+    return _backend
 
 
 @pytest.fixture

@@ -26,26 +26,16 @@ from store import outbox as ob
 from store import sender_lock as sl
 from store.db import Database
 from store.models import Delivery
+from tests.conftest import postgres_url, reset_postgres
 from tests.people import WITH_CHAT, chat, person, telegram_user
 ROOT = Path(__file__).resolve().parents[2]
-PG_ENV = "TEPAI_TEST_DATABASE_URL"
 
 
 @pytest.fixture
 def pg_url() -> str:
     """PostgreSQL only (the advisory lock is its own), emptied for the test."""
-    from sqlalchemy import create_engine
-
-    from store.db import sync_url
-
-    url = os.environ.get(PG_ENV)
-    if not url:
-        pytest.skip(f"{PG_ENV} not set (`.ci/run` sets it)")
-    engine = create_engine(sync_url(url))
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+    url = postgres_url()
+    reset_postgres(url)
     return url
 
 

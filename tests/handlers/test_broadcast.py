@@ -116,8 +116,9 @@ async def test_people_who_blocked_the_bot_are_marked_and_left_out_until_they_ret
     bot.emu.inject("sendMessage", chat_id=1004, error=403, times=1)
     summary = await compose(bot)
     assert "接收人：3 人" in summary.plain_text
+    staff_before = len(bot.emu.messages(STAFF))
     await choose(bot, STAFF, texts.BROADCAST_SEND_NOW)
-    final = await bot.emu.wait_for_message(STAFF, "发送完毕", timeout=20)
+    final = await bot.emu.wait_for_message(STAFF, "发送完毕", timeout=20, after=staff_before)
     assert "已发送 2，失败 0，无法送达 1" in final.plain_text
     async with bot.services.db.session() as session:
         rows = {chat(r): r for r in (await session.scalars(select(Delivery).options(WITH_CHAT)
@@ -153,10 +154,11 @@ async def test_a_scheduled_broadcast_survives_a_restart_and_goes_out_when_due(bo
         scheduled = await session.scalar(select(Broadcast).where(Broadcast.status == "scheduled"))
         assert scheduled is not None and await session.scalar(select(Delivery).where(Delivery.broadcast_id.is_not(None))) is None  # rows written when due
         await session.execute(update(Broadcast).values(scheduled_at=utcnow()))
+    staff_before = len(bot.emu.messages(STAFF))
     bot.app = await start_bot(bot.emu, bot.services)
     for user in (OWNER, OTHER):
         await announcement_to(bot, user)
-    await bot.emu.wait_for_message(STAFF, "发送完毕", timeout=20)
+    await bot.emu.wait_for_message(STAFF, "发送完毕", timeout=20, after=staff_before)
 
 
 async def test_a_running_broadcast_can_be_cancelled_and_what_was_sent_stays_sent(bot: Bot) -> None:
@@ -170,8 +172,9 @@ async def test_a_running_broadcast_can_be_cancelled_and_what_was_sent_stays_sent
     await choose(bot, STAFF, texts.BROADCAST_SEND_NOW)
     status = await bot.emu.wait_for_message(STAFF, lambda m: bool(m.buttons) and "公告 #" in (m.plain_text or ""))
     await bot.emu.wait_for_message(many[10], timeout=20, after=0)
+    staff_before = len(bot.emu.messages(STAFF))
     assert "已取消公告" in await bot.press(STAFF, status, texts.BROADCAST_CANCEL_BUTTON)
-    await bot.emu.wait_for_message(STAFF, "发送完毕", timeout=20)
+    await bot.emu.wait_for_message(STAFF, "发送完毕", timeout=20, after=staff_before)
     await asyncio.sleep(0.5)
     async with bot.services.db.session() as session:
         rows = (await session.scalars(select(Delivery).where(Delivery.broadcast_id.is_not(None)))).all()
@@ -217,9 +220,10 @@ async def test_staff_resend_rows_a_crash_interrupted_and_others_may_not(bot: Bot
         rows = await bc.queued_page(session, broadcast.id, 0, 10)
         await bc.claim(session, rows[0][0])  # as a killed process leaves it
         broadcast.status_chat_id = STAFF
+    staff_before = len(bot.emu.messages(STAFF))
     bot.app = await start_bot(bot.emu, bot.services)  # the restart marks it interrupted
     interrupted_chat = rows[0][1]
-    report = await bot.emu.wait_for_message(STAFF, "中断", timeout=20)
+    report = await bot.emu.wait_for_message(STAFF, "中断", timeout=20, after=staff_before)
     assert "1 条在服务中断时正在发送" in report.plain_text
     assert not bot.emu.messages(interrupted_chat) or all("征集公告" not in (m.plain_text or "")
                                                          for m in bot.emu.messages(interrupted_chat))

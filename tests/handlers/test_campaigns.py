@@ -62,11 +62,11 @@ async def test_opening_a_campaign_offers_an_announcement_staff_confirm_and_enter
     assert shown[1] == texts.CAMPAIGN_NOTIFY_OFFER
     assert "2026年度企业科技特派员需求摸底调查开始了" in shown[2]  # the preview, as enterprises will see it
     assert "接收人：2 人" in summary.plain_text and "企业用户" in summary.plain_text
-    owner_before = len(bot.emu.messages(OWNER))
+    owner_before, other_before = len(bot.emu.messages(OWNER)), len(bot.emu.messages(OTHER))
     await bot.press(STAFF, summary, texts.BROADCAST_SEND_NOW)
     notice = await bot.emu.wait_for_message(OWNER, "需求摸底调查开始了", after=owner_before, timeout=20)
     assert "/survey" in notice.plain_text
-    await bot.emu.wait_for_message(OTHER, "需求摸底调查开始了", timeout=20)
+    await bot.emu.wait_for_message(OTHER, "需求摸底调查开始了", after=other_before, timeout=20)
     assert all("需求摸底调查开始了" not in m.plain_text for m in bot.emu.messages(STAFF)[after + 3:])
 
 

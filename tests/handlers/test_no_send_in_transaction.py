@@ -64,8 +64,9 @@ async def test_composing_and_sending_an_announcement_holds_no_transaction_over_t
     summary = await choose(bot, STAFF, "企业用户")
     assert "接收人：4 人" in summary.plain_text
     send_now = next(data for label, data in summary.buttons if label == texts.BROADCAST_SEND_NOW)
+    staff_before = len(bot.emu.messages(STAFF))
     await choose(bot, STAFF, texts.BROADCAST_SEND_NOW)
-    await bot.emu.wait_for_message(STAFF, "发送完毕", timeout=20)
+    await bot.emu.wait_for_message(STAFF, "发送完毕", timeout=20, after=staff_before)
     again = bot.emu.user_presses_button(STAFF, summary.message_id, send_now, force=True)  # a second tap, too late
     stale = await bot.emu.wait_for_callback_answer(again["callback_query"]["id"])
     assert stale.text == texts.BROADCAST_STALE
