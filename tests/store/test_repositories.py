@@ -96,3 +96,24 @@ async def test_the_migrations_build_exactly_the_models_schema(database_url: str)
         diffs = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     engine.dispose()
     assert diffs == []
+
+
+async def test_a_moment_reads_back_as_the_same_instant_aware_in_utc(db: Database) -> None:
+    """SQLite keeps no time zone: a moment given in Beijing time must not come back as Beijing
+    wall-clock time read as UTC, nor naive (comparing that with now() raises)."""
+    from datetime import datetime, timedelta, timezone
+
+    from store.clock import BEIJING
+    from store.models import User, utcnow
+
+    nine_in_beijing = datetime(2026, 3, 2, 9, 0, tzinfo=BEIJING)
+    async with db.session() as session, session.begin():
+        user = await repo.touch_user(session, 1002, "李总")
+        user.blocked_at = nine_in_beijing
+        user_id = user.id
+    async with db.session() as session:
+        back = await session.get(User, user_id)
+        assert back.blocked_at == nine_in_beijing and back.blocked_at.utcoffset() == timedelta(0)
+        assert back.blocked_at.hour == 1 and back.last_seen.tzinfo is not None
+        assert back.first_seen <= utcnow()
+        assert back.blocked_at.astimezone(timezone.utc) == datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
