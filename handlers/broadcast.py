@@ -16,7 +16,8 @@ from core import texts
 from bot.broadcaster import cancel_markup, progress_text
 from bot.render import esc, explain_html_error, html
 from bot.services import TepaiContext
-from handlers.common import send_html, spend_buttons, staff_only
+from core import dialogues
+from handlers.common import current_user, send_html, spend_buttons, staff_only
 from handlers.replies import AfterCommit
 from store import broadcasts as bc
 from store import validators as v
@@ -116,6 +117,8 @@ def _ask(later: AfterCommit, context: TepaiContext, chat_id: int, draft: Broadca
 async def broadcast_command(update: Update, context: TepaiContext) -> None:
     chat_id = update.effective_chat.id
     async with AfterCommit() as later, context.services.db.session() as session, session.begin():
+        # Composing is a dialogue like the survey: one at a time, the other one paused with its answers.
+        await dialogues.pause_others(session, await current_user(session, update), dialogues.BROADCAST)
         draft = await _draft(session, update.effective_user.id)
         if draft is None:
             campaign = await bc.campaign_for(session)
@@ -383,14 +386,6 @@ async def status_command(update: Update, context: TepaiContext) -> None:
 
 
 def register(application: Application) -> None:
-    from handlers.docs import DOCUMENT_HOOKS
-    from handlers.qa import TEXT_DIALOGUES
-    from handlers.start import CANCEL_HOOKS
-
-    for hooks, hook in ((CANCEL_HOOKS, pause_broadcast), (TEXT_DIALOGUES, in_broadcast),
-                        (DOCUMENT_HOOKS, attach_document)):
-        if hook not in hooks:
-            hooks.append(hook)
     application.add_handler(CommandHandler("broadcast", broadcast_command))
     application.add_handler(CommandHandler("broadcast_status", status_command))
     application.add_handler(CommandHandler("broadcast_cancel", _command(_cancel, texts.BROADCAST_CANCEL_USAGE)))

@@ -21,6 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import dialogue, texts
 from core.dialogue import Definition, Outcome, Step, with_notice
+from core.markup import Marked, fmt
+from core.messages import STAFF, Choice, Notice, Rows
 from store import validators as v
 from store import vocabulary
 from store.membership import record
@@ -175,7 +177,10 @@ async def _submit(session: AsyncSession, user: User, draft, form: Form) -> Promp
             draft.step, draft.active = "done", False
             await session.flush()
             record(session, "specialist", nominee.id, user, "merge_claim", registration_id=specialist.id)
-            return Prompt(texts.REG_CLAIM_PENDING, finished=True)
+            # Same mobile as a nominated record: staff decide whether it is the same person first.
+            return Prompt(texts.REG_CLAIM_PENDING, finished=True, notices=[Notice(
+                await merge_summary(session, specialist), STAFF, merge_choices(specialist.id),
+                ref=f"specialist:{specialist.id}")])
     else:
         member = await session.get(EnterpriseMember, user.id)
         if member is None:  # unlinked since it began: nothing is lost, the draft waits (paused) at review
@@ -189,7 +194,55 @@ async def _submit(session: AsyncSession, user: User, draft, form: Form) -> Promp
     draft.step, draft.active = "done", False
     await session.flush()
     record(session, "specialist", specialist.id, user, "nominated" if form is NOMINATION else "registered")
-    return Prompt(SUBMITTED[form.name], finished=True)
+    nominator = await session.get(Enterprise, specialist.nominated_by) if specialist.nominated_by else None
+    # Every staff chat is owed the submission with ✅/✖️, in the submitting transaction.
+    return Prompt(SUBMITTED[form.name], finished=True, notices=[Notice(
+        summary(specialist, nominator.name if nominator else None), STAFF, decision_choices(specialist.id),
+        ref=f"specialist:{specialist.id}")])
+
+
+# -- what staff see of a submission ----------------------------------------------------------------
+
+
+def _profile(specialist: Specialist) -> Marked:
+    return fmt(texts.REG_PROFILE, name=specialist.name, institution=specialist.institution,
+               institution_type=specialist.institution_type or "—", title=specialist.title or "—",
+               field=specialist.field, expertise=specialist.expertise, capacity=specialist.capacity)
+
+
+def summary(specialist: Specialist, nominator: str | None = None) -> Marked:
+    if specialist.source == "nomination":
+        return fmt(texts.NOM_TO_STAFF, id=specialist.id, enterprise=nominator or "—", name=specialist.name,
+                   institution=specialist.institution, institution_type=specialist.institution_type or "—",
+                   title=specialist.title or "—", field=specialist.field, expertise=specialist.expertise,
+                   note=specialist.nomination_note or "—")
+    return fmt(texts.REG_TO_STAFF, id=specialist.id, name=specialist.name, institution=specialist.institution,
+               institution_type=specialist.institution_type or "—", title=specialist.title or "—",
+               field=specialist.field, expertise=specialist.expertise, capacity=specialist.capacity)
+
+
+async def merge_summary(session: AsyncSession, submitted: Specialist) -> Marked:
+    """Both profiles side by side: the registration and the nominated record it claims to be."""
+    nominee = await session.get(Specialist, submitted.claims_specialist_id)
+    if nominee is None:
+        return summary(submitted)
+    enterprise = await session.get(Enterprise, nominee.nominated_by) if nominee.nominated_by else None
+    registrant = await session.get(User, submitted.user_id) if submitted.user_id else None
+    return fmt(texts.REG_CLAIM_TO_STAFF, reg_id=submitted.id, who=registrant.display_name if registrant else "—",
+               registration=_profile(submitted), nominee_id=nominee.id,
+               status=texts.REG_STATUS.get(nominee.status, nominee.status),
+               enterprise=enterprise.name if enterprise else "—", nominee=_profile(nominee))
+
+
+def decision_choices(specialist_id: int) -> Rows:
+    return [[Choice(texts.APPROVE_BUTTON.format(id=specialist_id), f"sp:ok:{specialist_id}"),
+             Choice(texts.REJECT_BUTTON.format(id=specialist_id), f"sp:no:{specialist_id}")]]
+
+
+def merge_choices(registration_id: int) -> Rows:
+    return [[Choice(texts.REG_MERGE_BUTTON, f"sm:ok:{registration_id}")],
+            [Choice(texts.REG_SEPARATE_BUTTON, f"sm:sep:{registration_id}"),
+             Choice(texts.REJECT_BUTTON.format(id=registration_id), f"sp:no:{registration_id}")]]
 
 
 async def _nominee_with_phone(session: AsyncSession, phone: str | None) -> Specialist | None:
