@@ -68,7 +68,9 @@ class Step:
     key: str
     question: str | Callable[[dict[str, Any]], str] = ""
     validate: Validate | None = None  # a typed answer is accepted (text steps)
-    options: tuple[str, ...] = ()  # button labels (choice steps)
+    # Button labels (choice steps): fixed, or computed from the answers so far (what a check read
+    # from the database and stashed).
+    options: tuple[str, ...] | Callable[[dict[str, Any]], tuple[str, ...]] = ()
     values: tuple[object, ...] | None = None  # the stored value of each option (default: its label)
     other: str | None = None  # the step asking for the typed alternative, offered as the last option 其他
     multi: bool = False  # toggle options, then 完成
@@ -90,8 +92,11 @@ class Step:
     def answer_key(self) -> str:
         return self.store or self.parent or self.key
 
-    def labels(self) -> tuple[str, ...]:
-        return self.options + ((texts.OTHER,) if self.other else ())
+    def offered(self, answers: dict[str, Any]) -> tuple[str, ...]:
+        return tuple(self.options(answers)) if callable(self.options) else self.options
+
+    def labels(self, answers: dict[str, Any]) -> tuple[str, ...]:
+        return self.offered(answers) + ((texts.OTHER,) if self.other else ())
 
 
 Submit = Callable[[Any, Any, Any], Awaitable[Outcome]]
@@ -108,11 +113,11 @@ class Definition:
     name: str  # survey | registration | nomination
     prefix: str  # the actions' prefix (two letters: the action stays short)
     steps: tuple[Step, ...]  # asked in this order; each is a field of the review
-    follow_ups: tuple[Step, ...]
     labels: Mapping[str, str]
     review_header: str
     confirm: str
     submit: Submit
+    follow_ups: tuple[Step, ...] = ()  # asked only when an answer needs them
     display: Display = _shown
     started: str = ""
     resumed: str = ""
@@ -152,12 +157,13 @@ def ask(definition: Definition, draft: Draft) -> Outcome:
         return review(definition, draft)
     answers = draft.answers
     question = step.question(answers) if callable(step.question) else step.question
-    if not step.options:
+    options = step.offered(answers)
+    if not options:
         return Outcome(question)
-    labels = step.labels()
+    labels = step.labels(answers)
     if step.multi:
         chosen = answers.get(step.answer_key) or []
-        labels = tuple(("✅ " if label in chosen else "") + label for label in step.options) + labels[len(step.options):]
+        labels = tuple(("✅ " if label in chosen else "") + label for label in options) + labels[len(options):]
     choices = [Choice(label, definition.action(step.key, n)) for n, label in enumerate(labels)]
     rows = [choices[i : i + step.columns] for i in range(0, len(choices), step.columns)]
     if step.multi:
@@ -275,20 +281,20 @@ async def on_action(definition: Definition, session: Any, user: Any, draft: Draf
     if len(parts) != 2 or parts[0] != draft.step:
         return None
     step = definition.step(draft.step)
-    if step is None or not step.options:
-        return None
     answers = dict(draft.answers)
+    options = step.offered(answers) if step is not None else ()
+    if step is None or not options:
+        return None
     if step.multi and parts[1] == "done":
         if not answers.get(step.answer_key):
             return error(step.need_one, ask(definition, draft))
         advance(definition, draft, step.key)
         return ask(definition, draft)
     raw = parts[1]
-    labels = step.labels()
-    if not (raw.isascii() and raw.isdigit()) or int(raw) >= len(labels):
+    if not (raw.isascii() and raw.isdigit()) or int(raw) >= len(step.labels(answers)):
         return None
     index = int(raw)
-    if step.other and index == len(step.options):  # 其他: asked to type it
+    if step.other and index == len(options):  # 其他: asked to type it
         draft.step, draft.updated_at = step.other, now()
         return ask(definition, draft)
     if step.stash is not None:  # a confirmation of what was stashed by a check
@@ -298,7 +304,7 @@ async def on_action(definition: Definition, session: Any, user: Any, draft: Draf
             return Outcome(step.declined)
         answers[step.answer_key] = stashed
         return _chosen(definition, draft, step, answers, stashed)
-    value = step.values[index] if step.values is not None else step.options[index]
+    value = step.values[index] if step.values is not None else options[index]
     if step.multi:
         chosen = list(answers.get(step.answer_key) or [])
         answers[step.answer_key] = [v for v in chosen if v != value] if value in chosen else chosen + [value]

@@ -19,7 +19,7 @@ from sqlalchemy import case, literal, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import texts
-from core.dialogue import Definition, Outcome
+from core.dialogue import Definition, Outcome, with_notice
 from store import identities as ident
 from store import registration, survey
 from store.models import Broadcast, Campaign, NominationDraft, RegistrationDraft, SurveyDraft, User
@@ -75,20 +75,30 @@ async def active(session: AsyncSession, user: User, telegram_id: int | None = No
     return names
 
 
-async def pause_others(session: AsyncSession, user: User, keep: str) -> None:
-    """Starting `keep` pauses every other dialogue of this person (answers kept, resumable)."""
+async def pause_others(session: AsyncSession, user: User, keep: str) -> list[str]:
+    """Starting `keep` pauses every other dialogue of this person (answers kept, resumable);
+    the names of those it paused."""
+    paused = []
     if keep != SURVEY:
-        await session.execute(update(SurveyDraft).where(SurveyDraft.user_id == user.id, SurveyDraft.active,
-                                                        SurveyDraft.step != "done").values(active=False))
+        done = await session.execute(update(SurveyDraft).where(
+            SurveyDraft.user_id == user.id, SurveyDraft.active, SurveyDraft.step != "done").values(active=False))
+        paused += [SURVEY] if done.rowcount else []
     for name, model in ((REGISTRATION, RegistrationDraft), (NOMINATION, NominationDraft)):
         if keep != name:
-            await session.execute(update(model).where(model.user_id == user.id, model.active,
-                                                      model.step != "done").values(active=False))
+            done = await session.execute(update(model).where(model.user_id == user.id, model.active,
+                                                             model.step != "done").values(active=False))
+            paused += [name] if done.rowcount else []
     telegram_id = await _telegram_id(session, user) if keep != BROADCAST else None
     if telegram_id is not None:
-        await session.execute(update(Broadcast).where(
+        done = await session.execute(update(Broadcast).where(
             Broadcast.created_by == telegram_id, Broadcast.status == "draft", Broadcast.step.is_not(None),
             Broadcast.step != "paused").values(step="paused"))
+        paused += [BROADCAST] if done.rowcount else []
+    return paused
+
+
+def paused_note(names: list[str]) -> str:
+    return texts.DIALOGUE_OTHER_PAUSED.format(names="、".join(texts.DIALOGUE_NAMES[n] for n in names))
 
 
 async def start(session: AsyncSession, user: User, name: str) -> Outcome:
@@ -100,7 +110,9 @@ async def start(session: AsyncSession, user: User, name: str) -> Outcome:
         outcome = await registration.start(session, user, FORMS[name])
         draft = await registration.active_draft(session, user, FORMS[name])
     if draft is not None:  # it did start (no closed campaign, no earlier registration)
-        await pause_others(session, user, name)
+        paused = await pause_others(session, user, name)
+        if paused:
+            outcome = with_notice(paused_note(paused), outcome)
     return outcome
 
 

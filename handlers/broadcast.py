@@ -118,7 +118,9 @@ async def broadcast_command(update: Update, context: TepaiContext) -> None:
     chat_id = update.effective_chat.id
     async with AfterCommit() as later, context.services.db.session() as session, session.begin():
         # Composing is a dialogue like the survey: one at a time, the other one paused with its answers.
-        await dialogues.pause_others(session, await current_user(session, update), dialogues.BROADCAST)
+        paused = await dialogues.pause_others(session, await current_user(session, update), dialogues.BROADCAST)
+        if paused:
+            later(update.effective_message.reply_text, dialogues.paused_note(paused))
         draft = await _draft(session, update.effective_user.id)
         if draft is None:
             campaign = await bc.campaign_for(session)

@@ -1,0 +1,54 @@
+"""One dialogue at a time, through the real bot: a person registering as a specialist who starts
+the survey has the registration paused (every answer kept), and each resumes where it stood."""
+
+from __future__ import annotations
+
+from core import texts
+from tests.handlers.conftest import OTHER, OWNER, Bot
+from tests.handlers.test_survey import WRONG, choose, open_campaign
+
+
+async def test_starting_the_survey_while_registering_pauses_the_registration_and_both_resume(bot: Bot) -> None:
+    await open_campaign(bot)
+    await bot.say(OWNER, "/start specialist", first_name="李明")
+    await bot.say(OWNER, "李明")
+    types = await bot.say(OWNER, "山东大学机械工程学院")
+    assert "单位类型" in types.plain_text and types.buttons
+
+    survey = await bot.say(OWNER, "/survey")
+    assert "特派员登记已暂停" in survey.plain_text and "企业名称" in survey.plain_text
+    # The text goes to the survey now, not to the paused registration.
+    assert "信用代码" in (await bot.say(OWNER, "济南智造科技有限公司")).plain_text
+    # The paused registration's buttons are stale until it is resumed.
+    data = next(d for t, d in types.buttons if t == "高等院校")
+    pressed = bot.emu.user_presses_button(OWNER, types.message_id, data, force=True)
+    assert (await bot.emu.wait_for_callback_answer(pressed["callback_query"]["id"])).text == texts.SURVEY_STALE
+
+    resumed = await bot.say(OWNER, "/register")
+    assert "需求调查已暂停" in resumed.plain_text and "单位类型" in resumed.plain_text
+    assert "职称" in (await choose(bot, OWNER, "高等院校")).plain_text
+    assert "工作单位" not in (await bot.say(OWNER, "教授")).plain_text  # answered the registration's next question
+
+    back = await bot.say(OWNER, "/survey")
+    assert "特派员登记已暂停" in back.plain_text and "信用代码" in back.plain_text
+    assert (await bot.say(OWNER, "/cancel")).plain_text == texts.SURVEY_PAUSED
+    assert (await bot.say(OWNER, "/cancel")).plain_text == texts.NOTHING_TO_CANCEL
+
+
+async def test_garbage_and_someone_elses_dialogue_buttons_get_a_clear_reply(bot: Bot) -> None:
+    await open_campaign(bot)
+    await bot.say(OWNER, "/survey")
+    await bot.say(OWNER, "济南智造科技有限公司")
+    refused = await bot.say(OWNER, WRONG)  # a wrong check digit is refused, not a traceback
+    assert "⚠️" in refused.plain_text and "信用代码" in refused.plain_text
+    other = await bot.say(OTHER, "/help")
+    for data in ("sv:district:0", "rg:name:0", "nm:confirm", "sv:edit:x", "sv:district:0:0"):
+        pressed = bot.emu.user_presses_button(OTHER, other.message_id, data, force=True)
+        answer = await bot.emu.wait_for_callback_answer(pressed["callback_query"]["id"])
+        assert answer.text == texts.SURVEY_STALE, data
+    # Malformed or longer than Telegram allows: refused before any dialogue sees it.
+    for data in ("rg:", "sv:" + "9" * 80):
+        pressed = bot.emu.user_presses_button(OTHER, other.message_id, data, force=True)
+        assert (await bot.emu.wait_for_callback_answer(pressed["callback_query"]["id"])).text == texts.BUTTON_INVALID
+    # The owner's survey is untouched by those presses: still at the credit code.
+    assert "信用代码" in (await bot.say(OWNER, "/survey")).plain_text
