@@ -52,3 +52,35 @@ async def test_garbage_and_someone_elses_dialogue_buttons_get_a_clear_reply(bot:
         assert (await bot.emu.wait_for_callback_answer(pressed["callback_query"]["id"])).text == texts.BUTTON_INVALID
     # The owner's survey is untouched by those presses: still at the credit code.
     assert "信用代码" in (await bot.say(OWNER, "/survey")).plain_text
+
+
+DRAFT_TABLES = ("survey_drafts", "registration_drafts", "nomination_drafts", "broadcasts")
+
+
+async def test_a_message_finds_its_dialogue_with_one_query_not_a_probe_per_dialogue(bot: Bot) -> None:
+    """A policy question reads the draft tables once (one query over all of them), where it used
+    to probe each dialogue in a transaction of its own; an answer in the survey likewise."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    engine = bot.services.db.engine.sync_engine
+    await open_campaign(bot)
+    await bot.say(OWNER, "/start")
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        await bot.say(OWNER, "科技特派员专项行动面向哪些企业？")
+        lookups = [s for s in statements if any(t in s for t in DRAFT_TABLES)]
+        assert len(lookups) == 1 and all(t in lookups[0] for t in DRAFT_TABLES)
+
+        await bot.say(OWNER, "/survey")
+        statements.clear()
+        assert "信用代码" in (await bot.say(OWNER, "济南智造科技有限公司")).plain_text
+        # The other dialogues' tables are read once, in the lookup; the survey's draft is then loaded to be answered.
+        for table in ("registration_drafts", "nomination_drafts", "broadcasts"):
+            assert sum(table in s for s in statements) == 1, table
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
