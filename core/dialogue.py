@@ -58,8 +58,9 @@ class Outcome:
 
 
 Validate = Callable[[str], object]
-# A database read after a valid typed answer: the follow-up step to divert to, or None to go on.
-# It may stash what the follow-up needs in `answers` (a key starting with "_", never submitted).
+# A database read after a valid answer (typed or chosen): the follow-up step to divert to, or None
+# to go on; it raises ValidationError to refuse the answer. It may stash what comes next needs
+# in `answers` (a key starting with "_", never submitted).
 Check = Callable[[Any, Any, object, dict[str, Any]], Awaitable[str | None]]
 
 
@@ -77,6 +78,8 @@ class Step:
     need_one: str = ""  # multi-select: the error when 完成 is pressed with nothing chosen
     done_label: str = ""  # multi-select: the 完成 button
     follow: Mapping[object, str] = field(default_factory=dict)  # value → follow-up step it needs
+    then: str | None = None  # the follow-up asked after this one whatever the answer
+    submits: tuple[object, ...] = ()  # values that end the dialogue (the definition's `submit` decides how)
     clears: tuple[str, ...] = ()  # answers dropped when the chosen value needs no follow-up
     also: Callable[[object], dict[str, Any]] | None = None  # answers recorded with the value (a consent's time)
     check: Check | None = None
@@ -123,6 +126,7 @@ class Definition:
     resumed: str = ""
     paused: str = ""
     edit_columns: int = 2
+    buttons_only: str = texts.SURVEY_BUTTONS_ONLY  # typed text where a choice is asked
 
     def step(self, key: str) -> Step | None:
         return next((s for s in self.steps + self.follow_ups if s.key == key), None)
@@ -149,7 +153,7 @@ def now() -> datetime:
 
 def ask(definition: Definition, draft: Draft) -> Outcome:
     """The question where the draft stands (or the review listing every answer)."""
-    if draft.step == REVIEW:
+    if draft.step == REVIEW and definition.step(REVIEW) is None:
         return review(definition, draft)
     step = definition.step(draft.step)
     if step is None:  # a step this version no longer has: the review shows what there is
@@ -224,31 +228,35 @@ async def on_text(definition: Definition, session: Any, user: Any, draft: Draft,
     """A typed answer to the current question."""
     step = definition.step(draft.step)
     if step is None or step.validate is None:  # a review, or a question answered with buttons
-        return error(texts.SURVEY_BUTTONS_ONLY, ask(definition, draft))
+        return error(definition.buttons_only, ask(definition, draft))
     answers = dict(draft.answers)
     try:
         value = step.validate(text)
+        divert = await step.check(session, user, value, answers) if step.check is not None else None
     except ValidationError as exc:  # its message tells the person what to fix
         return error(exc.message, ask(definition, draft))
-    if step.check is not None:
-        divert = await step.check(session, user, value, answers)
-        if divert is not None:
-            _go(draft, answers, divert)
-            return ask(definition, draft)
+    if divert is not None:
+        _go(draft, answers, divert)
+        return ask(definition, draft)
     key = step.answer_key
     if step.append:
         answers[key] = [item for item in answers.get(key) or [] if item != value] + [value]
         _go(draft, answers, step.parent or step.key)
         return ask(definition, draft)
     answers[key] = value
-    return _chosen(definition, draft, step, answers, value)
+    return await _chosen(definition, session, user, draft, step, answers, value)
 
 
-def _chosen(definition: Definition, draft: Draft, step: Step, answers: dict[str, Any], value: object) -> Outcome:
-    """An answer recorded: its follow-up if it needs one, else the next field."""
+async def _chosen(definition: Definition, session: Any, user: Any, draft: Draft, step: Step,
+                  answers: dict[str, Any], value: object) -> Outcome:
+    """An answer recorded: the submission it asks for, its follow-up if it needs one, else the next field."""
     if step.also is not None:
         answers.update(step.also(value))
+    if step.submits and value in step.submits:
+        draft.answers = answers
+        return await definition.submit(session, user, draft)
     needed = step.follow.get(value) if isinstance(value, str | int | bool) else None
+    needed = needed or step.then
     if needed is not None:
         _go(draft, answers, needed)
         return ask(definition, draft)
@@ -271,9 +279,10 @@ async def on_action(definition: Definition, session: Any, user: Any, draft: Draf
     parts = parse(definition, action)
     if parts is None or not draft.active or draft.step == DONE:
         return None
-    if parts == ["confirm"]:
+    generic_review = definition.step(REVIEW) is None
+    if parts == ["confirm"] and generic_review:
         return await definition.submit(session, user, draft) if draft.step == REVIEW else None
-    if parts[0] == "edit":
+    if parts[0] == "edit" and generic_review:
         if draft.step != REVIEW or len(parts) != 2 or parts[1] not in definition.order:
             return None
         draft.step, draft.editing, draft.updated_at = parts[1], True, now()
@@ -303,12 +312,34 @@ async def on_action(definition: Definition, session: Any, user: Any, draft: Draf
             _go(draft, answers, step.parent or step.key)
             return Outcome(step.declined)
         answers[step.answer_key] = stashed
-        return _chosen(definition, draft, step, answers, stashed)
+        return await _chosen(definition, session, user, draft, step, answers, stashed)
     value = step.values[index] if step.values is not None else options[index]
     if step.multi:
         chosen = list(answers.get(step.answer_key) or [])
         answers[step.answer_key] = [v for v in chosen if v != value] if value in chosen else chosen + [value]
         draft.answers, draft.updated_at = answers, now()
         return ask(definition, draft)
+    if step.check is not None:
+        try:
+            divert = await step.check(session, user, value, answers)
+        except ValidationError as exc:
+            return error(exc.message, ask(definition, draft))
+        if divert is not None:
+            _go(draft, answers, divert)
+            return ask(definition, draft)
     answers[step.answer_key] = value
-    return _chosen(definition, draft, step, answers, value)
+    return await _chosen(definition, session, user, draft, step, answers, value)
+
+
+def peek(definition: Definition, draft: Draft | None, action: str) -> object | None:
+    """The value a pressed choice would give the current question, without giving it (None: stale
+    or forged) — for a channel that must do something first (a status message to report into)."""
+    parts = parse(definition, action)
+    if draft is None or parts is None or not draft.active or len(parts) != 2 or parts[0] != draft.step:
+        return None
+    step = definition.step(draft.step)
+    options = step.offered(draft.answers) if step is not None else ()
+    raw = parts[1]
+    if step is None or step.multi or step.other or not (raw.isascii() and raw.isdigit()) or int(raw) >= len(options):
+        return None
+    return step.values[int(raw)] if step.values is not None else options[int(raw)]

@@ -1,9 +1,9 @@
 """Which dialogue a person is in: at most one is active, found with one query per message.
 
-The dialogues are an immutable table (`DIALOGUES`): the demand survey, a specialist's
-registration and an enterprise's nomination (definitions on core/dialogue.py, each with its
-own drafts table), and staff's broadcast composer (its draft is the `Broadcast` row; the
-composer's previews are the Telegram channel's). Starting one pauses any other, its answers
+The dialogues are an immutable table (`DIALOGUES`) of four definitions on core/dialogue.py: the
+demand survey, a specialist's registration and an enterprise's nomination (each with its own
+drafts table), and staff's broadcast composer (store/composer.py: its draft is the `Broadcast`
+row, and the channel drives it, since only the channel can preview an announcement). Starting one pauses any other, its answers
 kept: the same command or deep link resumes it at the same question.
 
 A survey draft whose campaign closed while it was being filled in is "survey_closed": the
@@ -22,6 +22,7 @@ from core import texts
 from core.dialogue import Definition, Outcome, with_notice
 from store import identities as ident
 from store import registration, survey
+from store.composer import COMPOSER
 from store.models import Broadcast, Campaign, NominationDraft, RegistrationDraft, SurveyDraft, User
 
 SURVEY, SURVEY_CLOSED, REGISTRATION, NOMINATION, BROADCAST = (
@@ -31,17 +32,18 @@ SURVEY, SURVEY_CLOSED, REGISTRATION, NOMINATION, BROADCAST = (
 @dataclass(frozen=True)
 class Dialogue:
     name: str
-    definition: Definition | None  # None: the broadcast composer, driven by its channel
+    definition: Definition
     paused: str  # what /cancel says
 
 
 DIALOGUES = MappingProxyType({
-    BROADCAST: Dialogue(BROADCAST, None, texts.BROADCAST_PAUSED),
+    BROADCAST: Dialogue(BROADCAST, COMPOSER, texts.BROADCAST_PAUSED),
     SURVEY: Dialogue(SURVEY, survey.SURVEY, texts.SURVEY_PAUSED),
     REGISTRATION: Dialogue(REGISTRATION, registration.REGISTRATION, texts.REG_PAUSED),
     NOMINATION: Dialogue(NOMINATION, registration.NOMINATION, texts.NOM_PAUSED),
 })
-BY_PREFIX = MappingProxyType({d.definition.prefix: d for d in DIALOGUES.values() if d.definition is not None})
+# The actions the generic dialogue handlers take (the composer's are its channel's).
+BY_PREFIX = MappingProxyType({d.definition.prefix: d for d in DIALOGUES.values() if d.name != BROADCAST})
 FORMS = MappingProxyType({REGISTRATION: registration.REGISTRATION, NOMINATION: registration.NOMINATION})
 
 

@@ -327,3 +327,44 @@ async def test_options_can_be_computed_from_what_a_check_read() -> None:
     done = await dialogue.on_action(booking, None, None, draft, "bk:confirm")
     assert done is not None and done.finished and draft.step == dialogue.DONE
     assert await dialogue.on_action(booking, None, None, draft, "bk:confirm") is None  # submitted once
+
+
+async def test_the_broadcast_composer_is_a_definition_on_the_same_engine(db: Database) -> None:
+    """Staff's composer through the engine: a segment nobody is in is refused, a district is a
+    follow-up, 定时 asks the time then its confirmation; the draft is the Broadcast row itself."""
+    from store.composer import COMPOSER, Composing
+    from store.models import Broadcast
+
+    staff = await person(db, 900, "管理员")
+    await person(db, 1001, "王经理")  # an enterprise user who has written to the bot
+    async with db.session() as session, session.begin():
+        row = Broadcast(created_by=900, text="", segment="", status="draft", step="text")
+        session.add(row)
+        await session.flush()
+        draft = Composing(row, frozenset({900}))
+        segment = await dialogue.on_text(COMPOSER, session, staff, draft, "<b>征集公告</b>")
+        assert labels(segment)[:2] == [texts.BROADCAST_SEGMENTS["all"], texts.BROADCAST_SEGMENTS["enterprises"]]
+        nobody = await dialogue.on_action(COMPOSER, session, staff, draft, action(segment, texts.BROADCAST_SEGMENTS["specialists"]))
+        assert texts.BROADCAST_NO_RECIPIENTS in plain(nobody.text) and row.step == "segment"
+        districts = await dialogue.on_action(COMPOSER, session, staff, draft, action(segment, texts.BROADCAST_SEGMENT_BY_DISTRICT))
+        assert labels(districts) == texts.DISTRICTS and row.segment == ""  # not a segment yet
+        empty = await dialogue.on_action(COMPOSER, session, staff, draft, action(districts, "历下区"))
+        assert texts.BROADCAST_NO_RECIPIENTS in plain(empty.text) and row.step == "district"
+        row.step = "segment"
+        review = await dialogue.on_action(COMPOSER, session, staff, draft, action(segment, texts.BROADCAST_SEGMENTS["enterprises"]))
+        assert "接收人：1 人" in plain(review.text) and labels(review) == [
+            texts.BROADCAST_SEND_NOW, texts.BROADCAST_SCHEDULE, texts.BROADCAST_DISCARD]
+        assert dialogue.peek(COMPOSER, draft, action(review, texts.BROADCAST_SEND_NOW)) == "now"
+        assert dialogue.peek(COMPOSER, draft, action(segment, texts.BROADCAST_SEGMENTS["all"])) is None  # stale
+        when = await dialogue.on_action(COMPOSER, session, staff, draft, action(review, texts.BROADCAST_SCHEDULE))
+        assert "北京时间" in plain(when.text) and row.step == "time"
+        assert "⚠️" in plain((await dialogue.on_text(COMPOSER, session, staff, draft, "明天上午")).text)
+        confirm = await dialogue.on_text(COMPOSER, session, staff, draft, "09:00")
+        assert "确认" in plain(confirm.text) and "1 人" in plain(confirm.text)
+        done = await dialogue.on_action(COMPOSER, session, staff, draft, action(confirm, texts.BROADCAST_CONFIRM_SCHEDULE))
+        assert done is not None and done.finished
+        broadcast_id = row.id
+    async with db.session() as session:
+        saved = await session.get(Broadcast, broadcast_id)
+        assert saved.status == "scheduled" and saved.segment == "enterprises" and saved.scheduled_at is not None
+        assert saved.text == "<b>征集公告</b>"

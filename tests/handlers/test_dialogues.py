@@ -84,3 +84,17 @@ async def test_a_message_finds_its_dialogue_with_one_query_not_a_probe_per_dialo
             assert sum(table in s for s in statements) == 1, table
     finally:
         event.remove(engine, "before_cursor_execute", seen)
+
+
+async def test_staff_composing_an_announcement_who_start_the_survey_have_the_draft_paused(bot: Bot) -> None:
+    from tests.handlers.conftest import STAFF
+
+    await open_campaign(bot)
+    await bot.say(STAFF, "/broadcast")
+    assert "请选择发送范围" in (await bot.say(STAFF, "<b>征集公告</b>", predicate=lambda m: "请选择发送范围" in (m.plain_text or ""))).plain_text
+    survey = await bot.say(STAFF, "/survey")
+    assert "公告编辑已暂停" in survey.plain_text and "企业名称" in survey.plain_text
+    assert "信用代码" in (await bot.say(STAFF, "济南智造科技有限公司")).plain_text  # the survey's, not the body
+    resumed = await bot.say(STAFF, "/broadcast")
+    assert "需求调查已暂停" in resumed.plain_text
+    await bot.emu.wait_for_message(STAFF, "请选择发送范围")
