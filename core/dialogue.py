@@ -25,7 +25,7 @@ from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from core import texts
-from core.markup import Marked, lit
+from core.markup import lit
 from core.messages import Choice, Notice, Rows
 from store.validators import ValidationError
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import Application, CommandHandler, ContextTypes
 
 from core import texts
 from bot import render
@@ -20,7 +20,7 @@ from bot.services import TepaiContext, services_of
 from core import dialogues as dlg
 from handlers import dialogues
 from handlers.replies import AfterCommit
-from handlers.common import current_user, owe_notices, send_html, spend_buttons, staff_only
+from handlers.common import current_user, send_html, staff_only
 from store import outbox as ob
 from store import repositories as repo
 from store import survey
