@@ -198,7 +198,9 @@ async def compose_button(update: Update, context: TepaiContext) -> None:
     chat_id = update.effective_chat.id
     parts = dialogue.parse(COMPOSER, data)
     if parts is None or len(parts) != 2:
-        await query.answer(texts.STALE_BUTTON, show_alert=True)
+        # `bs:<draft id>:…` is what the composer's buttons were before the engine: stale, not garbage.
+        legacy = parts is not None and len(parts) > 2 and parts[0].isascii() and parts[0].isdigit()
+        await query.answer(texts.BROADCAST_STALE if legacy else texts.STALE_BUTTON, show_alert=True)
         return
     services = context.services
     async with AfterCommit() as later, services.db.session() as session, session.begin():

@@ -98,3 +98,24 @@ async def test_staff_composing_an_announcement_who_start_the_survey_have_the_dra
     resumed = await bot.say(STAFF, "/broadcast")
     assert "需求调查已暂停" in resumed.plain_text
     await bot.emu.wait_for_message(STAFF, "请选择发送范围")
+
+
+async def test_a_composer_button_from_before_the_upgrade_is_stale_and_the_draft_resumes(bot: Bot) -> None:
+    """A draft being composed before the upgrade keeps its question (the step names did not
+    change); a button sent then (`bs:<id>:…`) is answered as stale, and /broadcast resumes it."""
+    from store.models import Broadcast
+    from tests.handlers.conftest import STAFF
+
+    await bot.say(OWNER, "/start")
+    await bot.say(STAFF, "/start")
+    async with bot.services.db.session() as session, session.begin():
+        session.add(Broadcast(created_by=STAFF, text="<b>征集公告</b>", segment="", status="draft", step="district"))
+    mine = await bot.say(STAFF, "/help")
+    pressed = bot.emu.user_presses_button(STAFF, mine.message_id, "bs:1:d:0", force=True)
+    assert (await bot.emu.wait_for_callback_answer(pressed["callback_query"]["id"])).text == texts.BROADCAST_STALE
+    assert "继续编辑公告" in (await bot.say(STAFF, "/broadcast")).plain_text
+    segment = await bot.emu.wait_for_message(STAFF, "请选择发送范围")
+    alert = await bot.press(STAFF, segment, texts.BROADCAST_SEGMENTS["enterprises"])
+    assert alert == ""  # taken, not refused as stale
+    review = await bot.emu.wait_for_message(STAFF, "接收人：1 人")
+    assert texts.BROADCAST_SEND_NOW in [t for t, _ in review.buttons]
