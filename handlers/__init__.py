@@ -6,12 +6,14 @@ from telegram.ext import Application
 
 
 def register_all(application: Application) -> None:
-    from handlers import broadcast, common, conflicts, coverage, docs, engagements, errors, handoff, matching, media, qa, specialists, start, survey
+    from handlers import (broadcast, common, conflicts, coverage, dialogues, docs, engagements, errors, handoff, matching,
+                          media, qa, specialists, start, survey)
 
     common.register(application)  # group -1: flood guard and user tracking
     start.register(application)
     docs.register(application)
     broadcast.register(application)
+    dialogues.register(application)  # the survey's, registration's and nomination's buttons
     survey.register(application)
     coverage.register(application)
     specialists.register(application)

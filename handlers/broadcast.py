@@ -8,18 +8,21 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy import select
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from core import texts
 from bot.broadcaster import cancel_markup, progress_text
-from bot.render import esc, explain_html_error, html
+from bot.render import esc, explain_html_error, html, keyboard
 from bot.services import TepaiContext
-from handlers.common import send_html, spend_buttons, staff_only
+from core import dialogue, dialogues
+from core.dialogue import REVIEW, Outcome
+from handlers.common import current_user, send_html, spend_buttons, staff_only
 from handlers.replies import AfterCommit
 from store import broadcasts as bc
 from store import validators as v
+from store.composer import COMPOSER, PAUSED, Composing, where
 from store.models import Broadcast
 
 log = logging.getLogger(__name__)
@@ -40,20 +43,8 @@ async def _draft(session, telegram_id: int) -> Broadcast | None:  # type: ignore
                                 .order_by(Broadcast.id.desc()).limit(1))
 
 
-def _rows(buttons: list[tuple[str, str]], per_row: int = 2) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[InlineKeyboardButton(t, callback_data=d) for t, d in buttons[i:i + per_row]]
-                                 for i in range(0, len(buttons), per_row)])
-
-
-def _segment_markup(draft_id: int) -> InlineKeyboardMarkup:
-    simple = [(label, f"bs:{draft_id}:seg:{key}") for key, label in texts.BROADCAST_SEGMENTS.items()]
-    return _rows(simple + [(texts.BROADCAST_SEGMENT_BY_DISTRICT, f"bs:{draft_id}:seg:district"),
-                           (texts.BROADCAST_SEGMENT_BY_FIELD, f"bs:{draft_id}:seg:field")])
-
-
-def _review_markup(draft_id: int) -> InlineKeyboardMarkup:
-    return _rows([(texts.BROADCAST_SEND_NOW, f"bs:{draft_id}:now"), (texts.BROADCAST_SCHEDULE, f"bs:{draft_id}:later"),
-                  (texts.BROADCAST_DISCARD, f"bs:{draft_id}:drop")], per_row=3)
+def _composing(context: TepaiContext, draft: Broadcast, count: int | None = None) -> Composing:
+    return Composing(draft, _staff(context), count)
 
 
 async def _preview(context: TepaiContext, chat_id: int, text: str, document_file_id: str | None) -> str | None:
@@ -80,7 +71,7 @@ async def prepare(context: TepaiContext, chat_id: int, staff_id: int, text: str,
         count = len(await bc.recipients(session, segment, campaign_year, _staff(context)))
         if not count:
             return "nobody"
-        draft = Broadcast(created_by=staff_id, text=text, segment=segment, status="draft", step="review",
+        draft = Broadcast(created_by=staff_id, text=text, segment=segment, status="draft", step=REVIEW,
                           campaign_year=campaign_year)
         session.add(draft)
         await session.flush()
@@ -90,32 +81,25 @@ async def prepare(context: TepaiContext, chat_id: int, staff_id: int, text: str,
     return "offered"
 
 
+def _say(later: AfterCommit, context: TepaiContext, chat_id: int, outcome: Outcome) -> None:
+    later(send_html, context, chat_id, html(outcome.text), keyboard(outcome.choices))
+
+
 def _ask(later: AfterCommit, context: TepaiContext, chat_id: int, draft: Broadcast, count: int | None = None) -> None:
     """The question for where the draft stands, said once the transaction has committed."""
-    if draft.step == "text" or not draft.text:
-        draft.step = "text"
-        later(send_html, context, chat_id, html(texts.BROADCAST_ASK_TEXT))
-    elif draft.step in ("segment", "paused"):
-        later(send_html, context, chat_id, esc(texts.BROADCAST_ASK_SEGMENT), _segment_markup(draft.id))
-    elif draft.step == "district":
-        later(send_html, context, chat_id, esc(texts.BROADCAST_ASK_DISTRICT),
-              _rows([(d, f"bs:{draft.id}:d:{n}") for n, d in enumerate(texts.DISTRICTS)], 3))
-    elif draft.step == "field":
-        later(send_html, context, chat_id, esc(texts.BROADCAST_ASK_FIELD),
-              _rows([(f, f"bs:{draft.id}:f:{n}") for n, f in enumerate(texts.FIELDS)], 2))
-    elif draft.step == "time":
-        later(send_html, context, chat_id, esc(texts.BROADCAST_ASK_TIME))
-    else:
-        later(send_html, context, chat_id,
-              html(texts.BROADCAST_SUMMARY, segment=bc.segment_label(draft.segment),
-                   count=count if count is not None else "—", document=draft.document_name or "无"),
-              _review_markup(draft.id))
+    if draft.step in (None, PAUSED) or not draft.text:
+        draft.step = "text" if not draft.text else "segment"
+    _say(later, context, chat_id, dialogue.ask(COMPOSER, _composing(context, draft, count)))
 
 
 @staff_only
 async def broadcast_command(update: Update, context: TepaiContext) -> None:
     chat_id = update.effective_chat.id
     async with AfterCommit() as later, context.services.db.session() as session, session.begin():
+        # Composing is a dialogue like the survey: one at a time, the other one paused with its answers.
+        paused = await dialogues.pause_others(session, await current_user(session, update), dialogues.BROADCAST)
+        if paused:
+            later(update.effective_message.reply_text, dialogues.paused_note(paused))
         draft = await _draft(session, update.effective_user.id)
         if draft is None:
             campaign = await bc.campaign_for(session)
@@ -126,9 +110,9 @@ async def broadcast_command(update: Update, context: TepaiContext) -> None:
             _ask(later, context, chat_id, draft)
             return
         later(update.effective_message.reply_text, texts.BROADCAST_RESUMED.format(id=draft.id))
-        draft.step = "text" if not draft.text else ("segment" if not draft.segment else "review")
+        draft.step = where(draft)
         count = None
-        if draft.step == "review":
+        if draft.step == REVIEW:
             try:
                 count = len(await bc.recipients(session, draft.segment, draft.campaign_year, _staff(context)))
             except v.ValidationError:
@@ -137,33 +121,24 @@ async def broadcast_command(update: Update, context: TepaiContext) -> None:
 
 
 async def in_broadcast(update: Update, context: TepaiContext) -> bool:
-    """Text while composing: the body, or the time of a scheduled send."""
+    """Text while composing: the body (kept once Telegram has shown it), or the time of a scheduled send."""
     user_id = update.effective_user.id
     chat_id = update.effective_chat.id
     text = update.effective_message.text or ""
     async with AfterCommit() as later, context.services.db.session() as session, session.begin():
         draft = await _draft(session, user_id)
-        if draft is None or draft.step in (None, "paused") or not await context.services.is_staff(user_id):
+        if draft is None or draft.step in (None, PAUSED) or not await context.services.is_staff(user_id):
             return False
+        if draft.step != "text":  # the time of a scheduled send, or text where a button is asked
+            _say(later, context, chat_id, await dialogue.on_text(COMPOSER, session, await current_user(session, update),
+                                                                 _composing(context, draft), text))
+            return True
         try:
-            if draft.step == "text":
-                body = bc.check_text(text, with_document=bool(draft.document_file_id))
-                draft_id, document = draft.id, draft.document_file_id
-            elif draft.step == "time":
-                draft.scheduled_at = bc.parse_time(text)
-                count = len(await bc.recipients(session, draft.segment, draft.campaign_year, _staff(context)))
-                draft.step = "confirm_time"
-                later(send_html, context, chat_id, esc(texts.BROADCAST_CONFIRM_TIME.format(
-                    at=bc.beijing(draft.scheduled_at), segment=bc.segment_label(draft.segment), count=count)),
-                    _rows([(texts.BROADCAST_CONFIRM_SCHEDULE, f"bs:{draft.id}:sched"),
-                           (texts.BROADCAST_DISCARD, f"bs:{draft.id}:drop")]))
-                return True
-            else:
-                later(update.effective_message.reply_text, texts.BROADCAST_TEXT_ONLY)
-                return True
+            body = bc.check_text(text, with_document=bool(draft.document_file_id))
         except v.ValidationError as exc:
             later(update.effective_message.reply_text, exc.message)
             return True
+        draft_id, document = draft.id, draft.document_file_id
     # Telegram judges the HTML by showing it: the preview goes out with no transaction open,
     # and the body is kept only if Telegram took it.
     problem = await _preview(context, chat_id, body, document)
@@ -174,9 +149,10 @@ async def in_broadcast(update: Update, context: TepaiContext) -> bool:
         if problem:
             later(send_html, context, chat_id, esc(texts.BROADCAST_BAD_HTML.format(reason=problem)))
             return True
-        draft.text, draft.step = body, "segment"
+        outcome = await dialogue.on_text(COMPOSER, session, await current_user(session, update),
+                                         _composing(context, draft), body)
         later(send_html, context, chat_id, esc(texts.BROADCAST_PREVIEW_HEAD))
-        _ask(later, context, chat_id, draft)
+        _say(later, context, chat_id, outcome)
     return True
 
 
@@ -185,7 +161,7 @@ async def attach_document(update: Update, context: TepaiContext) -> bool:
     chat_id = update.effective_chat.id
     async with AfterCommit() as later, context.services.db.session() as session, session.begin():
         draft = await _draft(session, update.effective_user.id)
-        if draft is None or draft.step not in ("text", "segment", "district", "field", "review"):
+        if draft is None or draft.step not in ("text", "segment", "district", "field", REVIEW):
             return False  # no draft (or paused): a file from staff is a policy document
         if draft.step != "text":
             draft.step = "segment"  # the count and summary are shown again after the new preview
@@ -214,78 +190,45 @@ async def _logged_preview(context: TepaiContext, chat_id: int, text: str, docume
 
 @staff_only
 async def compose_button(update: Update, context: TepaiContext) -> None:
+    """A composer button, parsed by the engine: stale (another question's, another draft's) or
+    forged ones get an alert. 立即发送 and 确认定时 first send the status message progress is
+    reported in — between transactions — then queue or schedule, the draft checked again."""
     query = update.callback_query
-    parts = (query.data or "").split(":")
+    data = query.data or ""
     chat_id = update.effective_chat.id
-    if len(parts) < 3 or not parts[1].isdigit():
-        await query.answer(texts.STALE_BUTTON, show_alert=True)
+    parts = dialogue.parse(COMPOSER, data)
+    if parts is None or len(parts) != 2:
+        # `bs:<draft id>:…` is what the composer's buttons were before the engine: stale, not garbage.
+        legacy = parts is not None and len(parts) > 2 and parts[0].isascii() and parts[0].isdigit()
+        await query.answer(texts.BROADCAST_STALE if legacy else texts.STALE_BUTTON, show_alert=True)
         return
-    draft_id, action, arg = int(parts[1]), parts[2], (parts[3] if len(parts) > 3 else "")
     services = context.services
-    expected = {"seg": ("segment",), "d": ("district",), "f": ("field",), "now": ("review",),
-                "later": ("review",), "sched": ("confirm_time",), "drop": ("review", "confirm_time")}
-
-    def usable(draft: Broadcast | None) -> bool:
-        return (draft is not None and draft.status == "draft" and draft.created_by == query.from_user.id
-                and draft.step in expected.get(action, ()))
-
     async with AfterCommit() as later, services.db.session() as session, session.begin():
-        draft = await session.get(Broadcast, draft_id, with_for_update=True)
-        if not usable(draft):
+        draft = await _draft(session, query.from_user.id)
+        composing = _composing(context, draft) if draft is not None else None
+        value = dialogue.peek(COMPOSER, composing, data)
+        if value is None:
             later(query.answer, texts.BROADCAST_STALE, show_alert=True)
             return
-        later(spend_buttons, query)
-        if action == "seg" and arg in ("district", "field"):
-            draft.step = arg
-            _ask(later, context, chat_id, draft)
+        if value not in ("now", "sched"):
+            outcome = await dialogue.on_action(COMPOSER, session, await current_user(session, update), composing, data)
+            later(spend_buttons, query)
+            _say(later, context, chat_id, outcome)  # type: ignore[arg-type]
             return
-        if action in ("seg", "d", "f"):
-            try:
-                if action == "seg":
-                    segment = bc.parse_segment(arg)
-                else:
-                    names = texts.DISTRICTS if action == "d" else texts.FIELDS
-                    if not arg.isdigit() or int(arg) >= len(names):
-                        raise v.ValidationError(texts.BROADCAST_BAD_SEGMENT.format(segment=arg))
-                    segment = f"{'district' if action == 'd' else 'field'}:{names[int(arg)]}"
-                count = len(await bc.recipients(session, segment, draft.campaign_year, _staff(context)))
-            except v.ValidationError as exc:
-                draft.step = "segment"
-                later(send_html, context, chat_id, esc(exc.message))
-                _ask(later, context, chat_id, draft)
-                return
-            if not count:
-                draft.step = "segment"
-                later(send_html, context, chat_id, esc(texts.BROADCAST_NO_RECIPIENTS))
-                _ask(later, context, chat_id, draft)
-                return
-            draft.segment, draft.step = segment, "review"
-            _ask(later, context, chat_id, draft, count)
-            return
-        if action == "later":
-            draft.step = "time"
-            _ask(later, context, chat_id, draft)
-            return
-        if action == "drop":
-            draft.status, draft.step = "cancelled", None
-            later(send_html, context, chat_id, esc(texts.BROADCAST_DISCARDED))
-            return
-    # now / sched: the status message first, so progress always has somewhere to go — sent
-    # between transactions, and the draft checked again once it exists.
+        draft_id = draft.id
+    await spend_buttons(query)
     status = await context.bot.send_message(chat_id, texts.BROADCAST_STATES["queued"])
     async with services.db.session() as session, session.begin():
         draft = await session.get(Broadcast, draft_id, with_for_update=True)
-        if not usable(draft):
+        composing = _composing(context, draft) if draft is not None else None
+        outcome = None
+        if draft is not None and draft.created_by == query.from_user.id and dialogue.peek(COMPOSER, composing, data) == value:
+            draft.status_chat_id, draft.status_message_id = chat_id, status.message_id
+            outcome = await dialogue.on_action(COMPOSER, session, await current_user(session, update), composing, data)
+        if outcome is None:
             text, markup = esc(texts.BROADCAST_STALE), None
         else:
-            draft.status_chat_id, draft.status_message_id = chat_id, status.message_id
-            if action == "sched":
-                draft.status, draft.step = "scheduled", None
-                text = texts.BROADCAST_SCHEDULED.format(id=draft.id, at=bc.beijing(draft.scheduled_at))
-            else:
-                await bc.enqueue(session, draft, _staff(context))  # every recipient's row, in this transaction
-                progress = await bc.progress(session, draft)
-                text = progress_text(draft, progress)
+            text = esc(outcome.text) if value == "sched" else progress_text(draft, await bc.progress(session, draft))
             markup = None if draft.status == "done" else cancel_markup(draft.id)
     try:
         await context.bot.edit_message_text(text, chat_id, status.message_id, parse_mode="HTML", reply_markup=markup)
@@ -299,9 +242,9 @@ async def compose_button(update: Update, context: TepaiContext) -> None:
 async def pause_broadcast(update: Update, context: TepaiContext) -> bool:
     async with context.services.db.session() as session, session.begin():
         draft = await _draft(session, update.effective_user.id)
-        if draft is None or draft.step in (None, "paused"):
+        if draft is None or draft.step in (None, PAUSED):
             return False
-        draft.step = "paused"
+        draft.step = PAUSED
     await update.effective_message.reply_text(texts.BROADCAST_PAUSED)
     return True
 
@@ -383,14 +326,6 @@ async def status_command(update: Update, context: TepaiContext) -> None:
 
 
 def register(application: Application) -> None:
-    from handlers.docs import DOCUMENT_HOOKS
-    from handlers.qa import TEXT_DIALOGUES
-    from handlers.start import CANCEL_HOOKS
-
-    for hooks, hook in ((CANCEL_HOOKS, pause_broadcast), (TEXT_DIALOGUES, in_broadcast),
-                        (DOCUMENT_HOOKS, attach_document)):
-        if hook not in hooks:
-            hooks.append(hook)
     application.add_handler(CommandHandler("broadcast", broadcast_command))
     application.add_handler(CommandHandler("broadcast_status", status_command))
     application.add_handler(CommandHandler("broadcast_cancel", _command(_cancel, texts.BROADCAST_CANCEL_USAGE)))

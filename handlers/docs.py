@@ -6,7 +6,6 @@ import asyncio
 import logging
 import re
 import uuid
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -35,11 +34,6 @@ def safe_filename(name: str) -> str:
     return base[:120]
 
 
-# A staff dialogue that takes a file (a broadcast's attachment) claims it first: True if handled.
-DocumentHook = Callable[[Update, TepaiContext], Awaitable[bool]]
-DOCUMENT_HOOKS: list[DocumentHook] = []
-
-
 async def receive_document(update: Update, context: TepaiContext) -> None:
     """A file from staff is indexed; from anyone else it is politely refused."""
     message = update.effective_message
@@ -47,9 +41,10 @@ async def receive_document(update: Update, context: TepaiContext) -> None:
     if not await context.services.is_staff(update.effective_user.id):
         await message.reply_text(texts.FILE_NOT_FOR_YOU)
         return
-    for hook in DOCUMENT_HOOKS:
-        if await hook(update, context):
-            return
+    from handlers.broadcast import attach_document
+
+    if await attach_document(update, context):  # a file while composing an announcement is its attachment
+        return
     name = safe_filename(document.file_name or "document")
     if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
         await message.reply_text(texts.DOC_UNSUPPORTED)

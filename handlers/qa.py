@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
@@ -13,6 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 from core import texts
 from bot.render import answer_html, esc
 from bot.services import TepaiContext
+from handlers import dialogues
 from handlers.replies import AfterCommit
 from handlers.common import current_user, person_id, send_html, stale_button
 from handlers.handoff import owe_forward
@@ -31,16 +30,10 @@ def answer_buttons(qa_id: int) -> InlineKeyboardMarkup:
     ]])
 
 
-# Dialogues (survey, registration…) claim text first: each returns True if it handled it.
-TextHook = Callable[[Update, TepaiContext], Awaitable[bool]]
-TEXT_DIALOGUES: list[TextHook] = []
-
-
 async def on_text(update: Update, context: TepaiContext) -> None:
-    """Text inside a dialogue answers it; anything else is a policy question."""
-    for dialogue in TEXT_DIALOGUES:
-        if await dialogue(update, context):
-            return
+    """Text inside the person's active dialogue answers it; anything else is a policy question."""
+    if await dialogues.on_text(update, context):
+        return
     await answer_question(update, context)
 
 

@@ -7,24 +7,23 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from core import texts
-from bot.render import choices, html
-from core.markup import Marked, fmt
+from bot.render import html
 from bot.services import TepaiContext
+from core import dialogues as dlg
+from handlers import dialogues
 from handlers.replies import AfterCommit
 from handlers.common import current_user, send_html, spend_buttons, staff_only
 from handlers.membership import markup
-from handlers.survey import keyboard
 from store import identities as ident
 from store import outbox as ob
 from store import registration
 from store import repositories as repo
 from store.membership import Buttons
-from store.models import EnterpriseMember, Enterprise, User
-from store.registration import NOMINATION, REGISTRATION
+from store.models import EnterpriseMember, User
 from store.specialists import sync_index
 
 log = logging.getLogger(__name__)
@@ -32,85 +31,21 @@ log = logging.getLogger(__name__)
 
 async def register_command(update: Update, context: TepaiContext) -> None:
     """Begin or resume a specialist's registration."""
-    async with context.services.db.session() as session, session.begin():
-        prompt = await registration.start(session, await current_user(session, update))
-    await send_html(context, update.effective_chat.id, html(prompt.text), keyboard(prompt))
+    await dialogues.begin(update, context, dlg.REGISTRATION)
 
 
 async def nominate_command(update: Update, context: TepaiContext) -> None:
     """Begin or resume a nomination; only a member of a known enterprise can nominate."""
-    async with AfterCommit() as later, context.services.db.session() as session, session.begin():
-        user = await current_user(session, update)
-        if await session.get(EnterpriseMember, user.id) is None:
-            later(update.effective_message.reply_text, texts.NOM_NEEDS_ENTERPRISE)
-            return
-        prompt = await registration.start(session, user, NOMINATION)
-    await send_html(context, update.effective_chat.id, html(prompt.text), keyboard(prompt))
-
-
-async def _in_form(update: Update, context: TepaiContext, form: registration.Form) -> bool:
-    async with context.services.db.session() as session, session.begin():
-        user = await current_user(session, update)
-        if await registration.active_draft(session, user, form) is None:
-            return False
-        prompt = await registration.on_text(session, user, update.effective_message.text or "", form)
-    await send_html(context, update.effective_chat.id, html(prompt.text), keyboard(prompt))
-    return True
-
-
-async def in_registration(update: Update, context: TepaiContext) -> bool:
-    return await _in_form(update, context, REGISTRATION)
-
-
-async def in_nomination(update: Update, context: TepaiContext) -> bool:
-    return await _in_form(update, context, NOMINATION)
-
-
-async def form_button(update: Update, context: TepaiContext) -> None:
-    query = update.callback_query
-    form = NOMINATION if (query.data or "").startswith(f"{NOMINATION.prefix}:") else REGISTRATION
-    async with context.services.db.session() as session, session.begin():
-        user = await current_user(session, update)
-        prompt = await registration.on_button(session, user, query.data or "", form)
-        submitted = nominator = None
-        merge_note = None
-        if prompt is not None and prompt.finished:
-            submitted = await (registration.existing_specialist(session, user) if form is REGISTRATION
-                               else registration.submitted_nomination(session, user))
-            nominator = await session.get(Enterprise, submitted.nominated_by) if submitted and submitted.nominated_by else None
-            if submitted is not None and submitted.claims_specialist_id is not None:
-                # Same mobile as a nominated record: staff decide whether it is the same person first.
-                await ob.owe_staff(session, context.services.settings.staff_ids, html(await _merge_summary(session, submitted)),
-                                   buttons=_merge_buttons(submitted.id), ref=f"specialist:{submitted.id}")
-            elif submitted is not None and submitted.status != "active":  # staff review it: owed with the submission
-                await _owe_staff_review(session, context, submitted, nominator.name if nominator else None)
-    if prompt is None:
-        await query.answer(texts.SURVEY_STALE, show_alert=True)
+    async with context.services.db.session() as session:
+        member = await session.get(EnterpriseMember, (await current_user(session, update)).id)
+    if member is None:
+        await update.effective_message.reply_text(texts.NOM_NEEDS_ENTERPRISE)
         return
-    await spend_buttons(query)
-    await send_html(context, update.effective_chat.id, html(prompt.text), keyboard(prompt))
-    if submitted is None:
-        return
+    await dialogues.begin(update, context, dlg.NOMINATION)
 
 
-def _profile(specialist) -> Marked:  # type: ignore[no-untyped-def]
-    return fmt(texts.REG_PROFILE, name=specialist.name, institution=specialist.institution,
-        institution_type=specialist.institution_type or "—", title=specialist.title or "—",
-        field=specialist.field, expertise=specialist.expertise, capacity=specialist.capacity)
-
-
-async def _merge_summary(session, submitted) -> Marked:  # type: ignore[no-untyped-def]
-    """Both profiles side by side: the registration and the nominated record it claims to be."""
-    from store.models import Specialist
-
-    nominee = await session.get(Specialist, submitted.claims_specialist_id)
-    if nominee is None:
-        return _summary(submitted)
-    enterprise = await session.get(Enterprise, nominee.nominated_by) if nominee.nominated_by else None
-    registrant = await session.get(User, submitted.user_id) if submitted.user_id else None
-    return fmt(texts.REG_CLAIM_TO_STAFF, reg_id=submitted.id, who=registrant.display_name if registrant else "—", registration=_profile(submitted),
-        nominee_id=nominee.id, status=texts.REG_STATUS.get(nominee.status, nominee.status),
-        enterprise=enterprise.name if enterprise else "—", nominee=_profile(nominee))
+_merge_summary = registration.merge_summary
+_summary = registration.summary
 
 
 async def _make_specialist(session, user_id: int) -> None:  # type: ignore[no-untyped-def]
@@ -122,9 +57,7 @@ async def _make_specialist(session, user_id: int) -> None:  # type: ignore[no-un
 
 
 def _merge_buttons(registration_id: int) -> Buttons:
-    return [[(texts.REG_MERGE_BUTTON, f"sm:ok:{registration_id}")],
-            [(texts.REG_SEPARATE_BUTTON, f"sm:sep:{registration_id}"),
-             (texts.REJECT_BUTTON.format(id=registration_id), f"sp:no:{registration_id}")]]
+    return registration.merge_choices(registration_id)
 
 
 @staff_only
@@ -177,46 +110,8 @@ async def _index(services, specialist) -> None:  # type: ignore[no-untyped-def]
         log.exception("specialist #%s not indexed for matching", specialist.id)
 
 
-def _decision_buttons(specialist_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[
-        InlineKeyboardButton(texts.APPROVE_BUTTON.format(id=specialist_id), callback_data=f"sp:ok:{specialist_id}"),
-        InlineKeyboardButton(texts.REJECT_BUTTON.format(id=specialist_id), callback_data=f"sp:no:{specialist_id}"),
-    ]])
-
-
-def _summary(specialist, nominator: str | None = None) -> Marked:  # type: ignore[no-untyped-def]
-    if specialist.source == "nomination":
-        return fmt(texts.NOM_TO_STAFF, id=specialist.id, enterprise=nominator or "—", name=specialist.name,
-            institution=specialist.institution, institution_type=specialist.institution_type or "—",
-            title=specialist.title or "—", field=specialist.field, expertise=specialist.expertise,
-            note=specialist.nomination_note or "—")
-    return fmt(texts.REG_TO_STAFF, id=specialist.id, name=specialist.name, institution=specialist.institution,
-        institution_type=specialist.institution_type or "—", title=specialist.title or "—",
-        field=specialist.field, expertise=specialist.expertise, capacity=specialist.capacity,
-    )
-
-
-async def _owe_staff_review(session, context: TepaiContext, specialist,  # type: ignore[no-untyped-def]
-                            nominator: str | None = None) -> None:
-    """Every staff chat is owed the submission with ✅/✖️ (in the caller's transaction)."""
-    await ob.owe_staff(session, context.services.settings.staff_ids, html(_summary(specialist, nominator)),
-                       buttons=choices(_decision_buttons(specialist.id)), ref=f"specialist:{specialist.id}")
-
-
-async def pause_registration(update: Update, context: TepaiContext) -> bool:
-    async with context.services.db.session() as session, session.begin():
-        paused = await registration.pause(session, await current_user(session, update))
-    if paused:
-        await update.effective_message.reply_text(texts.REG_PAUSED)
-    return paused
-
-
-async def pause_nomination(update: Update, context: TepaiContext) -> bool:
-    async with context.services.db.session() as session, session.begin():
-        paused = await registration.pause(session, await current_user(session, update), NOMINATION)
-    if paused:
-        await update.effective_message.reply_text(texts.NOM_PAUSED)
-    return paused
+def _decision_buttons(specialist_id: int) -> InlineKeyboardMarkup | None:
+    return markup(registration.decision_choices(specialist_id))
 
 
 @staff_only
@@ -282,18 +177,8 @@ async def decide(update: Update, context: TepaiContext) -> None:
 
 
 def register(application: Application) -> None:
-    from handlers.qa import TEXT_DIALOGUES
-    from handlers.start import CANCEL_HOOKS, PAYLOADS
-
-    PAYLOADS["specialist"] = register_command
-    PAYLOADS["nominate"] = nominate_command
-    for hooks, hook in ((CANCEL_HOOKS, pause_registration), (CANCEL_HOOKS, pause_nomination),
-                        (TEXT_DIALOGUES, in_registration), (TEXT_DIALOGUES, in_nomination)):
-        if hook not in hooks:
-            hooks.append(hook)
     application.add_handler(CommandHandler("register", register_command))
     application.add_handler(CommandHandler("nominate", nominate_command))
     application.add_handler(CommandHandler("approve", approve_command))
-    application.add_handler(CallbackQueryHandler(form_button, pattern=r"^(rg|nm):"))
     application.add_handler(CallbackQueryHandler(decide, pattern=r"^sp:"))
     application.add_handler(CallbackQueryHandler(decide_merge, pattern=r"^sm:"))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 import logging
+from collections.abc import Awaitable, Callable
+from types import MappingProxyType
 
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import TelegramError
@@ -13,13 +13,26 @@ from telegram.ext import Application, CommandHandler
 from core import texts
 from bot.render import html
 from bot.services import TepaiContext
+from core import dialogues as dlg
+from handlers import dialogues
 from handlers.common import role_of
 
 log = logging.getLogger(__name__)
 
-# Deep-link payloads (`t.me/<bot>?start=<payload>`) → handler. Features register theirs here.
+
+async def _nominate(update: Update, context: TepaiContext) -> None:
+    from handlers.specialists import nominate_command
+
+    await nominate_command(update, context)
+
+
+async def _register(update: Update, context: TepaiContext) -> None:
+    await dialogues.begin(update, context, dlg.REGISTRATION)
+
+
+# Deep-link payloads (`t.me/<bot>?start=<payload>`): each begins or resumes its dialogue.
 PayloadHandler = Callable[[Update, TepaiContext], Awaitable[None]]
-PAYLOADS: dict[str, PayloadHandler] = {}
+PAYLOADS = MappingProxyType({"specialist": _register, "nominate": _nominate})
 
 
 async def start(update: Update, context: TepaiContext) -> None:
@@ -63,17 +76,10 @@ async def help_command(update: Update, context: TepaiContext) -> None:
     await update.effective_message.reply_html(html(texts.HELP[role]))
 
 
-# Dialogues register how to leave them: each returns True if it handled /cancel.
-CancelHook = Callable[[Update, TepaiContext], Awaitable[bool]]
-CANCEL_HOOKS: list[CancelHook] = []
-
-
 async def cancel(update: Update, context: TepaiContext) -> None:
     """Leave whatever dialogue is running (its answers are kept)."""
-    for hook in CANCEL_HOOKS:
-        if await hook(update, context):
-            return
-    await update.effective_message.reply_text(texts.NOTHING_TO_CANCEL)
+    if not await dialogues.cancel(update, context):
+        await update.effective_message.reply_text(texts.NOTHING_TO_CANCEL)
 
 
 def register(application: Application) -> None:

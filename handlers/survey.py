@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import Application, CommandHandler, ContextTypes
 
 from core import texts
 from bot import render
@@ -17,67 +17,30 @@ from bot.render import html
 from core.campaigns import campaign_year
 from core.markup import fmt, join
 from bot.services import TepaiContext, services_of
+from core import dialogues as dlg
+from handlers import dialogues
 from handlers.replies import AfterCommit
-from handlers.common import current_user, owe_notices, send_html, spend_buttons, staff_only
+from handlers.common import current_user, send_html, staff_only
 from store import outbox as ob
 from store import repositories as repo
 from store import survey
 from store.exports import write_table
 
 log = logging.getLogger(__name__)
+START = "sv:start"  # the welcome's button (core/dialogues.py `on_action` begins the survey)
 REMINDER_INTERVAL = timedelta(minutes=10)
 
 
 def keyboard(prompt: survey.Prompt) -> InlineKeyboardMarkup | None:
-    return render.keyboard(prompt.buttons)
+    return render.keyboard(prompt.choices)
 
 
 async def survey_command(update: Update, context: TepaiContext) -> None:
-    """Start, resume or revise this year's survey."""
-    async with context.services.db.session() as session, session.begin():
-        prompt = await survey.start(session, await current_user(session, update))
-    await send_html(context, update.effective_chat.id, html(prompt.text), keyboard(prompt))
+    """Start, resume or revise this year's survey (any other dialogue pauses)."""
+    await dialogues.begin(update, context, dlg.SURVEY)
 
 
-async def in_survey(update: Update, context: TepaiContext) -> bool:
-    """True (and handled) if this text answers an active survey question."""
-    async with context.services.db.session() as session, session.begin():
-        user = await current_user(session, update)
-        if await survey.active_draft(session, user) is None:
-            # The campaign closed while they were answering: their answer (a phone, say) is no
-            # policy question for staff. Told once; after that their texts are questions again.
-            stopped = await survey.interrupted_draft(session, user)
-            if stopped is None:
-                return False
-            stopped.active = False
-            prompt = survey.Prompt(texts.SURVEY_CLOSED_WHILE_FILLING.format(year=stopped.campaign_year), finished=True)
-        else:
-            prompt = await survey.on_text(session, user, update.effective_message.text or "")
-    await send_html(context, update.effective_chat.id, html(prompt.text), keyboard(prompt))
-    return True
-
-
-async def survey_button(update: Update, context: TepaiContext) -> None:
-    """A survey button: answers commit at once; the message becomes the next question."""
-    query = update.callback_query
-    async with context.services.db.session() as session, session.begin():
-        user = await current_user(session, update)
-        if query.data == "sv:start":
-            prompt = await survey.start(session, user)
-        else:
-            prompt = await survey.on_button(session, user, query.data or "")
-        if prompt is not None:
-            await owe_notices(session, context, prompt.notices)
-    if prompt is None:
-        await query.answer(texts.SURVEY_STALE, show_alert=True)
-        return
-    await spend_buttons(query)
-    await send_html(context, update.effective_chat.id, html(prompt.text), keyboard(prompt))
-    if prompt.suggest:
-        await _suggest_after_submission(update, context)
-
-
-async def _suggest_after_submission(update: Update, context: TepaiContext) -> None:
+async def suggest_after_submission(update: Update, context: TepaiContext) -> None:
     """With consent, a verified member sees their top 3 specialists right away (a pending claim sees none)."""
     from handlers.matching import suggest
 
@@ -86,15 +49,6 @@ async def _suggest_after_submission(update: Update, context: TepaiContext) -> No
         submission = await survey.latest_submission_by(session, user)
     if submission is not None and submission.answers.get("consent"):
         await suggest(context, update.effective_chat.id, submission.answers)
-
-
-async def pause_survey(update: Update, context: TepaiContext) -> bool:
-    """/cancel inside the survey keeps every answer."""
-    async with context.services.db.session() as session, session.begin():
-        paused = await survey.pause(session, await current_user(session, update))
-    if paused:
-        await update.effective_message.reply_text(texts.SURVEY_PAUSED)
-    return paused
 
 
 @staff_only
@@ -202,23 +156,16 @@ async def remind_idle_drafts(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def start_button() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[InlineKeyboardButton(texts.SURVEY_START_BUTTON, callback_data="sv:start")]])
+    return InlineKeyboardMarkup([[InlineKeyboardButton(texts.SURVEY_START_BUTTON, callback_data=START)]])
 
 
 def register(application: Application) -> None:
     from handlers import membership
-    from handlers.qa import TEXT_DIALOGUES
-    from handlers.start import CANCEL_HOOKS
 
-    if pause_survey not in CANCEL_HOOKS:
-        CANCEL_HOOKS.append(pause_survey)
-    if in_survey not in TEXT_DIALOGUES:
-        TEXT_DIALOGUES.append(in_survey)
     application.add_handler(CommandHandler("survey", survey_command))
     application.add_handler(CommandHandler("campaign", campaign_command))
     application.add_handler(CommandHandler("survey_stats", stats_command))
     application.add_handler(CommandHandler("export", export_command))
-    application.add_handler(CallbackQueryHandler(survey_button, pattern=r"^sv:"))
     membership.register(application)
     if application.job_queue is not None:
         application.job_queue.run_repeating(remind_idle_drafts, interval=REMINDER_INTERVAL, first=60,

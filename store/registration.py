@@ -2,7 +2,7 @@
 `?start=specialist`) and an enterprise nominating an expert it already works with (企业自主申报,
 `/nominate`). Both create a pending `Specialist`; staff approve it into the pool.
 
-The questions are data (`Form.steps`): a text step has a validator, a choice step has options.
+The questions are data: two definitions on the one dialogue engine (core/dialogue.py).
 
 A mobile number is no proof of identity either: a registration whose mobile matches a nominated
 record never merges by itself. It is saved as its own pending registration that *claims* the
@@ -19,13 +19,16 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import texts
-from core.markup import lit
+from core import dialogue, texts
+from core.dialogue import Definition, Outcome, Step, with_notice
+from core.markup import Marked, fmt
+from core.messages import STAFF, Choice, Notice, Rows
 from store import validators as v
 from store import vocabulary
 from store.membership import record
 from store.models import Enterprise, EnterpriseMember, NominationDraft, RegistrationDraft, Specialist, User, utcnow
-from store.survey import Prompt, with_notice
+
+Prompt = Outcome
 
 
 def _districts(text: str) -> list[str]:
@@ -41,68 +44,68 @@ def _capacity(text: str) -> int:
     return int(raw)
 
 
-@dataclass(frozen=True)
-class Step:
-    key: str
-    validate: Callable[[str], object] | None = None  # text steps
-    options: tuple[str, ...] = ()  # choice steps (the last may be 其他 → `other`)
-    other: str | None = None  # the step asking for the typed alternative
+def _text(labels: dict[str, str], key: str, min_len: int, max_len: int) -> Callable[[str], object]:
+    return lambda t: v.bounded_text(t, field=labels[key], min_len=min_len, max_len=max_len)
 
 
-_NAME = Step("name", lambda t: v.bounded_text(t, field=texts.REG_LABELS["name"], min_len=2, max_len=20))
-_INSTITUTION = Step("institution", lambda t: v.bounded_text(t, field=texts.REG_LABELS["institution"], min_len=2, max_len=60))
-_INSTITUTION_TYPE = Step("institution_type", options=tuple(texts.INSTITUTION_TYPES))
-_TITLE = Step("title", lambda t: v.bounded_text(t, field=texts.REG_LABELS["title"], min_len=1, max_len=20))
-_FIELD = Step("field", options=tuple(texts.FIELDS) + (texts.OTHER,), other="field_other")
-_EXPERTISE = Step("expertise", lambda t: v.bounded_text(t, field=texts.REG_LABELS["expertise"], min_len=4, max_len=500))
+def _columns(options: list[str]) -> int:
+    return 2 if len(options) > 4 else len(options)  # a short list on one row
 
 
-@dataclass(frozen=True)
-class Form:
-    """One specialist form: a specialist registering themself, or an enterprise nominating an expert."""
-
-    kind: str  # registration | nomination
-    prefix: str  # callback data prefix
-    steps: tuple[Step, ...]
-    draft_model: type[RegistrationDraft] | type[NominationDraft]
-    questions: dict[str, str]
-    labels: dict[str, str]
-    started: str
-    resumed: str
-    review_header: str
-    confirm: str
-    submitted: str
-
-    def step(self, key: str) -> Step | None:
-        return next((s for s in self.steps if s.key == key), None)
-
-    def other_of(self, key: str) -> str | None:
-        """The choice step whose typed alternative `key` is."""
-        return next((s.key for s in self.steps if s.other == key), None)
+def _steps(questions: dict[str, str], labels: dict[str, str]) -> tuple[Step, ...]:
+    """The questions both forms ask first: who the expert is."""
+    return (
+        Step("name", questions["name"], _text(labels, "name", 2, 20)),
+        Step("institution", questions["institution"], _text(labels, "institution", 2, 60)),
+        Step("institution_type", questions["institution_type"], options=tuple(texts.INSTITUTION_TYPES),
+             columns=_columns(texts.INSTITUTION_TYPES)),
+        Step("title", questions["title"], _text(labels, "title", 1, 20)),
+        Step("field", questions["field"], options=tuple(texts.FIELDS), other="field_other",
+             columns=_columns(texts.FIELDS + [texts.OTHER])),
+        Step("expertise", questions["expertise"], _text(labels, "expertise", 4, 500)),
+    )
 
 
-REGISTRATION = Form(
-    kind="registration", prefix="rg", draft_model=RegistrationDraft,
-    steps=(_NAME, _INSTITUTION, _INSTITUTION_TYPE, _TITLE, _FIELD, _EXPERTISE,
-           Step("achievements", lambda t: v.optional_text(t, field=texts.REG_LABELS["achievements"], max_len=1000)),
-           Step("capacity", _capacity, options=tuple(texts.CAPACITY_OPTIONS)),
-           Step("districts", _districts),
-           Step("phone", v.mobile_phone)),
-    questions=texts.REG_QUESTIONS, labels=texts.REG_LABELS, started=texts.REG_STARTED, resumed=texts.REG_RESUMED,
-    review_header=texts.REG_REVIEW_HEADER, confirm=texts.REG_CONFIRM, submitted=texts.REG_SUBMITTED,
+def _follow_ups(questions: dict[str, str]) -> tuple[Step, ...]:
+    return (Step("field_other", questions["field_other"], vocabulary.field_label, parent="field"),)
+
+
+Form = Definition  # a specialist form is a definition on the dialogue engine
+
+
+def _submitter(kind: str):  # type: ignore[no-untyped-def]
+    return lambda session, user, draft: _submit(session, user, draft, FORMS[kind])
+
+
+_R, _RL = texts.REG_QUESTIONS, texts.REG_LABELS
+REGISTRATION: Definition = Definition(
+    name="registration", prefix="rg", labels=_RL, review_header=texts.REG_REVIEW_HEADER, confirm=texts.REG_CONFIRM,
+    submit=_submitter("registration"), started=texts.REG_STARTED, resumed=texts.REG_RESUMED, paused=texts.REG_PAUSED,
+    steps=_steps(_R, _RL) + (
+        Step("achievements", _R["achievements"], lambda t: v.optional_text(t, field=_RL["achievements"], max_len=1000)),
+        Step("capacity", _R["capacity"], _capacity, options=tuple(texts.CAPACITY_OPTIONS),
+             values=tuple(int(c) for c in texts.CAPACITY_OPTIONS), columns=_columns(texts.CAPACITY_OPTIONS)),
+        Step("districts", _R["districts"], _districts),
+        Step("phone", _R["phone"], v.mobile_phone)),
+    follow_ups=_follow_ups(_R),
 )
-NOMINATION = Form(
-    kind="nomination", prefix="nm", draft_model=NominationDraft,
-    steps=(_NAME, _INSTITUTION, _INSTITUTION_TYPE, _TITLE, _FIELD, _EXPERTISE,
-           Step("cooperation", lambda t: v.bounded_text(t, field=texts.NOM_LABELS["cooperation"], min_len=4, max_len=500)),
-           Step("phone", v.mobile_phone)),
-    questions=texts.NOM_QUESTIONS, labels=texts.NOM_LABELS, started=texts.NOM_STARTED, resumed=texts.NOM_RESUMED,
-    review_header=texts.NOM_REVIEW_HEADER, confirm=texts.NOM_CONFIRM, submitted=texts.NOM_SUBMITTED,
+_N, _NL = texts.NOM_QUESTIONS, texts.NOM_LABELS
+NOMINATION: Definition = Definition(
+    name="nomination", prefix="nm", labels=_NL, review_header=texts.NOM_REVIEW_HEADER, confirm=texts.NOM_CONFIRM,
+    submit=_submitter("nomination"), started=texts.NOM_STARTED, resumed=texts.NOM_RESUMED, paused=texts.NOM_PAUSED,
+    steps=_steps(_N, _NL) + (
+        Step("cooperation", _N["cooperation"], _text(_NL, "cooperation", 4, 500)),
+        Step("phone", _N["phone"], v.mobile_phone)),
+    follow_ups=_follow_ups(_N),
 )
+FORMS = {"registration": REGISTRATION, "nomination": NOMINATION}
+DRAFTS: dict[str, type[RegistrationDraft] | type[NominationDraft]] = {
+    "registration": RegistrationDraft, "nomination": NominationDraft}
+SUBMITTED = {"registration": texts.REG_SUBMITTED, "nomination": texts.NOM_SUBMITTED}
 
 
 async def _draft(session: AsyncSession, user: User, form: Form = REGISTRATION) -> RegistrationDraft | NominationDraft | None:
-    return await session.get(form.draft_model, user.id)
+    return await session.get(DRAFTS[form.name], user.id)
 
 
 async def existing_specialist(session: AsyncSession, user: User) -> Specialist | None:
@@ -126,9 +129,9 @@ async def start(session: AsyncSession, user: User, form: Form = REGISTRATION) ->
         draft.active = True
         return with_notice(form.resumed, ask(draft, form))
     if draft is None:
-        draft = form.draft_model(user_id=user.id, answers={}, step=form.steps[0].key)
+        draft = DRAFTS[form.name](user_id=user.id, answers={}, step=form.steps[0].key)
         session.add(draft)
-    draft.answers, draft.step, draft.active, draft.editing = {}, form.steps[0].key, True, False
+    dialogue.begin(form, draft)
     await session.flush()
     return with_notice(form.started, ask(draft, form))
 
@@ -142,84 +145,21 @@ async def pause(session: AsyncSession, user: User, form: Form = REGISTRATION) ->
 
 
 def ask(draft, form: Form = REGISTRATION) -> Prompt:  # type: ignore[no-untyped-def]
-    if draft.step == "review":
-        lines = [form.review_header]
-        for step in form.steps:
-            value = draft.answers.get(step.key)
-            shown = "、".join(value) if isinstance(value, list) else ("" if value is None else str(value))
-            lines.append(f"• {form.labels[step.key]}：{lit(shown or '—')}")
-        edits = [(texts.SURVEY_EDIT.format(label=form.labels[s.key]), f"{form.prefix}:edit:{s.key}") for s in form.steps]
-        rows = [[(form.confirm, f"{form.prefix}:confirm")]] + [edits[i : i + 2] for i in range(0, len(edits), 2)]
-        return Prompt("\n".join(lines), rows)
-    step = form.step(draft.step)
-    buttons = [[(label, f"{form.prefix}:{draft.step}:{n}") for n, label in enumerate(step.options)]] \
-        if step and step.options else []
-    if step and len(step.options) > 4:
-        flat = buttons[0]
-        buttons = [flat[i : i + 2] for i in range(0, len(flat), 2)]
-    return Prompt(form.questions[draft.step], buttons)
-
-
-def _advance(draft, key: str, form: Form) -> None:  # type: ignore[no-untyped-def]
-    draft.updated_at = utcnow()
-    if draft.editing:
-        draft.editing, draft.step = False, "review"
-        return
-    keys = [s.key for s in form.steps]
-    position = keys.index(key)
-    draft.step = keys[position + 1] if position + 1 < len(keys) else "review"
+    return dialogue.ask(form, draft)
 
 
 async def on_text(session: AsyncSession, user: User, text: str, form: Form = REGISTRATION) -> Prompt:
     draft = await active_draft(session, user, form)
     assert draft is not None
-    answers = dict(draft.answers)
-    chooser = form.other_of(draft.step)
-    key = chooser or draft.step
-    step = form.step(key)
-    try:
-        if chooser is not None:
-            value: object = (vocabulary.field_label(text) if key == "field"
-                             else v.bounded_text(text, field=form.labels[key], min_len=2, max_len=30))
-        elif step is None or step.validate is None:
-            return Prompt(f"⚠️ {lit(texts.SURVEY_BUTTONS_ONLY)}\n\n{ask(draft, form).text}", ask(draft, form).buttons)
-        else:
-            value = step.validate(text)
-    except v.ValidationError as exc:
-        prompt = ask(draft, form)
-        return Prompt(f"⚠️ {lit(exc.message)}\n\n{prompt.text}", prompt.buttons)
-    answers[key] = value
-    draft.answers = answers
-    _advance(draft, key, form)
-    return ask(draft, form)
+    return await dialogue.on_text(form, session, user, draft, text)
 
 
 async def on_button(session: AsyncSession, user: User, data: str, form: Form = REGISTRATION) -> Prompt | None:
     """The next prompt, or None for a stale or forged button."""
     draft = await active_draft(session, user, form)
-    parts = data.split(":")
-    if draft is None or len(parts) < 2 or parts[0] != form.prefix:
+    if draft is None:
         return None
-    if parts[1] == "confirm" and draft.step == "review":
-        return await _submit(session, user, draft, form)
-    if parts[1] == "edit" and draft.step == "review" and len(parts) == 3 and form.step(parts[2]) is not None:
-        draft.step, draft.editing = parts[2], True
-        return ask(draft, form)
-    step = form.step(parts[1])
-    if step is None or parts[1] != draft.step or len(parts) != 3 or not parts[2].isdigit():
-        return None
-    index = int(parts[2])
-    if index >= len(step.options):
-        return None
-    label = step.options[index]
-    if step.other and label == texts.OTHER:
-        draft.step = step.other
-        return ask(draft, form)
-    answers = dict(draft.answers)
-    answers[step.key] = int(label) if step.key == "capacity" else label
-    draft.answers = answers
-    _advance(draft, step.key, form)
-    return ask(draft, form)
+    return await dialogue.on_action(form, session, user, draft, data)
 
 
 async def _submit(session: AsyncSession, user: User, draft, form: Form) -> Prompt:  # type: ignore[no-untyped-def]
@@ -230,28 +170,79 @@ async def _submit(session: AsyncSession, user: User, draft, form: Form) -> Promp
         profile.update(achievements=a.get("achievements"), capacity=a.get("capacity") or 1,
                        districts=a.get("districts") or [], user_id=user.id)
         nominee = await _nominee_with_phone(session, a.get("phone"))
-        specialist = Specialist(**profile, status="pending", source=form.kind,
+        specialist = Specialist(**profile, status="pending", source=form.name,
                                 claims_specialist_id=nominee.id if nominee else None)
         if nominee is not None:
             session.add(specialist)
             draft.step, draft.active = "done", False
             await session.flush()
             record(session, "specialist", nominee.id, user, "merge_claim", registration_id=specialist.id)
-            return Prompt(texts.REG_CLAIM_PENDING, finished=True)
+            # Same mobile as a nominated record: staff decide whether it is the same person first.
+            return Prompt(texts.REG_CLAIM_PENDING, finished=True, notices=[Notice(
+                await merge_summary(session, specialist), STAFF, merge_choices(specialist.id),
+                ref=f"specialist:{specialist.id}")])
     else:
         member = await session.get(EnterpriseMember, user.id)
         if member is None:  # unlinked since it began: nothing is lost, the draft waits (paused) at review
             draft.active = False
             return Prompt(texts.NOM_NEEDS_ENTERPRISE)
         # An expert the enterprise already works with serves it first: capacity 1, no district limit.
-        specialist = Specialist(**profile, status="pending", source=form.kind, capacity=1, districts=[],
+        specialist = Specialist(**profile, status="pending", source=form.name, capacity=1, districts=[],
                                 nominated_by=member.enterprise_id, nominated_user=user.id,
                                 nomination_note=a.get("cooperation"))
     session.add(specialist)
     draft.step, draft.active = "done", False
     await session.flush()
     record(session, "specialist", specialist.id, user, "nominated" if form is NOMINATION else "registered")
-    return Prompt(form.submitted, finished=True)
+    nominator = await session.get(Enterprise, specialist.nominated_by) if specialist.nominated_by else None
+    # Every staff chat is owed the submission with ✅/✖️, in the submitting transaction.
+    return Prompt(SUBMITTED[form.name], finished=True, notices=[Notice(
+        summary(specialist, nominator.name if nominator else None), STAFF, decision_choices(specialist.id),
+        ref=f"specialist:{specialist.id}")])
+
+
+# -- what staff see of a submission ----------------------------------------------------------------
+
+
+def _profile(specialist: Specialist) -> Marked:
+    return fmt(texts.REG_PROFILE, name=specialist.name, institution=specialist.institution,
+               institution_type=specialist.institution_type or "—", title=specialist.title or "—",
+               field=specialist.field, expertise=specialist.expertise, capacity=specialist.capacity)
+
+
+def summary(specialist: Specialist, nominator: str | None = None) -> Marked:
+    if specialist.source == "nomination":
+        return fmt(texts.NOM_TO_STAFF, id=specialist.id, enterprise=nominator or "—", name=specialist.name,
+                   institution=specialist.institution, institution_type=specialist.institution_type or "—",
+                   title=specialist.title or "—", field=specialist.field, expertise=specialist.expertise,
+                   note=specialist.nomination_note or "—")
+    return fmt(texts.REG_TO_STAFF, id=specialist.id, name=specialist.name, institution=specialist.institution,
+               institution_type=specialist.institution_type or "—", title=specialist.title or "—",
+               field=specialist.field, expertise=specialist.expertise, capacity=specialist.capacity)
+
+
+async def merge_summary(session: AsyncSession, submitted: Specialist) -> Marked:
+    """Both profiles side by side: the registration and the nominated record it claims to be."""
+    nominee = await session.get(Specialist, submitted.claims_specialist_id)
+    if nominee is None:
+        return summary(submitted)
+    enterprise = await session.get(Enterprise, nominee.nominated_by) if nominee.nominated_by else None
+    registrant = await session.get(User, submitted.user_id) if submitted.user_id else None
+    return fmt(texts.REG_CLAIM_TO_STAFF, reg_id=submitted.id, who=registrant.display_name if registrant else "—",
+               registration=_profile(submitted), nominee_id=nominee.id,
+               status=texts.REG_STATUS.get(nominee.status, nominee.status),
+               enterprise=enterprise.name if enterprise else "—", nominee=_profile(nominee))
+
+
+def decision_choices(specialist_id: int) -> Rows:
+    return [[Choice(texts.APPROVE_BUTTON.format(id=specialist_id), f"sp:ok:{specialist_id}"),
+             Choice(texts.REJECT_BUTTON.format(id=specialist_id), f"sp:no:{specialist_id}")]]
+
+
+def merge_choices(registration_id: int) -> Rows:
+    return [[Choice(texts.REG_MERGE_BUTTON, f"sm:ok:{registration_id}")],
+            [Choice(texts.REG_SEPARATE_BUTTON, f"sm:sep:{registration_id}"),
+             Choice(texts.REJECT_BUTTON.format(id=registration_id), f"sp:no:{registration_id}")]]
 
 
 async def _nominee_with_phone(session: AsyncSession, phone: str | None) -> Specialist | None:

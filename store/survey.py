@@ -1,8 +1,9 @@
 """The yearly demand survey as a dialogue whose every answer is committed when given.
 
-Telegram-free: functions take a session and a user and return a `Prompt` (HTML text and
-button rows) that a channel renders. State lives in `survey_drafts`, so a restart, a
-crash or a second bot process continues at the same question.
+The questions are a definition (`SURVEY`) on the one dialogue engine (core/dialogue.py):
+functions take a session and a user and return a neutral `Prompt` (marked text and rows of
+choices) that a channel renders. State lives in `survey_drafts`, so a restart, a crash or a
+second bot process continues at the same question.
 
 Entering a credit code is not proof of speaking for that enterprise (codes are printed on
 business licences): only a verified member's submission becomes the enterprise's current
@@ -13,15 +14,17 @@ messages owed to other people come back in `Prompt.notices`, owed by the caller 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import texts
+from core import dialogue, texts
+from core.dialogue import Definition, Outcome, Step, with_notice
 from core.markup import fmt, lit
+from core.messages import Choice
 from store import membership
 from store import validators as v
 from store import vocabulary
@@ -32,19 +35,8 @@ from store.models import Campaign, Enterprise, EnterpriseMember, Submission, Sur
 ORDER = ["name", "credit_code", "district", "registered", "field", "product", "directions", "description",
          "expected", "contact", "phone", "consent"]
 EDITABLE = ORDER  # every field can be edited from the review step
-# Sub-steps that belong to a field (asked only when needed).
-PARENT = {"credit_confirm": "credit_code", "district_other": "district", "registry_no": "registered",
-          "field_other": "field", "directions_other": "directions"}
-Buttons = list[list[tuple[str, str]]]
-
-
-@dataclass
-class Prompt:
-    text: str
-    buttons: Buttons = field(default_factory=list)
-    finished: bool = False
-    notices: list[Notice] = field(default_factory=list)  # for other people, owed in the same transaction
-    suggest: bool = False  # a verified member just submitted: show their suggestions
+Prompt = Outcome  # what a survey step says (core/dialogue.py)
+WITHDRAW = "sv:withdraw"  # a pending claim taken back (outside the questions)
 
 
 # -- campaigns -----------------------------------------------------------------------------
@@ -134,7 +126,7 @@ async def start(session: AsyncSession, user: User) -> Prompt:
         text = texts.SURVEY_CAMPAIGN_CLOSED.format(year=closed.year) if closed else texts.SURVEY_NO_CAMPAIGN
         return Prompt(text, finished=True)
     if await membership.pending_claim(session, user) is not None:
-        return Prompt(texts.CLAIM_STILL_PENDING, [[(texts.CLAIM_WITHDRAW_BUTTON, "sv:withdraw")]], finished=True)
+        return Prompt(texts.CLAIM_STILL_PENDING, [[Choice(texts.CLAIM_WITHDRAW_BUTTON, WITHDRAW)]], finished=True)
     draft = await _draft(session, user, campaign.year)
     if draft is not None and draft.step != "done":
         draft.active = True
@@ -161,44 +153,6 @@ async def pause(session: AsyncSession, user: User) -> bool:
     return True
 
 
-def with_notice(notice: str, prompt: Prompt) -> Prompt:
-    return Prompt(f"{notice}\n\n{prompt.text}", prompt.buttons, prompt.finished)
-
-
-def _error(message: str, prompt: Prompt) -> Prompt:
-    return Prompt(f"⚠️ {lit(message)}\n\n{prompt.text}", prompt.buttons, prompt.finished)
-
-
-def _options(step: str, labels: list[str], columns: int = 3) -> Buttons:
-    buttons = [(label, f"sv:{step}:{n}") for n, label in enumerate(labels)]
-    return [buttons[i : i + columns] for i in range(0, len(buttons), columns)]
-
-
-def _ask(draft: SurveyDraft) -> Prompt:
-    step, answers = draft.step, draft.answers
-    if step == "review":
-        return _review(draft)
-    question = texts.SURVEY_QUESTIONS[step]
-    if step == "credit_confirm":
-        return Prompt(fmt(question, code=lit(answers.get("_pending_code", ""))),
-                      _options(step, [texts.CLAIM_ASK_JOIN, texts.CLAIM_RETYPE], 2))
-    if step == "district":
-        return Prompt(question, _options(step, texts.DISTRICTS + [texts.OTHER]))
-    if step == "registered":
-        return Prompt(question, _options(step, list(texts.REGISTERED.values())))
-    if step == "field":
-        return Prompt(question, _options(step, texts.FIELDS + [texts.OTHER], 2))
-    if step == "directions":
-        chosen = answers.get("directions", [])
-        labels = [("✅ " if d in chosen else "") + d for d in texts.DIRECTIONS] + [texts.OTHER]
-        rows = _options(step, labels, 1)
-        rows.append([(texts.SURVEY_DONE_BUTTON, "sv:directions:done")])
-        return Prompt(fmt(question, chosen=lit("、".join(chosen) or "（无）")), rows)
-    if step == "consent":
-        return Prompt(question, _options(step, [texts.SURVEY_AGREE, texts.SURVEY_DISAGREE], 2))
-    return Prompt(question)
-
-
 def display_value(key: str, answers: dict[str, Any]) -> str:
     value = answers.get(key)
     if key == "directions":
@@ -211,148 +165,74 @@ def display_value(key: str, answers: dict[str, Any]) -> str:
     return "" if value is None else str(value)
 
 
-def _review(draft: SurveyDraft) -> Prompt:
-    lines = [texts.SURVEY_REVIEW_HEADER]
-    for key in ORDER:
-        lines.append(f"• {texts.SURVEY_LABELS[key]}：{lit(display_value(key, draft.answers) or '—')}")
-    edit = [(texts.SURVEY_EDIT.format(label=texts.SURVEY_LABELS[k]), f"sv:edit:{k}") for k in EDITABLE]
-    rows = [edit[i : i + 2] for i in range(0, len(edit), 2)]
-    rows.insert(0, [(texts.SURVEY_CONFIRM, "sv:confirm")])
-    return Prompt("\n".join(lines), rows)
+async def _known_code(session: AsyncSession, user: User, code: object, answers: dict[str, Any]) -> str | None:
+    """Someone else's code: say only that it is known (never whose), and what joining means."""
+    if not await _speaks_for(session, user, str(code)) and await membership.known(session, str(code)):
+        answers["_pending_code"] = code
+        return "credit_confirm"
+    return None
 
 
-def _advance(draft: SurveyDraft, done_field: str) -> None:
-    """Next question: the following field, or back to review when editing one."""
-    draft.updated_at = utcnow()
-    if draft.editing:
-        draft.editing = False
-        draft.step = "review"
-        return
-    position = ORDER.index(done_field)
-    draft.step = ORDER[position + 1] if position + 1 < len(ORDER) else "review"
+def _text(key: str, min_len: int, max_len: int) -> Callable[[str], object]:
+    return lambda t: v.bounded_text(t, field=texts.SURVEY_LABELS[key], min_len=min_len, max_len=max_len)
+
+
+_Q = texts.SURVEY_QUESTIONS
+SURVEY: Definition = Definition(
+    name="survey", prefix="sv", labels=texts.SURVEY_LABELS, review_header=texts.SURVEY_REVIEW_HEADER,
+    confirm=texts.SURVEY_CONFIRM, submit=lambda session, user, draft: _submit(session, user, draft),
+    display=display_value, paused=texts.SURVEY_PAUSED,
+    steps=(
+        Step("name", _Q["name"], v.enterprise_name),
+        Step("credit_code", _Q["credit_code"], v.unified_credit_code, check=_known_code),
+        Step("district", _Q["district"], options=tuple(texts.DISTRICTS), other="district_other"),
+        Step("registered", _Q["registered"], options=tuple(texts.REGISTERED.values()), values=tuple(texts.REGISTERED),
+             follow={"yes": "registry_no"}, clears=("registry_no",)),
+        Step("field", _Q["field"], options=tuple(texts.FIELDS), other="field_other", columns=2),
+        Step("product", _Q["product"], _text("product", 2, 200)),
+        Step("directions", lambda a: fmt(_Q["directions"], chosen=lit("、".join(a.get("directions") or []) or "（无）")),
+             options=tuple(texts.DIRECTIONS), other="directions_other", multi=True, columns=1,
+             need_one=texts.SURVEY_NEED_DIRECTION, done_label=texts.SURVEY_DONE_BUTTON),
+        Step("description", _Q["description"], _text("description", 20, 1000)),
+        Step("expected", _Q["expected"], lambda t: v.optional_text(t, field=texts.SURVEY_LABELS["expected"], max_len=200)),
+        Step("contact", _Q["contact"], _text("contact", 2, 20)),
+        Step("phone", _Q["phone"], v.mobile_phone),
+        Step("consent", _Q["consent"], options=(texts.SURVEY_AGREE, texts.SURVEY_DISAGREE), values=(True, False),
+             columns=2, also=lambda agreed: {"consent_at": utcnow().isoformat() if agreed else None}),
+    ),
+    follow_ups=(
+        # Only when the code is someone else's: join that enterprise (a claim), or type it again.
+        Step("credit_confirm", lambda a: fmt(_Q["credit_confirm"], code=lit(a.get("_pending_code", ""))),
+             options=(texts.CLAIM_ASK_JOIN, texts.CLAIM_RETYPE), parent="credit_code", stash="_pending_code",
+             declined=texts.SURVEY_LINK_DECLINED, columns=2),
+        # The same vocabulary as the imports (store/vocabulary.py).
+        Step("district_other", _Q["district_other"], vocabulary.district, parent="district"),
+        Step("registry_no", _Q["registry_no"], v.registry_number, parent="registered", store="registry_no"),
+        Step("field_other", _Q["field_other"], vocabulary.field_label, parent="field"),
+        Step("directions_other", _Q["directions_other"], _text("directions", 2, 60), parent="directions", append=True),
+    ),
+)
+
+
+def _ask(draft: SurveyDraft) -> Prompt:
+    return dialogue.ask(SURVEY, draft)
 
 
 async def on_text(session: AsyncSession, user: User, text: str) -> Prompt:
     """A typed answer to the current question."""
     draft = await active_draft(session, user)
     assert draft is not None
-    step, answers = draft.step, dict(draft.answers)
-    try:
-        if step == "name":
-            answers["name"] = v.enterprise_name(text)
-        elif step == "credit_code":
-            code = v.unified_credit_code(text)
-            # Someone else's code: say only that it is known (never whose), and what joining means.
-            if not await _speaks_for(session, user, code) and await membership.known(session, code):
-                answers["_pending_code"] = code
-                draft.answers, draft.step = answers, "credit_confirm"
-                return _ask(draft)
-            answers["credit_code"] = code
-        elif step == "district_other":  # the same vocabulary as the imports (store/vocabulary.py)
-            answers["district"], step = vocabulary.district(text), "district"
-        elif step == "field_other":
-            answers["field"], step = vocabulary.field_label(text), "field"
-        elif step == "registry_no":
-            answers["registry_no"] = v.registry_number(text)
-            step = "registered"
-        elif step == "product":
-            answers["product"] = v.bounded_text(text, field=texts.SURVEY_LABELS["product"], min_len=2, max_len=200)
-        elif step == "directions_other":
-            other = v.bounded_text(text, field=texts.SURVEY_LABELS["directions"], min_len=2, max_len=60)
-            answers["directions"] = [d for d in answers.get("directions", []) if d != other] + [other]
-            draft.answers, draft.step = answers, "directions"
-            return _ask(draft)
-        elif step == "description":
-            answers["description"] = v.bounded_text(text, field=texts.SURVEY_LABELS["description"], min_len=20, max_len=1000)
-        elif step == "expected":
-            answers["expected"] = v.optional_text(text, field=texts.SURVEY_LABELS["expected"], max_len=200)
-        elif step == "contact":
-            answers["contact"] = v.bounded_text(text, field=texts.SURVEY_LABELS["contact"], min_len=2, max_len=20)
-        elif step == "phone":
-            answers["phone"] = v.mobile_phone(text)
-        else:  # a step answered with buttons
-            return _error(texts.SURVEY_BUTTONS_ONLY, _ask(draft))
-    except v.ValidationError as exc:
-        return _error(exc.message, _ask(draft))
-    draft.answers = answers
-    _advance(draft, step)
-    return _ask(draft)
+    return await dialogue.on_text(SURVEY, session, user, draft, text)
 
 
 async def on_button(session: AsyncSession, user: User, data: str) -> Prompt | None:
-    """A button of the survey; None when it is stale (an earlier question, or no survey)."""
-    parts = data.split(":")
-    if data == "sv:withdraw":
+    """A survey choice; None when it is stale (an earlier question, or no survey)."""
+    if data == WITHDRAW:
         return await _withdraw(session, user)
     draft = await active_draft(session, user)
-    if draft is None or len(parts) < 2:
+    if draft is None:
         return None
-    action = parts[1]
-    answers = dict(draft.answers)
-    if action == "confirm" and draft.step == "review":
-        return await _submit(session, user, draft)
-    if action == "edit" and draft.step == "review" and len(parts) == 3 and parts[2] in EDITABLE:
-        draft.step, draft.editing, draft.updated_at = parts[2], True, utcnow()
-        return _ask(draft)
-    if action != draft.step or len(parts) != 3:
-        return None
-    choice = parts[2]
-    step = draft.step
-    if step == "directions":
-        chosen = list(answers.get("directions", []))
-        if choice == "done":
-            if not chosen:
-                return _error(texts.SURVEY_NEED_DIRECTION, _ask(draft))
-            _advance(draft, "directions")
-            return _ask(draft)
-        index = _index(choice, len(texts.DIRECTIONS) + 1)
-        if index is None:
-            return None
-        if index == len(texts.DIRECTIONS):
-            draft.step = "directions_other"
-            return _ask(draft)
-        label = texts.DIRECTIONS[index]
-        answers["directions"] = [d for d in chosen if d != label] if label in chosen else chosen + [label]
-        draft.answers = answers
-        return _ask(draft)
-    options = {"credit_confirm": 2, "district": len(texts.DISTRICTS) + 1, "registered": 3,
-               "field": len(texts.FIELDS) + 1, "consent": 2}
-    if step not in options:
-        return None
-    index = _index(choice, options[step])
-    if index is None:
-        return None
-    if step == "credit_confirm":
-        code = answers.pop("_pending_code", None)
-        if index == 1 or code is None:
-            draft.answers, draft.step = answers, "credit_code"
-            return Prompt(texts.SURVEY_LINK_DECLINED)
-        answers["credit_code"] = code
-        draft.answers = answers
-        _advance(draft, "credit_code")
-        return _ask(draft)
-    if step in ("district", "field"):
-        labels = texts.DISTRICTS if step == "district" else texts.FIELDS
-        if index == len(labels):
-            draft.step = f"{step}_other"
-            return _ask(draft)
-        answers[step] = labels[index]
-    elif step == "registered":
-        answers["registered"] = list(texts.REGISTERED)[index]
-        if answers["registered"] == "yes":
-            draft.answers, draft.step = answers, "registry_no"
-            return _ask(draft)
-        answers.pop("registry_no", None)
-    elif step == "consent":
-        answers["consent"] = index == 0
-        answers["consent_at"] = utcnow().isoformat() if index == 0 else None
-    draft.answers = answers
-    _advance(draft, step)
-    return _ask(draft)
-
-
-def _index(raw: str, size: int) -> int | None:
-    return int(raw) if raw.isdigit() and int(raw) < size else None
+    return await dialogue.on_action(SURVEY, session, user, draft, data)
 
 
 async def _speaks_for(session: AsyncSession, user: User, code: str) -> bool:

@@ -30,6 +30,7 @@ from store import outbox as ob
 from store import repositories as repo
 from store import survey
 from store.clock import SHORT, beijing_time
+from core import dialogues
 from core.markup import plain
 from store.handoffs import forward
 from store.models import Delivery, User
@@ -66,7 +67,7 @@ def notice(text: str, **extra: Any) -> dict[str, Any]:
 def prompt_json(prompt: survey.Prompt) -> dict[str, Any]:
     """A survey prompt: its text as plain text, its button rows as (label, data) to post back."""
     return {"kind": "survey", "text": plain(prompt.text), "finished": prompt.finished,
-            "buttons": [[{"label": label, "data": data} for label, data in row] for row in prompt.buttons]}
+            "buttons": [[{"label": label, "data": data} for label, data in row] for row in prompt.choices]}
 
 
 class WebChat:
@@ -105,22 +106,24 @@ class WebChat:
         async with self.services.db.session() as session, session.begin():
             # Looked up, not touched: a question writes once, with its answer (SQLite has one writer).
             user = await self._visitor(session, visitor, create=False)
-            if user is not None and await survey.active_draft(session, user) is not None:
-                await self._visitor(session, visitor, create=True)
-                return prompt_json(await survey.on_text(session, user, text))
-            stopped = await survey.interrupted_draft(session, user) if user is not None else None
-            if stopped is not None:  # the campaign closed while they typed: told once, not a question
-                stopped.active = False
-                return prompt_json(survey.Prompt(texts.SURVEY_CLOSED_WHILE_FILLING.format(year=stopped.campaign_year),
-                                                 finished=True))
+            # One query finds the dialogue the text answers; a campaign closed while they typed
+            # is told once (survey_closed), not taken as a question.
+            active = await dialogues.active(session, user) if user is not None else []
+            if active:
+                if active[0] == dialogues.SURVEY:
+                    await self._visitor(session, visitor, create=True)
+                outcome = await dialogues.on_text(session, user, active[0], text)
+                await owe_rendered(session, self.staff_ids, outcome.notices)
+                return prompt_json(outcome)
         return await self.ask(visitor, text)
 
     async def pause(self, visitor: str) -> dict[str, Any]:
         """/cancel: the survey pauses with every answer kept; typed text is a question again."""
         async with self.services.db.session() as session, session.begin():
             user = await self._visitor(session, visitor, create=False)
-            paused = user is not None and await survey.pause(session, user)
-        return notice(texts.SURVEY_PAUSED if paused else texts.WEB_NOTHING_TO_CANCEL)
+            active = await dialogues.active(session, user) if user is not None else []
+            said = await dialogues.pause(session, user, active[0]) if active else None
+        return notice(said or texts.WEB_NOTHING_TO_CANCEL)
 
     async def ask(self, visitor: str, question: str) -> dict[str, Any]:
         """A cited answer, or the honest decline with 转人工 offered (not forwarded by itself: a
@@ -188,14 +191,14 @@ class WebChat:
         return {"messages": shown, "cursor": shown[-1]["id"] if shown else after}
 
     async def survey_step(self, visitor: str, data: str | None) -> dict[str, Any]:
-        """Start or resume the survey (no data), or press one of its buttons (`sv:…`, as the survey
-        made it). Notices for other people (members, staff) are owed in the same transaction."""
+        """Start or resume the survey (no data), or press one of its choices (the action the
+        dialogue engine made, posted back). Notices for other people (members, staff) are owed in the same transaction."""
         async with self.services.db.session() as session, session.begin():
             user = await self._visitor(session, visitor, create=True)
-            if data is None or data == "sv:start":
-                prompt = await survey.start(session, user)
-            else:
-                prompt = await survey.on_button(session, user, data)
+            if data is None:
+                prompt = await dialogues.start(session, user, dialogues.SURVEY)
+            else:  # the engine parses its own actions: a forged or stale one is None
+                prompt = await dialogues.on_action(session, user, data)
             if prompt is not None:  # rendered for Telegram, where members and staff are told
                 await owe_rendered(session, self.staff_ids, prompt.notices)
         if prompt is None:
