@@ -140,7 +140,10 @@ async def test_staff_in_one_terminal_answer_an_owner_in_another_and_announcement
     await owner.ready()
 
     mark = len(other.text)
-    chief.keyboard.type("/broadcast", "十二月科技特派员征集开始了", "1")  # 1: 全部用户
+    composing = len(chief.text)
+    chief.keyboard.type("/broadcast", "十二月科技特派员征集开始了")
+    await chief.sees("请选择发送范围", after=composing)  # a person reads the choices before picking one
+    chief.keyboard.type("1")  # 1: 全部用户
     await chief.sees("确认发送")
     chief.keyboard.type("1")  # 立即发送
     await owner.sees("十二月科技特派员征集开始了")
