@@ -14,10 +14,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_MULTIPLIER = {"": 1.0, "千": 1e3, "万": 1e4, "亿": 1e8}
+_MULTIPLIER = {"": 1.0, "千": 1e3, "万": 1e4, "千万": 1e7, "亿": 1e8}
 _NUMBER = r"(\d+(?:[,，]\d{3})*(?:\.\d+)?)"
-# 4000万 / 4000万元 / 5,000万元 / 2亿元 / 300人 / 200名员工 / 50万
-_QUANTITY = re.compile(_NUMBER + r"\s*(千|万|亿)?\s*(元|人|名)?")
+# 4000万 / 4000万元 / 5,000万元 / 2亿元 / 300人 / 200名员工 / 50万 / 1.2个亿 / 8千万
+_QUANTITY = re.compile(_NUMBER + r"\s*个?\s*(千万|千|万|亿)?\s*(元|人|名)?")
 # Words before a figure (小于5,000万元) or after it (300人以下) that make it a ceiling or a floor.
 _BELOW_LEAD = ("小于", "少于", "低于", "不足", "不超过", "不高于", "未超过", "不多于")
 _ABOVE_LEAD = ("不低于", "不少于", "超过", "大于", "高于", "多于", "达到")
@@ -55,7 +55,7 @@ def _value(number: str, mult: str | None) -> float:
 def _kind(mult: str | None, unit: str | None) -> str | None:
     if unit in ("人", "名"):
         return "people"
-    if unit == "元" or mult in ("万", "亿"):
+    if unit == "元" or mult in ("万", "千万", "亿"):
         return "money"
     return None
 

@@ -90,3 +90,12 @@ def test_tiers_stated_in_a_clause() -> None:
     assert amount_fit([Amount("money", 4e7)], "认定须同时满足以下条件") == 0.0
     assert amount_fit([Amount("money", 4e7)], "从业人数不超过300人、资产总额不超过5000万元") == 1.0
     assert amount_fit([Amount("money", 9e7)], "资产总额不超过5000万元") == 0.0
+
+
+def test_amounts_as_owners_say_them_colloquially() -> None:
+    # 1.2个亿 and 8千万 are how revenue is said aloud; 3个月 is a time, not a figure.
+    assert stated_amounts("营收1.2个亿") == [Amount("money", 1.2e8)]
+    assert stated_amounts("一年8千万的销售额") == [Amount("money", 8e7)]
+    assert stated_amounts("3个月内报完") == []
+    assert amount_fit(stated_amounts("营收1.2个亿"), "5,000万元至2亿元（含）的企业，比例不低于4%") > 0
+    assert amount_fit(stated_amounts("营收1.2个亿"), "2亿元以上的企业，比例不低于3%") == 0
