@@ -41,16 +41,17 @@ async def forward_to_staff(context: TepaiContext, handoff_id: int) -> bool:
 
 async def _handoff_replied_to(context: TepaiContext, chat_id: int, message_id: int):  # type: ignore[no-untyped-def]
     """The hand-off behind the staff message replied to. A forward is recorded when its delivery
-    settles, a moment after Telegram has shown it: if one to this chat is still settling, wait for it
-    (on a busy machine that moment can last seconds; an idle one never waits)."""
-    for _ in range(150):
+    settles, a moment after Telegram has shown it: if one to this chat is still settling, wait for it."""
+    for _ in range(30):
         async with context.services.db.session() as session:
-            handoff = await repo.handoff_for_message(session, chat_id, message_id)
-            if handoff is not None:
-                return handoff
+            # Settling first, the forward second: each read sees the latest commit, so a forward
+            # that settles between them is found by the second (the other order misses it).
             settling = await session.scalar(select(Delivery.id).where(
                 Delivery.kind == ob.HANDOFF, Delivery.status == "sending", Identity.channel == ident.TELEGRAM,
                 Identity.external_id == str(chat_id)).join(Identity, Identity.id == Delivery.identity_id).limit(1))
+            handoff = await repo.handoff_for_message(session, chat_id, message_id)
+            if handoff is not None:
+                return handoff
         if settling is None:
             return None
         await asyncio.sleep(0.1)
