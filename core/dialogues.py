@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import texts
 from core.dialogue import Definition, Outcome, with_notice
-from store import identities as ident
 from store import registration, survey
 from store.composer import COMPOSER
 from store.models import Broadcast, Campaign, NominationDraft, RegistrationDraft, SurveyDraft, User
@@ -47,11 +46,7 @@ BY_PREFIX = MappingProxyType({d.definition.prefix: d for d in DIALOGUES.values()
 FORMS = MappingProxyType({REGISTRATION: registration.REGISTRATION, NOMINATION: registration.NOMINATION})
 
 
-async def _telegram_id(session: AsyncSession, user: User) -> int | None:
-    return await ident.telegram_id_of(session, user)
-
-
-async def active(session: AsyncSession, user: User, telegram_id: int | None = None) -> list[str]:
+async def active(session: AsyncSession, user: User, composer: bool = False) -> list[str]:
     """The dialogues this person is in, most urgent first — one query over every draft table.
     Normally one at most; a draft from before the one-at-a-time rule may make it several, and the
     first is the one a message goes to (the composer first: it is staff's, and says so)."""
@@ -65,9 +60,9 @@ async def active(session: AsyncSession, user: User, telegram_id: int | None = No
         select(literal(4).label("rank"), literal(NOMINATION).label("name")).select_from(NominationDraft)
         .where(NominationDraft.user_id == user.id, NominationDraft.active, NominationDraft.step != "done"),
     ]
-    if telegram_id is not None:
+    if composer:  # staff compose in Telegram: its adapter asks for the composer too
         branches.append(select(literal(0).label("rank"), literal(BROADCAST).label("name")).select_from(Broadcast)
-                        .where(Broadcast.created_by == telegram_id, Broadcast.status == "draft",
+                        .where(Broadcast.created_by == user.id, Broadcast.status == "draft",
                                Broadcast.step.is_not(None), Broadcast.step != "paused"))
     rows = (await session.execute(union_all(*branches).order_by("rank"))).all()
     names: list[str] = []
@@ -90,10 +85,9 @@ async def pause_others(session: AsyncSession, user: User, keep: str) -> list[str
             done = await session.execute(update(model).where(model.user_id == user.id, model.active,
                                                              model.step != "done").values(active=False))
             paused += [name] if done.rowcount else []
-    telegram_id = await _telegram_id(session, user) if keep != BROADCAST else None
-    if telegram_id is not None:
+    if keep != BROADCAST:
         done = await session.execute(update(Broadcast).where(
-            Broadcast.created_by == telegram_id, Broadcast.status == "draft", Broadcast.step.is_not(None),
+            Broadcast.created_by == user.id, Broadcast.status == "draft", Broadcast.step.is_not(None),
             Broadcast.step != "paused").values(step="paused"))
         paused += [BROADCAST] if done.rowcount else []
     return paused

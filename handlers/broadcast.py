@@ -21,6 +21,7 @@ from core.dialogue import REVIEW, Outcome
 from handlers.common import current_user, send_html, spend_buttons, staff_only
 from handlers.replies import AfterCommit
 from store import broadcasts as bc
+from store import identities as ident
 from store import validators as v
 from store.composer import COMPOSER, PAUSED, Composing, where
 from store.models import Broadcast
@@ -38,8 +39,9 @@ def _staff(context: TepaiContext) -> frozenset[int]:
     return frozenset(context.services.settings.staff_ids)
 
 
-async def _draft(session, telegram_id: int) -> Broadcast | None:  # type: ignore[no-untyped-def]
-    return await session.scalar(select(Broadcast).where(Broadcast.created_by == telegram_id, Broadcast.status == "draft")
+async def _draft(session, person_id: int) -> Broadcast | None:  # type: ignore[no-untyped-def]
+    """The staff member's broadcast being composed (they are a person, whatever channel they use)."""
+    return await session.scalar(select(Broadcast).where(Broadcast.created_by == person_id, Broadcast.status == "draft")
                                 .order_by(Broadcast.id.desc()).limit(1))
 
 
@@ -66,12 +68,13 @@ async def prepare(context: TepaiContext, chat_id: int, staff_id: int, text: str,
     """A broadcast composed for staff (an announcement the bot suggests), waiting for their
     立即发送 / 定时 / 放弃 like one they wrote: "offered", "busy" (they are composing one) or "nobody"."""
     async with AfterCommit() as later, context.services.db.session() as session, session.begin():
-        if await _draft(session, staff_id) is not None:
+        staff = (await ident.person_for(session, ident.TELEGRAM, staff_id)).id
+        if await _draft(session, staff) is not None:
             return "busy"
         count = len(await bc.recipients(session, segment, campaign_year, _staff(context)))
         if not count:
             return "nobody"
-        draft = Broadcast(created_by=staff_id, text=text, segment=segment, status="draft", step=REVIEW,
+        draft = Broadcast(created_by=staff, text=text, segment=segment, status="draft", step=REVIEW,
                           campaign_year=campaign_year)
         session.add(draft)
         await session.flush()
@@ -100,10 +103,11 @@ async def broadcast_command(update: Update, context: TepaiContext) -> None:
         paused = await dialogues.pause_others(session, await current_user(session, update), dialogues.BROADCAST)
         if paused:
             later(update.effective_message.reply_text, dialogues.paused_note(paused))
-        draft = await _draft(session, update.effective_user.id)
+        staff = (await current_user(session, update)).id
+        draft = await _draft(session, staff)
         if draft is None:
             campaign = await bc.campaign_for(session)
-            draft = Broadcast(created_by=update.effective_user.id, text="", segment="", status="draft", step="text",
+            draft = Broadcast(created_by=staff, text="", segment="", status="draft", step="text",
                               campaign_year=campaign.year if campaign else None)
             session.add(draft)
             await session.flush()
@@ -126,7 +130,7 @@ async def in_broadcast(update: Update, context: TepaiContext) -> bool:
     chat_id = update.effective_chat.id
     text = update.effective_message.text or ""
     async with AfterCommit() as later, context.services.db.session() as session, session.begin():
-        draft = await _draft(session, user_id)
+        draft = await _draft(session, (await current_user(session, update)).id)
         if draft is None or draft.step in (None, PAUSED) or not await context.services.is_staff(user_id):
             return False
         if draft.step != "text":  # the time of a scheduled send, or text where a button is asked
@@ -160,7 +164,7 @@ async def attach_document(update: Update, context: TepaiContext) -> bool:
     """A file from staff while composing is the announcement's attachment (not a policy upload)."""
     chat_id = update.effective_chat.id
     async with AfterCommit() as later, context.services.db.session() as session, session.begin():
-        draft = await _draft(session, update.effective_user.id)
+        draft = await _draft(session, (await current_user(session, update)).id)
         if draft is None or draft.step not in ("text", "segment", "district", "field", REVIEW):
             return False  # no draft (or paused): a file from staff is a policy document
         if draft.step != "text":
@@ -204,7 +208,7 @@ async def compose_button(update: Update, context: TepaiContext) -> None:
         return
     services = context.services
     async with AfterCommit() as later, services.db.session() as session, session.begin():
-        draft = await _draft(session, query.from_user.id)
+        draft = await _draft(session, (await current_user(session, update)).id)
         composing = _composing(context, draft) if draft is not None else None
         value = dialogue.peek(COMPOSER, composing, data)
         if value is None:
@@ -222,7 +226,7 @@ async def compose_button(update: Update, context: TepaiContext) -> None:
         draft = await session.get(Broadcast, draft_id, with_for_update=True)
         composing = _composing(context, draft) if draft is not None else None
         outcome = None
-        if draft is not None and draft.created_by == query.from_user.id and dialogue.peek(COMPOSER, composing, data) == value:
+        if draft is not None and draft.created_by == (await current_user(session, update)).id and dialogue.peek(COMPOSER, composing, data) == value:
             draft.status_chat_id, draft.status_message_id = chat_id, status.message_id
             outcome = await dialogue.on_action(COMPOSER, session, await current_user(session, update), composing, data)
         if outcome is None:
@@ -241,7 +245,7 @@ async def compose_button(update: Update, context: TepaiContext) -> None:
 
 async def pause_broadcast(update: Update, context: TepaiContext) -> bool:
     async with context.services.db.session() as session, session.begin():
-        draft = await _draft(session, update.effective_user.id)
+        draft = await _draft(session, (await current_user(session, update)).id)
         if draft is None or draft.step in (None, PAUSED):
             return False
         draft.step = PAUSED

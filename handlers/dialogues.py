@@ -21,7 +21,7 @@ async def _show(update: Update, context: TepaiContext, outcome: Outcome) -> None
 async def _current(session, update: Update, context: TepaiContext):  # type: ignore[no-untyped-def]
     """(person, the dialogue their messages go to): the composer only for staff."""
     user = await current_user(session, update)
-    names = await dialogues.active(session, user, update.effective_user.id)
+    names = await dialogues.active(session, user, composer=True)
     if names and names[0] == dialogues.BROADCAST and not await context.services.is_staff(update.effective_user.id):
         names = names[1:]
     return user, (names[0] if names else None)

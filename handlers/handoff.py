@@ -78,9 +78,9 @@ async def staff_reply(update: Update, context: TepaiContext) -> None:
     body = html(texts.STAFF_REPLY_TO_USER, question=handoff.question[:80], reply=reply)
     async with context.services.db.session() as session, session.begin():
         fresh = await session.get(Handoff, handoff.id)
-        await repo.mark_replied(session, fresh, update.effective_user.id, reply)
+        staff = await ident.person_for(session, ident.TELEGRAM, update.effective_user.id)
+        await repo.mark_replied(session, fresh, staff.id, reply)
         # Owed with the reply itself; if it cannot be delivered, this staff member is told.
-        staff = await ident.person_for(session, ident.TELEGRAM, message.chat_id)
         await ob.owe(session, handoff.user_id, body, kind=ob.STAFF_REPLY, ref=f"reply:{handoff.id}",
                      report_to=staff.id)
     await message.reply_text(texts.STAFF_REPLY_QUEUED.format(id=handoff.id))

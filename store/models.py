@@ -135,11 +135,11 @@ class Handoff(Base):
     best_score: Mapped[float] = mapped_column(Float, default=0.0)
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open | replied
     reply_text: Mapped[str | None] = mapped_column(Text)
-    replied_by: Mapped[int | None] = mapped_column(BigInteger)
+    replied_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # the staff member (a person)
     replied_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
-    user: Mapped[User] = relationship(lazy="raise")
+    user: Mapped[User] = relationship(lazy="raise", foreign_keys=[user_id])  # who asked
     forwards: Mapped[list[HandoffForward]] = relationship(back_populates="handoff", lazy="raise")
 
     def __repr__(self) -> str:
@@ -445,7 +445,7 @@ class Broadcast(Base):
     __tablename__ = "broadcasts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    created_by: Mapped[int | None] = mapped_column(BigInteger)  # staff Telegram id; None from the CLI
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # the staff member; None from the CLI
     text: Mapped[str] = mapped_column(Text, default="")  # Telegram HTML
     document_name: Mapped[str | None] = mapped_column(String(200))
     document_file_id: Mapped[str | None] = mapped_column(String(256))  # Telegram's, once uploaded

@@ -154,7 +154,8 @@ async def handoff_for_message(session: AsyncSession, staff_chat_id: int, message
     )
 
 
-async def mark_replied(session: AsyncSession, handoff: Handoff, staff_id: int, text: str) -> None:
+async def mark_replied(session: AsyncSession, handoff: Handoff, staff_id: int | None, text: str) -> None:
+    """`staff_id`: the person who answered."""
     handoff.status, handoff.replied_by, handoff.replied_at, handoff.reply_text = "replied", staff_id, utcnow(), text
 
 

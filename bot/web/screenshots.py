@@ -46,7 +46,7 @@ async def _staff_replies(services) -> None:  # type: ignore[no-untyped-def]
 
     async with services.db.session() as session, session.begin():
         handoff = await session.scalar(select(Handoff).order_by(Handoff.id.desc()))
-        await repo.mark_replied(session, handoff, 0, STAFF_REPLY)
+        await repo.mark_replied(session, handoff, None, STAFF_REPLY)  # staff in the picture are nobody in particular
         body = html(texts.STAFF_REPLY_TO_USER, question=handoff.question[:80], reply=STAFF_REPLY)
         await ob.owe(session, handoff.user_id, body, kind=ob.STAFF_REPLY, ref=f"reply:{handoff.id}")
 

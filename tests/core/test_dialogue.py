@@ -338,7 +338,7 @@ async def test_the_broadcast_composer_is_a_definition_on_the_same_engine(db: Dat
     staff = await person(db, 900, "管理员")
     await person(db, 1001, "王经理")  # an enterprise user who has written to the bot
     async with db.session() as session, session.begin():
-        row = Broadcast(created_by=900, text="", segment="", status="draft", step="text")
+        row = Broadcast(created_by=staff.id, text="", segment="", status="draft", step="text")
         session.add(row)
         await session.flush()
         draft = Composing(row, frozenset({900}))

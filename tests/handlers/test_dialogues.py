@@ -108,8 +108,11 @@ async def test_a_composer_button_from_before_the_upgrade_is_stale_and_the_draft_
 
     await bot.say(OWNER, "/start")
     await bot.say(STAFF, "/start")
+    from store import repositories as repo
+
     async with bot.services.db.session() as session, session.begin():
-        session.add(Broadcast(created_by=STAFF, text="<b>征集公告</b>", segment="", status="draft", step="district"))
+        staff = await repo.get_user(session, STAFF)
+        session.add(Broadcast(created_by=staff.id, text="<b>征集公告</b>", segment="", status="draft", step="district"))
     mine = await bot.say(STAFF, "/help")
     pressed = bot.emu.user_presses_button(STAFF, mine.message_id, "bs:1:d:0", force=True)
     assert (await bot.emu.wait_for_callback_answer(pressed["callback_query"]["id"])).text == texts.BROADCAST_STALE

@@ -75,11 +75,13 @@ async def test_handoff_is_found_from_the_forwarded_message_and_reused(db: Databa
         assert found is not None and found.user.id == asker.id
         assert await repo.handoff_for_message(session, 900, 56) is None
         assert await repo.count_handoffs(session) == 1
-        await repo.mark_replied(session, found, 900, "请拨打12345咨询。")
+        staff = await ident.person_for(session, ident.TELEGRAM, 900)
+        await repo.mark_replied(session, found, staff.id, "请拨打12345咨询。")
     async with db.session() as session:
         assert await repo.count_handoffs(session) == 0
         replied = await repo.list_handoffs(session, status="replied")
         assert replied[0].reply_text == "请拨打12345咨询。" and replied[0].user.display_name == "企业甲"
+        assert await ident.telegram_id_of(session, replied[0].replied_by) == 900  # who answered: a person
 
 
 async def test_the_migrations_build_exactly_the_models_schema(database_url: str) -> None:
