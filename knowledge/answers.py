@@ -23,7 +23,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from knowledge.retrieval import Hit, Retriever
+from knowledge.retrieval import Hit, Retriever, jurisdiction
+from knowledge.vocabulary import JURISDICTION_WORDS, OTHER_PLACES, PLACE_ALIASES
 
 MAX_QUESTION_CHARS = 500
 MAX_QUOTED_CHARS = 600
@@ -113,6 +114,8 @@ class Calibration:
 # and word coverage carries as much evidence as meaning does.
 E5_CALIBRATION = Calibration(bar=0.65, dense_reference=0.90, dense_gain=6.0, cross_language_bar=0.884)
 FIGURE_PENALTY = 0.3
+PLACE_PENALTY = 0.6  # stronger than a missing figure: the place is the question
+_HERE_WORDS = tuple(JURISDICTION_WORDS["province"] | JURISDICTION_WORDS["city"] | set(PLACE_ALIASES))
 _ASKS_FIGURE = re.compile(r"多少|几[年个天月日次倍项名人万]|比例|百分|上限|下限|税率|费率|额度|how much|how many|rate|percent",
                           re.IGNORECASE)
 _STATES_FIGURE = re.compile(r"\d|百分之|[一二三四五六七八九十两百千万]+(?:年|日|天|个月|个工作日|倍|万元|元|名|人|%)")
@@ -138,7 +141,26 @@ def confidence(question: str, hits: list[Hit], encoder: str = "e5-small") -> flo
     if _ASKS_FIGURE.search(question) and not _STATES_FIGURE.search(hits[0].chunk.text):
         # Asked for a number, and the best clause states none: likely the wrong clause.
         strength -= FIGURE_PENALTY
+    if asks_elsewhere(question, hits):
+        # About another place's own rules (深圳's award, Singapore's tax): ours do not say them.
+        strength -= PLACE_PENALTY
     return min(1.0, max(0.0, 0.5 + (strength - cal.bar) / 2))
+
+
+def asks_elsewhere(question: str, hits: list[Hit]) -> bool:
+    """The question names a place outside the library's (another province or city, another
+    country) and no place of its own: no cited document is that place's."""
+    named = {place for place in OTHER_PLACES if place in question}
+    if not named:
+        return False
+    here = set(_HERE_WORDS)
+    for hit in hits:
+        place = jurisdiction(hit.doc)
+        if place is not None:
+            if place[1] & named:
+                return False  # a document of that very place is in the library
+            here |= place[1]
+    return not any(word in question for word in here)
 
 
 def _trim(text: str, budget: int) -> str:

@@ -99,3 +99,12 @@ def test_amounts_as_owners_say_them_colloquially() -> None:
     assert stated_amounts("3个月内报完") == []
     assert amount_fit(stated_amounts("营收1.2个亿"), "5,000万元至2亿元（含）的企业，比例不低于4%") > 0
     assert amount_fit(stated_amounts("营收1.2个亿"), "2亿元以上的企业，比例不低于3%") == 0
+
+
+def test_another_places_own_rules_are_not_answered_by_ours(library: Answerer) -> None:
+    # The same words, asked about 深圳 or 上海: none of these documents is that place's.
+    assert library.answer("济南给引进的高层次人才团队提供什么服务？").answered
+    assert not library.answer("深圳给引进的高层次人才团队提供什么服务？").answered
+    assert not library.answer("上海对引进的高层次人才团队给多少项目资助？").answered
+    # Naming where one came from is not asking about there: the question is about 本省.
+    assert library.answer("我们团队从深圳来山东创业，省里对引进的高层次人才团队给多少资助？").answered
