@@ -11,7 +11,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from core import texts
 from bot.ratelimit import PacedRateLimiter
-from bot.services import SERVICES_KEY, FloodGuard, PerUserUpdateProcessor, Services, TepaiContext
+from bot.services import BROADCASTER_KEY, SERVICES_KEY, FloodGuard, PerUserUpdateProcessor, Services, TepaiContext
 from bot.settings import Settings
 from handlers import register_all
 
@@ -38,7 +38,6 @@ def open_services(settings: Settings) -> Services:
     return Services(settings, db, kb, answerer, FloodGuard(settings.flood_limit))
 
 
-BROADCASTER_KEY = "broadcaster"
 
 
 async def _post_init(application: Application) -> None:

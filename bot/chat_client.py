@@ -23,7 +23,7 @@ import aiohttp
 from core import texts
 from bot.emulator.clients import MAX_TEXT, MAX_UPLOAD, PREFIX, SECRET_HEADER
 from bot.settings import Settings
-from bot.chat_server import read_connection
+from bot.chat_server import EmulatorBusy, SharedEmulator, read_connection
 from bot.terminal import PROMPT, TERMINAL_FILES, printable, read_line
 
 log = logging.getLogger(__name__)
@@ -335,3 +335,32 @@ async def connect(settings: Settings, name: str | None = None, user_id: int | No
     out.write(texts.BYE + "\n")
     out.flush()
     return EXIT_OK
+
+
+async def chat_together(settings: Settings, stdin: TextIO | None = None, out: TextIO | None = None,
+                        make_services=None) -> int | None:  # type: ignore[no-untyped-def]
+    """`make run` without a token: the shared emulator in this process and its first client,
+    so others can join from other terminals with `tepai chat --as NAME`. None if another
+    process already serves this data dir (then join it as a client instead)."""
+    from bot.logs import configure
+
+    out = out or sys.stdout
+    configure(settings.data_dir, logging.getLevelName(logging.getLogger().level) if logging.getLogger().level else "INFO")
+    out.write(texts.CHAT_STARTING + "\n")
+    out.flush()
+    try:
+        async with SharedEmulator(settings, make_services=make_services) as shared:
+            out.write(texts.CHAT_OTHERS_MAY_JOIN + "\n")
+            code = await connect(settings, stdin=stdin, out=out,
+                                 connection={"url": shared.url, "secret": shared.secret})
+    except EmulatorBusy:
+        return None
+    return code if code is not None else 0
+
+
+def run_together(settings: Settings) -> int | None:
+    try:
+        return asyncio.run(chat_together(settings))
+    except KeyboardInterrupt:
+        print("\n" + texts.BYE)
+        return 0

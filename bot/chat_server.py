@@ -5,7 +5,7 @@ bot polling it, on 127.0.0.1; `tepai chat` clients in other terminals (bot/chat_
 connect to it as different people, so staff answer an owner's hand-off and an announcement
 reaches every open session. The address and a fresh secret are written to the data dir for
 those clients only; names map to stable emulated ids (`People`). `make run` without a token
-runs the same thing with its own terminal as the first client (`chat_together`).
+runs the same thing with its own terminal as the first client (`bot.chat_client.chat_together`).
 """
 
 from __future__ import annotations
@@ -283,34 +283,4 @@ def run_emulator(settings: Settings, staff: tuple[str, ...] = (), port: int = 0)
         return asyncio.run(serve(settings, staff, port))
     except KeyboardInterrupt:
         print(texts.EMULATOR_STOPPED)
-        return 0
-
-
-async def chat_together(settings: Settings, stdin: TextIO | None = None, out: TextIO | None = None,
-                        make_services=None) -> int | None:  # type: ignore[no-untyped-def]
-    """`make run` without a token: the shared emulator in this process and its first client,
-    so others can join from other terminals with `tepai chat --as NAME`. None if another
-    process already serves this data dir (then join it as a client instead)."""
-    from bot.chat_client import connect
-    from bot.logs import configure
-
-    out = out or sys.stdout
-    configure(settings.data_dir, logging.getLevelName(logging.getLogger().level) if logging.getLogger().level else "INFO")
-    out.write(texts.CHAT_STARTING + "\n")
-    out.flush()
-    try:
-        async with SharedEmulator(settings, make_services=make_services) as shared:
-            out.write(texts.CHAT_OTHERS_MAY_JOIN + "\n")
-            code = await connect(settings, stdin=stdin, out=out,
-                                 connection={"url": shared.url, "secret": shared.secret})
-    except EmulatorBusy:
-        return None
-    return code if code is not None else 0
-
-
-def run_together(settings: Settings) -> int | None:
-    try:
-        return asyncio.run(chat_together(settings))
-    except KeyboardInterrupt:
-        print("\n" + texts.BYE)
         return 0

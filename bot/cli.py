@@ -25,9 +25,8 @@ from core import texts
 from bot.settings import Settings, SettingsError, load_settings
 from knowledge.config import ConfigError
 
-EXIT_OK, EXIT_ERROR, EXIT_INPUT, EXIT_SETTINGS, EXIT_UNAVAILABLE = 0, 1, 2, 3, 4
-
-log = logging.getLogger("tepai")
+from bot.cli_common import (EXIT_ERROR, EXIT_INPUT, EXIT_OK, EXIT_SETTINGS, EXIT_UNAVAILABLE, _answerer, _knowledge,  # noqa: F401
+                            _progress_bar, _run_async, ensure_index, log)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -289,29 +288,6 @@ def _database_error(exc: BaseException) -> str | None:
     return texts.DB_UNAVAILABLE if isinstance(exc, OperationalError) else None
 
 
-def _knowledge(settings: Settings):  # type: ignore[no-untyped-def]
-    from knowledge.service import open_knowledge
-
-    return open_knowledge(settings.knowledge)
-
-
-def _progress_bar(enabled: bool):  # type: ignore[no-untyped-def]
-    """A tqdm bar on a terminal's stderr; silent otherwise."""
-    if not enabled or not sys.stderr.isatty():
-        return None, lambda *_: None
-    from tqdm import tqdm
-
-    bar = tqdm(total=0, unit="文件", file=sys.stderr, leave=False)
-
-    def progress(label: str, done: int, total: int) -> None:
-        bar.total = total
-        bar.n = done
-        bar.set_description(label[:30])
-        bar.refresh()
-
-    return bar, progress
-
-
 def cmd_index(settings: Settings, paths: list[Path], prune: bool, as_json: bool) -> int:
     from knowledge.index import BUNDLED_CORPUS, IndexBusy
 
@@ -334,18 +310,6 @@ def cmd_index(settings: Settings, paths: list[Path], prune: bool, as_json: bool)
         print(texts.INDEX_SUMMARY.format(**{k: getattr(report, k) for k in
                                             ("added", "updated", "skipped", "failed", "pruned", "chunks")}))
     return EXIT_OK
-
-
-def ensure_index(kb, quiet: bool = False) -> None:  # type: ignore[no-untyped-def]
-    """Index the bundled corpus on first run; rebuild an index made with another model."""
-    from knowledge.index import BUNDLED_CORPUS
-
-    if kb.index.snapshot() is None:
-        if not quiet:
-            print(texts.INDEXING_BUNDLED, file=sys.stderr)
-    elif kb.index.is_stale() and not quiet:
-        print(texts.REINDEXING_MODEL, file=sys.stderr)
-    kb.index.ensure_ready([BUNDLED_CORPUS])
 
 
 def answer_payload(answerer, question: str) -> tuple[dict, int]:  # type: ignore[no-untyped-def]
@@ -371,22 +335,6 @@ def answer_payload(answerer, question: str) -> tuple[dict, int]:  # type: ignore
     return payload, EXIT_OK
 
 
-def _answerer(settings: Settings):  # type: ignore[no-untyped-def]
-    from knowledge.answers import Answerer
-
-    kb = _knowledge(settings)
-    ensure_index(kb)
-    return Answerer(kb.retriever, settings.min_confidence, generator=_generator(settings))
-
-
-def _generator(settings: Settings):  # type: ignore[no-untyped-def]
-    if settings.answer_mode != "generative":
-        return None
-    from knowledge.generative import Generator
-
-    return Generator.from_config(settings.llm)
-
-
 def cmd_ask(settings: Settings, question: str | None, as_json: bool, stdin: TextIO | None = None) -> int:
     stdin = stdin or sys.stdin
     if question is None and not as_json:
@@ -410,7 +358,7 @@ def cmd_run(settings: Settings, webhook: str | None = None) -> int:
         if webhook:
             print(texts.WEBHOOK_NEEDS_TOKEN, file=sys.stderr)
             return EXIT_SETTINGS
-        from bot.chat_server import run_together
+        from bot.chat_client import run_together
 
         print(texts.NO_TOKEN_CHAT, file=sys.stderr)
         code = run_together(settings)  # the emulator here, so others can join; this terminal is its first client
@@ -485,12 +433,6 @@ def cmd_web(settings: Settings, host: str, port: int) -> int:
     from bot.web.server import serve
 
     return serve(settings, host, port)
-
-
-def _run_async(coro):  # type: ignore[no-untyped-def]
-    import asyncio
-
-    return asyncio.run(coro)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from core import texts
-from bot.cli import EXIT_INPUT, EXIT_OK, _run_async
+from bot.cli_common import EXIT_INPUT, EXIT_OK, _run_async
 from bot.settings import Settings
 
 

@@ -41,7 +41,7 @@ def cmd_eval(settings: Settings, args: argparse.Namespace, answerer=None) -> int
         print(texts.EVAL_BAD_FILE.format(reason=exc.message), file=sys.stderr)
         return EXIT_INPUT
     if answerer is None:
-        from bot.cli import _answerer
+        from bot.cli_common import _answerer
 
         answerer = _answerer(settings)
     report = evaluate(answerer, qa, ood)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TextIO
 
 from core import texts
-from bot.cli import EXIT_INPUT, EXIT_OK, EXIT_UNAVAILABLE, _progress_bar, _run_async, log
+from bot.cli_common import EXIT_INPUT, EXIT_OK, EXIT_UNAVAILABLE, _progress_bar, _run_async, log
 from bot.settings import Settings
 from store.clock import to_beijing
 

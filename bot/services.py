@@ -22,6 +22,9 @@ from store import repositories as repo
 SERVICES_KEY = "tepai.services"
 
 
+# Where the running Application keeps its outbox sender (bot/app.py puts it there).
+BROADCASTER_KEY = "broadcaster"
+
 class FloodGuard:
     """More than `limit` messages a minute: told once to slow down, then ignored for a minute."""
 

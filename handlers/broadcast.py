@@ -15,7 +15,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from core import texts
 from bot.broadcaster import cancel_markup, progress_text
 from bot.render import esc, explain_html_error, html, keyboard
-from bot.services import TepaiContext
+from bot.services import BROADCASTER_KEY, TepaiContext
 from core import dialogue, dialogues
 from core.dialogue import REVIEW, Outcome
 from handlers.common import current_user, send_html, spend_buttons, staff_only
@@ -30,8 +30,6 @@ log = logging.getLogger(__name__)
 
 
 def _broadcaster(context: TepaiContext):  # type: ignore[no-untyped-def]
-    from bot.app import BROADCASTER_KEY
-
     return context.application.bot_data.get(BROADCASTER_KEY)
 
 

@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from knowledge.assignment import Assignment, Candidate, assign
+from knowledge.assignment import Candidate, assign
 from knowledge.matching import RELEVANCE_FLOOR, Demand, MatchIndex
+from store.engagements import Proposal, blocked_keys, busy_enterprises, load_used, requested_by, specialists_by_key
 from store.models import Specialist
 from store.specialists import profile_of
 from store.survey import current_submissions
 
 CANDIDATES_PER_DEMAND = 50
 DEFAULT_MIN_AFFINITY = RELEVANCE_FLOOR  # the same floor the suggestions use
-
-
-@dataclass
-class Proposal:
-    assignment: Assignment
-    demand_names: dict[str, str]  # demand id -> enterprise name
-    specialist_names: dict[str, str]  # specialist id -> "name（institution）"
-    demand_enterprise: dict[str, int]  # demand id -> enterprise id
-    # demand id -> the specialist it asked for (index key) that this proposal could not give it, and why
-    unmet_requests: dict[str, tuple[str, str]] = field(default_factory=dict)
-
-    @property
-    def requests_met(self) -> int:
-        return sum(p.requested for p in self.assignment.pairs)
 
 
 def demand_of(answers: dict) -> Demand:
@@ -45,7 +30,6 @@ async def propose(session: AsyncSession, matcher: MatchIndex, year: int, min_aff
     specialist the enterprise asked for (请求对接) is a strong preference (see
     knowledge/assignment.py); a request that cannot be met is reported with its reason.
     """
-    from store.engagements import blocked_keys, busy_enterprises, load_used, requested_by, specialists_by_key
 
     busy = await busy_enterprises(session, year)
     submissions = [s for s in await current_submissions(session, year)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import texts
-from store.assignments import Proposal
+from knowledge.assignment import Assignment
 from store.validators import ValidationError, unified_credit_code
 from store.models import BlockedPair, Engagement, Enterprise, MatchRequest, Project, Specialist, Submission, utcnow
 
@@ -25,6 +26,21 @@ _OWN_KEY = re.compile(r"S([1-9][0-9]{0,8})")
 def index_key(specialist: Specialist) -> str:
     """The specialist's id in the match index: the import's external id, or S<id> without one."""
     return specialist.external_id or f"S{specialist.id}"
+
+
+
+@dataclass
+class Proposal:
+    assignment: Assignment
+    demand_names: dict[str, str]  # demand id -> enterprise name
+    specialist_names: dict[str, str]  # specialist id -> "name（institution）"
+    demand_enterprise: dict[str, int]  # demand id -> enterprise id
+    # demand id -> the specialist it asked for (index key) that this proposal could not give it, and why
+    unmet_requests: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    @property
+    def requests_met(self) -> int:
+        return sum(p.requested for p in self.assignment.pairs)
 
 
 async def specialists_by_key(session: AsyncSession, keys: Iterable[str], active_only: bool = False,

@@ -253,7 +253,7 @@ async def test_charts_and_exports_reach_the_staff_terminal_as_files_in_the_data_
 
 
 async def test_make_run_without_a_token_is_a_chat_others_can_join(policy_kb, database_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from bot.chat_server import chat_together
+    from bot.chat_client import chat_together
 
     settings = shared_settings(tmp_path / "data", database_url)
     keyboard, screen = Keyboard(), io.StringIO()
