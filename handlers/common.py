@@ -7,6 +7,7 @@ import logging
 import re
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
@@ -17,6 +18,9 @@ from core import texts
 from bot.render import owe_rendered, split_message
 from bot.services import TepaiContext
 from store import repositories as repo
+
+if TYPE_CHECKING:
+    from store.models import Handoff
 
 log = logging.getLogger(__name__)
 
@@ -220,3 +224,12 @@ async def credit_code_argument(update: Update, context: TepaiContext, usage: str
 async def owe_notices(session, context: TepaiContext, notices) -> None:  # type: ignore[no-untyped-def]
     """The core's notices for other people, owed in the deciding transaction (see `owe_rendered`)."""
     await owe_rendered(session, context.services.settings.staff_ids, notices)
+
+
+async def owe_forward(session, services, handoff: Handoff) -> bool:  # type: ignore[no-untyped-def]
+    """In the hand-off's transaction: owe every staff member the question (store/handoffs.py, shared
+    with the web chat). When each is delivered, the sender records the staff message it became, so
+    a reply to it routes back. False if no staff."""
+    from store.handoffs import forward
+
+    return bool(await owe_rendered(session, services.settings.staff_ids, [await forward(session, handoff)]))

@@ -83,7 +83,7 @@ async def button(update: Update, context: TepaiContext) -> None:
     await spend_buttons(query)
     await _show(update, context, outcome)
     if outcome.suggest:
-        from handlers.survey import suggest_after_submission
+        from handlers.matching import suggest_after_submission
 
         await suggest_after_submission(update, context)
 

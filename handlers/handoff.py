@@ -12,7 +12,7 @@ from telegram.ext import Application, CommandHandler, MessageHandler, filters
 from core import texts
 from bot.render import html
 from bot.services import TepaiContext
-from handlers.common import owe_rendered, send_html, staff_only
+from handlers.common import owe_forward, send_html, staff_only
 from store import identities as ident
 from store import outbox as ob
 from store import repositories as repo
@@ -20,15 +20,6 @@ from store.clock import SHORT, beijing_time
 from store.models import Delivery, Handoff, Identity, User
 
 log = logging.getLogger(__name__)
-
-
-async def owe_forward(session, services, handoff: Handoff) -> bool:  # type: ignore[no-untyped-def]
-    """In the hand-off's transaction: owe every staff member the question (store/handoffs.py, shared
-    with the web chat). When each is delivered, the sender records the staff message it became, so
-    a reply to it routes back. False if no staff."""
-    from store.handoffs import forward
-
-    return bool(await owe_rendered(session, services.settings.staff_ids, [await forward(session, handoff)]))
 
 
 async def forward_to_staff(context: TepaiContext, handoff_id: int) -> bool:

@@ -14,13 +14,13 @@ from core import texts
 from bot.render import html
 from core.markup import Marked, fmt, join, lit
 from bot.services import TepaiContext
-from handlers.common import credit_code_argument, owe_notices, person_id, send_html, staff_only
+from handlers.common import credit_code_argument, current_user, owe_notices, person_id, send_html, staff_only
 from core.matching import request_specialist as request_specialist_rule
 from knowledge.matching import RELEVANCE_FLOOR, Match
 from store import engagements as eng
 from store.assignments import demand_of
 from store.models import Enterprise, Specialist, Submission
-from store.survey import open_campaign
+from store.survey import latest_submission_by, open_campaign
 
 log = logging.getLogger(__name__)
 SUGGESTIONS = 3
@@ -114,6 +114,15 @@ def _staff_listing(ranked: list[tuple[Match, Specialist, str | None]], asked: se
             title=f"，{m.title}" if m.title else "", expertise=m.expertise, relevance=m.relevance,
             reason=texts.match_reason(m), marks=f"\n   ⚠️ {'；'.join(marks)}" if marks else ""))
     return join("\n\n", lines)
+
+
+async def suggest_after_submission(update: Update, context: TepaiContext) -> None:
+    """With consent, a verified member sees their top 3 specialists right away (a pending claim sees none)."""
+    async with context.services.db.session() as session:
+        user = await current_user(session, update)
+        submission = await latest_submission_by(session, user)
+    if submission is not None and submission.answers.get("consent"):
+        await suggest(context, update.effective_chat.id, submission.answers)
 
 
 def register(application: Application) -> None:

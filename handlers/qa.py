@@ -13,8 +13,7 @@ from bot.render import answer_html, esc
 from bot.services import TepaiContext
 from handlers import dialogues
 from handlers.replies import AfterCommit
-from handlers.common import current_user, person_id, send_html, stale_button
-from handlers.handoff import owe_forward
+from handlers.common import current_user, owe_forward, person_id, send_html, stale_button
 from knowledge.answers import MAX_QUESTION_CHARS, InvalidQuestion
 from store import repositories as repo
 

@@ -20,7 +20,7 @@ from bot.services import TepaiContext, services_of
 from core import dialogues as dlg
 from handlers import dialogues
 from handlers.replies import AfterCommit
-from handlers.common import current_user, send_html, staff_only
+from handlers.common import send_html, staff_only
 from store import outbox as ob
 from store import repositories as repo
 from store import survey
@@ -38,17 +38,6 @@ def keyboard(prompt: survey.Prompt) -> InlineKeyboardMarkup | None:
 async def survey_command(update: Update, context: TepaiContext) -> None:
     """Start, resume or revise this year's survey (any other dialogue pauses)."""
     await dialogues.begin(update, context, dlg.SURVEY)
-
-
-async def suggest_after_submission(update: Update, context: TepaiContext) -> None:
-    """With consent, a verified member sees their top 3 specialists right away (a pending claim sees none)."""
-    from handlers.matching import suggest
-
-    async with context.services.db.session() as session:
-        user = await current_user(session, update)
-        submission = await survey.latest_submission_by(session, user)
-    if submission is not None and submission.answers.get("consent"):
-        await suggest(context, update.effective_chat.id, submission.answers)
 
 
 @staff_only

@@ -267,7 +267,7 @@ async def owe_as_a_web_worker(url: str) -> str:
     from types import SimpleNamespace
 
     from bot.settings import load_settings
-    from handlers.handoff import owe_forward
+    from handlers.common import owe_forward
     from store import repositories as repo
 
     question = "高新技术企业认定时研发费用占比怎么算？"
