@@ -1,7 +1,8 @@
-"""The channel-neutral core of tepai: every user-facing text (`texts`), the neutral emphasis
-convention channels render (`markup`), neutral messages and choices (`messages`), and the
-domain decisions channels call (`roles`, `campaigns`, `staff`, `specialists`, `coverage`).
+"""The channel-neutral core of tepai, the floor `store/` builds on: every user-facing text
+(`texts`), the neutral emphasis convention channels render (`markup`), neutral messages and
+choices (`messages`), the one dialogue engine (`dialogue`) and its input error (`errors`), and
+the rules that need no database (`campaigns`, `coverage`).
 
-Never imports `telegram` or `bot`: a second channel (the web chat, the terminal) reuses it
-unchanged. Above `knowledge/` and `store/`, below the channels.
+Imports neither `telegram`, `bot` nor `store`: a second channel reuses it unchanged. The domain
+services that read the store are one floor up, in `services/`.
 """

@@ -13,7 +13,7 @@ rows of `Choice(label, action)`. An action is the engine's own opaque string
 most 64 bytes, parsed back here: a step already answered, a forged index or garbage is `None`
 (stale), never an exception.
 
-Imports no channel and nothing of the store but its validators' error: the definitions (store/survey.py, store/registration.py)
+Imports no channel and nothing of the store: the definitions (store/survey.py, store/registration.py)
 supply the database reads (`Step.check`) and the submission (`Definition.submit`).
 """
 
@@ -27,7 +27,7 @@ from typing import Any, Protocol
 from core import texts
 from core.markup import lit
 from core.messages import Choice, Notice, Rows
-from store.validators import ValidationError
+from core.errors import ValidationError
 
 REVIEW = "review"
 DONE = "done"

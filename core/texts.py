@@ -942,6 +942,6 @@ WEB_LABELS = {
     "survey_hint": "可以直接点按钮，也可以在输入框里输入回答。",
 }
 
-# -- one dialogue at a time (core/dialogues.py): starting one pauses another -----------------------
+# -- one dialogue at a time (services/dialogues.py): starting one pauses another -----------------------
 DIALOGUE_NAMES = {"survey": "需求调查", "registration": "特派员登记", "nomination": "专家申报", "broadcast": "公告编辑"}
 DIALOGUE_OTHER_PAUSED = "（{names}已暂停，填写内容已保存，之后可从中断处继续。）"

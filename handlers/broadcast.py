@@ -16,7 +16,8 @@ from core import texts
 from bot.broadcaster import cancel_markup, progress_text
 from bot.render import esc, explain_html_error, html, keyboard
 from bot.services import BROADCASTER_KEY, TepaiContext
-from core import dialogue, dialogues
+from core import dialogue
+from services import dialogues
 from core.dialogue import REVIEW, Outcome
 from handlers.common import current_user, send_html, spend_buttons, staff_only
 from handlers.replies import AfterCommit

@@ -127,9 +127,9 @@ async def spend_buttons(query, notice: str | None = None) -> None:  # type: igno
 
 
 async def role_of(update: Update, context: TepaiContext) -> str:
-    """The rule is core.roles'; this reads it for the Telegram sender's person (configured staff
+    """The rule is services.roles'; this reads it for the Telegram sender's person (configured staff
     need no database round trip)."""
-    from core import roles
+    from services import roles
 
     if update.effective_user.id in context.services.settings.staff_ids:
         return roles.STAFF

@@ -11,7 +11,7 @@ from core.markup import fmt, join
 from bot.services import TepaiContext
 from handlers.replies import AfterCommit
 from handlers.common import send_html, staff_only
-from core import engagements as core_engagements
+from services import engagements as core_engagements
 from handlers.common import owe_rendered
 from store import engagements as eng
 from store.models import Specialist
@@ -62,7 +62,7 @@ async def conflict_command(update: Update, context: TepaiContext) -> None:
 
 async def owe_withdrawals(session, staff, specialist: Specialist, enterprise, withdrawn) -> None:  # type: ignore[no-untyped-def]
     """A withdrawal owes the specialist a note, staff a notice and the next alternate an
-    invitation (core.engagements.withdrawals) — all in the withdrawal's transaction (the chat's or the shell's)."""
+    invitation (services.engagements.withdrawals) — all in the withdrawal's transaction (the chat's or the shell's)."""
     await owe_rendered(session, staff, await core_engagements.withdrawals(session, specialist, enterprise, withdrawn))
 
 

@@ -1,6 +1,6 @@
-"""The dialogues in Telegram: read the update, call core/dialogues.py, render HTML and inline
+"""The dialogues in Telegram: read the update, call services/dialogues.py, render HTML and inline
 buttons, send once the transaction has committed. Which dialogue a message belongs to is one
-query (`core.dialogues.active`); a text in none is a policy question."""
+query (`services.dialogues.active`); a text in none is a policy question."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.render import html, keyboard
 from bot.services import TepaiContext
-from core import dialogues, texts
+from core import texts
+from services import dialogues
 from core.dialogue import Outcome
 from handlers.common import current_user, owe_notices, send_html, spend_buttons
 

@@ -13,7 +13,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from core import texts
 from bot.render import html, keyboard
-from core import engagements as core_engagements
+from services import engagements as core_engagements
 from core.markup import Marked, fmt, join, lit
 from bot.services import TepaiContext, services_of
 from handlers.replies import AfterCommit
@@ -149,7 +149,7 @@ async def notify_specialist(bot, services, engagement_id: int) -> bool:  # type:
 
 async def answer_proposal(update: Update, context: TepaiContext) -> None:
     """接受 / 婉拒 from the addressed specialist only; a second tap changes nothing. What each side
-    is told is core.engagements'; it is owed with the answer itself."""
+    is told is services.engagements'; it is owed with the answer itself."""
     query = update.callback_query
     parts = (query.data or "").split(":")
     if len(parts) != 3 or parts[1] not in ("a", "d") or not parts[2].isdigit():

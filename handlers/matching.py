@@ -15,7 +15,7 @@ from bot.render import html
 from core.markup import Marked, fmt, join, lit
 from bot.services import TepaiContext
 from handlers.common import credit_code_argument, current_user, owe_notices, person_id, send_html, staff_only
-from core.matching import request_specialist as request_specialist_rule
+from services.matching import request_specialist as request_specialist_rule
 from knowledge.matching import RELEVANCE_FLOOR, Match
 from store import engagements as eng
 from store.assignments import demand_of
@@ -63,7 +63,7 @@ async def suggest(context: TepaiContext, chat_id: int, answers: dict) -> None:
 
 
 async def request_specialist(update: Update, context: TepaiContext) -> None:
-    """Ask for a suggested specialist: the rule is core.matching's; staff are owed the notice
+    """Ask for a suggested specialist: the rule is services.matching's; staff are owed the notice
     with the request, and the asker hears back once it has committed."""
     query = update.callback_query
     raw = (query.data or "").split(":", 1)[1]

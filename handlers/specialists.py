@@ -13,7 +13,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from core import texts
 from bot.render import html
 from bot.services import TepaiContext
-from core import dialogues as dlg
+from services import dialogues as dlg
 from handlers import dialogues
 from handlers.replies import AfterCommit
 from handlers.common import current_user, send_html, spend_buttons, staff_only

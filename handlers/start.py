@@ -13,7 +13,7 @@ from telegram.ext import Application, CommandHandler
 from core import texts
 from bot.render import html
 from bot.services import TepaiContext
-from core import dialogues as dlg
+from services import dialogues as dlg
 from handlers import dialogues
 from handlers.common import role_of
 

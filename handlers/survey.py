@@ -17,7 +17,7 @@ from bot.render import html
 from core.campaigns import campaign_year
 from core.markup import fmt, join
 from bot.services import TepaiContext, services_of
-from core import dialogues as dlg
+from services import dialogues as dlg
 from handlers import dialogues
 from handlers.replies import AfterCommit
 from handlers.common import send_html, staff_only
@@ -27,7 +27,7 @@ from store import survey
 from store.exports import write_table
 
 log = logging.getLogger(__name__)
-START = "sv:start"  # the welcome's button (core/dialogues.py `on_action` begins the survey)
+START = "sv:start"  # the welcome's button (services/dialogues.py `on_action` begins the survey)
 REMINDER_INTERVAL = timedelta(minutes=10)
 
 

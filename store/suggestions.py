@@ -1,5 +1,5 @@
 """The specialists an enterprise is shown after its survey — for channels other than Telegram's
-handlers (handlers/matching.py does the same in Telegram); asking for one is core.matching's rule.
+handlers (handlers/matching.py does the same in Telegram); asking for one is services.matching's rule.
 
 The ranking comes from knowledge.matching (`MatchIndex.match`, run by the caller outside any
 transaction); here it is checked against the database: only specialists active now, never one

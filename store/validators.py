@@ -46,6 +46,7 @@ import re
 import unicodedata
 
 from core import texts
+from core.errors import ValidationError  # noqa: F401 - raised here, caught by every caller as v.ValidationError
 
 __all__ = [
     "CREDIT_CODE_CHARSET",
@@ -76,14 +77,6 @@ _HSPACE_RUN = re.compile(r"[^\S\n]+")  # whitespace other than newline
 
 # Extra advice appended when a free-text answer is too short, by field label.
 _SHORT_HINTS = texts.VALID_TEXT_SHORT_HINTS
-
-
-class ValidationError(ValueError):
-    """The input cannot be accepted; ``message`` tells the user, in Chinese, what to fix."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 # --------------------------------------------------------------------------- helpers

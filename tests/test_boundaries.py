@@ -1,5 +1,6 @@
-"""The floors of the house: knowledge/ at the bottom, store/ above it, core/ above both, the
-channels (bot/, handlers/) on top. Nothing below a channel may reach up into one — that is what
+"""The floors of the house: knowledge/ at the bottom, core/ (texts, markup, messages, the dialogue
+engine) above it, store/ above core, services/ above the store, the channels (bot/, handlers/) on
+top. Nothing below a channel may reach up into one — that is what
 lets a second channel (the web chat) reuse them unchanged — and the texts stay plain, with
 Telegram's markup added by the Telegram channel."""
 
@@ -13,7 +14,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-NEUTRAL = ("knowledge", "store", "core")
+NEUTRAL = ("knowledge", "core", "store", "services")
 CHANNEL_PACKAGES = ("bot", "telegram", "handlers")
 
 
@@ -32,10 +33,10 @@ def neutral_modules() -> list[str]:
 
 
 def test_importing_every_neutral_module_loads_no_channel() -> None:
-    """In a fresh interpreter, import all of knowledge/, store/ and core/: neither python-telegram-bot
+    """In a fresh interpreter, import all of knowledge/, core/, store/ and services/: neither python-telegram-bot
     nor any of the bot's own modules comes along."""
     modules = neutral_modules()
-    assert len(modules) > 40 and "core.texts" in modules and "store.outbox" in modules
+    assert len(modules) > 40 and "core.texts" in modules and "store.outbox" in modules and "services.dialogues" in modules
     script = (
         "import importlib, json, sys\n"
         f"for name in {modules!r}:\n"
@@ -66,11 +67,13 @@ def test_no_neutral_module_even_mentions_a_channel_import() -> None:
     assert upward == []
 
 
-def test_core_reaches_no_lower_floor_than_it_should() -> None:
-    """knowledge/ is the bottom floor: it imports neither store/ nor core/."""
+def test_each_floor_imports_only_the_floors_below_it() -> None:
+    """knowledge/ imports none of ours; core/ only knowledge/; store/ not services/ — so the engine
+    and the texts the store builds on never reach up into the database code that uses them."""
+    above = {"knowledge": ("core", "store", "services"), "core": ("store", "services"), "store": ("services",)}
     upward = [f"{path.relative_to(ROOT)}:{line} imports {name}"
-              for path in sorted((ROOT / "knowledge").rglob("*.py"))
-              for line, name in _imports(path) if name.split(".")[0] in ("store", "core")]
+              for package, forbidden in above.items() for path in sorted((ROOT / package).rglob("*.py"))
+              for line, name in _imports(path) if name.split(".")[0] in forbidden]
     assert upward == []
 
 

@@ -30,7 +30,7 @@ from store import outbox as ob
 from store import repositories as repo
 from store import survey
 from store.clock import SHORT, beijing_time
-from core import dialogues
+from services import dialogues
 from core.markup import plain
 from store.handoffs import forward
 from store.models import Delivery, User
@@ -228,8 +228,8 @@ class WebChat:
         return {"text": plain(texts.SUGGEST_HEADER), "items": items}
 
     async def request_specialist(self, visitor: str, specialist_id: int) -> dict[str, Any]:
-        """The rule is core.matching's, as in Telegram; the page words the outcome its own way."""
-        from core.matching import request_specialist
+        """The rule is services.matching's, as in Telegram; the page words the outcome its own way."""
+        from services.matching import request_specialist
 
         async with self.services.db.session() as session, session.begin():
             user = await self._visitor(session, visitor, create=False)

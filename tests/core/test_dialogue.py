@@ -1,4 +1,4 @@
-"""The one dialogue engine (core/dialogue.py) and the table of dialogues (core/dialogues.py),
+"""The one dialogue engine (core/dialogue.py) and the table of dialogues (services/dialogues.py),
 without a channel: a person answering the survey and the specialist forms through the
 engine's neutral outcomes, every answer committed as it is given."""
 
@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from core import dialogue, dialogues, texts
+from core import dialogue, texts
+from services import dialogues
 from core.dialogue import Definition, Outcome, Step
 from core.markup import plain
 from store import membership

@@ -3,7 +3,7 @@ named by Telegram id, granted staff by person, and a web visitor is never staff 
 
 from __future__ import annotations
 
-from core import roles
+from services import roles
 from store import identities as ident
 from store import repositories as repo
 from store.db import Database
