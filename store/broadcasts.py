@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import texts
 from store import identities as ident
 from store import validators as v
-from store.clock import beijing_time
+from store.clock import BEIJING, beijing_time
 from store.vocabulary import normalise_district
 from store.coverage import MATCHED_STATUSES
 from store.models import (
@@ -38,7 +38,6 @@ FINAL = ("done", "cancelled")
 CHANNEL = ident.TELEGRAM
 ACTIVE = ("queued", "sending")
 INTERRUPTED = "interrupted"
-BEIJING = timezone(timedelta(hours=8))
 TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024
 SIMPLE_SEGMENTS = ("all", "enterprises", "specialists", "unsubmitted", "matched", "unmatched")
 CAMPAIGN_SEGMENTS = ("unsubmitted", "matched", "unmatched")
@@ -336,13 +335,9 @@ async def _addresses(session: AsyncSession, people: Sequence[int]) -> dict[int, 
                                  .where(Identity.channel == CHANNEL, Identity.last_seen.is_not(None))
                                  .order_by(Identity.id))
     for user_id, identity_id, last_seen in rows.all():
-        if user_id in wanted and (user_id not in chosen or _utc(last_seen) >= chosen[user_id][1]):
-            chosen[user_id] = (identity_id, _utc(last_seen))
+        if user_id in wanted and (user_id not in chosen or last_seen >= chosen[user_id][1]):
+            chosen[user_id] = (identity_id, last_seen)
     return {user_id: identity_id for user_id, (identity_id, _) in chosen.items()}
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 async def queued_page(session: AsyncSession, broadcast_id: int, after_id: int, limit: int,

@@ -45,17 +45,29 @@ def default_url(data_dir: Path) -> str:
     return f"sqlite:///{(data_dir / 'tepai.db').resolve()}"
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    """Apply migrations up to `revision` (idempotent)."""
-    from alembic import command
+def _alembic(url: str):  # type: ignore[no-untyped-def]
     from alembic.config import Config
 
-    if make_url(url).get_backend_name() == "sqlite" and make_url(url).database:
-        Path(make_url(url).database).parent.mkdir(parents=True, exist_ok=True)
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["url"] = sync_url(url)
-    command.upgrade(config, revision)
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Apply migrations up to `revision` (idempotent)."""
+    from alembic import command
+
+    if make_url(url).get_backend_name() == "sqlite" and make_url(url).database:
+        Path(make_url(url).database).parent.mkdir(parents=True, exist_ok=True)
+    command.upgrade(_alembic(url), revision)
+
+
+def downgrade(url: str, revision: str) -> None:
+    """Undo migrations down to `revision` (an operator going back a release; the migration tests)."""
+    from alembic import command
+
+    command.downgrade(_alembic(url), revision)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

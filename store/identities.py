@@ -83,7 +83,7 @@ async def identities_of(session: AsyncSession, person: User | int) -> list[Ident
     """A person's identities, the most recently used first (never-used ones last)."""
     user_id = person if isinstance(person, int) else person.id
     rows = (await session.scalars(select(Identity).where(Identity.user_id == user_id).order_by(Identity.id))).all()
-    return sorted(rows, key=lambda i: (i.last_seen is not None, _aware(i.last_seen) if i.last_seen else None, i.id),
+    return sorted(rows, key=lambda i: (i.last_seen is not None, i.last_seen, i.id),
                   reverse=True)
 
 
@@ -127,9 +127,3 @@ async def seen(session: AsyncSession, channel: str, external_id: int | str) -> t
 async def _person_and_identity(session: AsyncSession, channel: str, external_id: int | str):  # type: ignore[no-untyped-def]
     return (await session.execute(select(User, Identity).join(Identity, Identity.user_id == User.id).where(
         Identity.channel == channel, Identity.external_id == external(external_id)))).first()
-
-
-def _aware(moment: datetime) -> datetime:
-    from datetime import timezone
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

@@ -28,15 +28,18 @@ class UTCDateTime(TypeDecorator[datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+    @staticmethod
+    def _utc(value: datetime | None) -> datetime | None:
+        """Naive is taken as UTC (what SQLite hands back, and what every writer here means)."""
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return self._utc(value)
+
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return self._utc(value)
 
 
 class Base(DeclarativeBase):

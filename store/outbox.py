@@ -160,7 +160,7 @@ async def hold_lease(session: AsyncSession, owner: str, ttl: float, now: datetim
         except IntegrityError:
             return False, False
         return True, True
-    holder, expires = current.owner, _aware(current.expires_at)
+    holder, expires = current.owner, current.expires_at
     if holder != owner and expires > now and not owner_gone(holder):
         return False, False
     # The owner is the compare-and-swap: whoever changes it first wins, the other's update matches nothing.
@@ -180,12 +180,6 @@ async def release_lease(session: AsyncSession, owner: str) -> None:
 
 async def lease_holder(session: AsyncSession) -> SenderLease | None:
     return await session.get(SenderLease, LEASE)
-
-
-def _aware(moment: datetime) -> datetime:
-    from datetime import timezone
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _holds(owner: str):  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 import sys
@@ -224,15 +225,23 @@ def _migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@functools.cache
+def _head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    from store.db import MIGRATIONS
+
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
 def _empty_postgres_at_head(url: str) -> None:
     """PostgreSQL at the head revision with no rows: emptied in place when it is already there
     (TRUNCATE … RESTART IDENTITY: ids start at 1 as in a new database), else rebuilt."""
-    from alembic.script import ScriptDirectory
     from sqlalchemy import create_engine, inspect, text
 
-    from store.db import MIGRATIONS, sync_url, upgrade
+    from store.db import sync_url, upgrade
 
-    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    head = _head_revision()
     engine = create_engine(sync_url(url))
     try:
         with engine.begin() as conn:

@@ -181,18 +181,12 @@ def _rows_0014(url: str) -> dict[str, list[tuple]]:
 
 
 async def test_downgrading_0015_gives_back_the_database_it_upgraded(database_url: str) -> None:
-    from alembic import command
-    from alembic.config import Config
-
-    from store.db import MIGRATIONS
+    from store.db import downgrade
 
     upgrade(database_url, "0014")
     _seed_0014(database_url)
     before = _rows_0014(database_url)
     upgrade(database_url)
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    config.attributes["url"] = sync_url(database_url)
-    command.downgrade(config, "0014")
+    downgrade(database_url, "0014")
     assert _rows_0014(database_url) == before  # the people only staff named are no users again
     upgrade(database_url)  # and up once more

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import MetaData, create_engine, insert, select
 
-from store.db import sync_url, upgrade
+from store.db import downgrade, sync_url, upgrade
 
 T0 = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)
 CLERK, OWNER, FORMER_STAFF = 900, 1001, 950  # the clerk and the owner wrote; the former colleague never did
@@ -72,15 +72,7 @@ async def test_staff_acts_point_at_people_after_0016_and_back_at_telegram_ids_af
                         ids["open"]: (None, ids["owner"])}
     upgrade(database_url)  # a second start changes nothing
 
-    from alembic import command
-    from alembic.config import Config
-
-    from store.db import MIGRATIONS
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    config.attributes["url"] = sync_url(database_url)
-    command.downgrade(config, "0015")
+    downgrade(database_url, "0015")
     _, _, broadcasts, handoffs = _read(database_url)
     assert broadcasts == {ids["by_clerk"]: CLERK, ids["by_former"]: FORMER_STAFF, ids["from_cli"]: None}
     assert handoffs == {ids["replied"]: (CLERK, ids["owner"]), ids["replied_former"]: (FORMER_STAFF, ids["owner"]),
