@@ -19,12 +19,13 @@ checked on held-out questions; see benchmarks/retrieval.py.
 from __future__ import annotations
 
 import logging
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from knowledge.retrieval import Hit, Retriever, jurisdiction
-from knowledge.vocabulary import JURISDICTION_WORDS, OTHER_PLACES, PLACE_ALIASES
+from knowledge.vocabulary import JURISDICTION_WORDS, OTHER_PLACES, PLACE_ALIASES, PROVINCE_CITIES
 
 MAX_QUESTION_CHARS = 500
 MAX_QUOTED_CHARS = 600
@@ -101,27 +102,62 @@ def chinese_share(text: str) -> float:
 
 
 @dataclass(frozen=True)
-class Calibration:
-    """Where an encoder's cosines put the bar (see module docstring)."""
+class Abstention:
+    """How sure the first clauses answer a question: a logistic model over five kinds of evidence.
 
-    bar: float  # same language: coverage + gain × (cosine − reference) at the bar
-    dense_reference: float
-    dense_gain: float  # coverage points per cosine point above or below the reference
-    cross_language_bar: float  # cosine bar for questions mostly not in Chinese
+    confidence = 1 / (1 + e^−z), z = intercept + Σ weight × feature (`abstention_features`),
+    so 0.5 is the bar. One rule stands before it: a question about another place's own rules
+    (`asks_elsewhere`) is declined whatever the words, as the library holds none of them.
+    The weights are fitted by `benchmarks/calibrate.py` on labelled questions (in-scope and
+    out-of-scope, the real library and the plan alone), with the intercept placed where about
+    nine in ten of the out-of-scope questions it judges fall below it.
+    """
+
+    intercept: float
+    coverage_best: float  # best word coverage among the clauses judged
+    coverage_first: float  # word coverage of the first clause (the one quoted first)
+    meaning_best: float  # (best cosine − 0.90) × 10: e5 puts Chinese pairs in 0.80–0.97
+    meaning_first: float
+    figure_missing: float  # asks for a number or a time, the first clause states none
+    cross_language_bar: float  # cosine at the bar for questions mostly not in Chinese
+
+    def weights(self) -> tuple[float, ...]:
+        return (self.coverage_best, self.coverage_first, self.meaning_best, self.meaning_first,
+                self.figure_missing)
 
 
-# e5 puts every Chinese sentence pair between ~0.80 and ~0.97: small cosine steps matter,
-# and word coverage carries as much evidence as meaning does.
-E5_CALIBRATION = Calibration(bar=0.65, dense_reference=0.90, dense_gain=6.0, cross_language_bar=0.884)
-FIGURE_PENALTY = 0.3
-PLACE_PENALTY = 0.6  # stronger than a missing figure: the place is the question
+FEATURE_NAMES = ("coverage_best", "coverage_first", "meaning_best", "meaning_first", "figure_missing")
+# Fitted by benchmarks/calibrate.py (see there for the sets and the cross-validated figures).
+# Read together, the coverage weights say 5.00 × the quoted clause's coverage − 7.56 × what a
+# lower clause covers beyond it: words found only in a clause that meaning ranked lower are
+# more often accidental overlap than an answer.
+E5_ABSTENTION = Abstention(intercept=-2.621, coverage_best=-7.560, coverage_first=12.559, meaning_best=2.493,
+                           meaning_first=4.737, figure_missing=-3.887, cross_language_bar=0.884)
 _HERE_WORDS = tuple(JURISDICTION_WORDS["province"] | JURISDICTION_WORDS["city"] | set(PLACE_ALIASES))
-_ASKS_FIGURE = re.compile(r"多少|几[年个天月日次倍项名人万]|比例|百分|上限|下限|税率|费率|额度|how much|how many|rate|percent",
+_ASKS_FIGURE = re.compile(r"多少|几[年个天月日号次倍项名人万]|比例|百分|上限|下限|税率|费率|额度|how much|how many|rate|percent",
                           re.IGNORECASE)
+# Asked when: a clause that answers names a date, a deadline or a period, not just any number.
+_ASKS_TIME = re.compile(r"什么时候|哪一?年|何时|截止|到期|几月|几号|多久|多长时间|when|how long", re.IGNORECASE)
+_STATES_TIME = re.compile(r"\d+\s*(?:年|月|日|天|个月|个工作日)|[一二三四五六七八九十两]+(?:年|个月|月|日|天|个工作日)|"
+                          r"年底|年末|月底|之日起|期限|以前|之前|届满|日内|年内|截止|有效期")
 _STATES_FIGURE = re.compile(r"\d|百分之|[一二三四五六七八九十两百千万]+(?:年|日|天|个月|个工作日|倍|万元|元|名|人|%)")
 
 
-def confidence(question: str, hits: list[Hit], encoder: str = "e5-small") -> float:
+def abstention_features(question: str, hits: list[Hit]) -> tuple[float, ...]:
+    """The evidence `confidence` weighs, in `FEATURE_NAMES` order (hits: the clauses judged)."""
+    first = hits[0]
+    return (
+        max(h.coverage for h in hits),
+        first.coverage,
+        (max(h.dense for h in hits) - 0.90) * 10,
+        (first.dense - 0.90) * 10,
+        1.0 if (_ASKS_FIGURE.search(question) and not _STATES_FIGURE.search(first.chunk.text))
+        or (_ASKS_TIME.search(question) and not _STATES_TIME.search(first.chunk.text)) else 0.0,
+    )
+
+
+def confidence(question: str, hits: list[Hit], encoder: str = "e5-small",
+               model: Abstention | None = None) -> float:
     """0–1; at or above 0.5 the documents are taken to answer the question."""
     if not hits:
         return 0.0
@@ -132,19 +168,14 @@ def confidence(question: str, hits: list[Hit], encoder: str = "e5-small") -> flo
         coverage = max(h.coverage for h in hits) * share
         bar = SIMILARITY_BAR_SAME_LANGUAGE if share >= 0.5 else SIMILARITY_BAR_CROSS_LANGUAGE
         return min(1.0, 0.5 * max(coverage / COVERAGE_BAR, similarity / bar))
-    cal = E5_CALIBRATION
+    model = model or E5_ABSTENTION
+    if share >= 0.5 and asks_elsewhere(question, hits):
+        return 0.0  # another place's own rules: none of them is in the library
     if share < 0.5:
         # English about Chinese text: word coverage means little, meaning decides.
-        return min(1.0, max(0.0, 0.5 + 5 * (similarity - cal.cross_language_bar)))
-    coverage = max(h.coverage for h in hits)
-    strength = coverage + cal.dense_gain * (similarity - cal.dense_reference)
-    if _ASKS_FIGURE.search(question) and not _STATES_FIGURE.search(hits[0].chunk.text):
-        # Asked for a number, and the best clause states none: likely the wrong clause.
-        strength -= FIGURE_PENALTY
-    if asks_elsewhere(question, hits):
-        # About another place's own rules (深圳's award, Singapore's tax): ours do not say them.
-        strength -= PLACE_PENALTY
-    return min(1.0, max(0.0, 0.5 + (strength - cal.bar) / 2))
+        return min(1.0, max(0.0, 0.5 + 5 * (similarity - model.cross_language_bar)))
+    z = model.intercept + sum(w * f for w, f in zip(model.weights(), abstention_features(question, hits)))
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
 def asks_elsewhere(question: str, hits: list[Hit]) -> bool:
@@ -152,7 +183,7 @@ def asks_elsewhere(question: str, hits: list[Hit]) -> bool:
     country) and no place of its own: no cited document is that place's."""
     named = {place for place in OTHER_PLACES if place in question}
     if not named:
-        return False
+        return _asks_other_city(question, hits)
     here = set(_HERE_WORDS)
     for hit in hits:
         place = jurisdiction(hit.doc)
@@ -161,6 +192,16 @@ def asks_elsewhere(question: str, hits: list[Hit]) -> bool:
                 return False  # a document of that very place is in the library
             here |= place[1]
     return not any(word in question for word in here)
+
+
+def _asks_other_city(question: str, hits: list[Hit]) -> bool:
+    """The question names a city of the province, and the first clause is another city's own rule."""
+    cities = {city for city in PROVINCE_CITIES if city in question}
+    if not cities or not hits:
+        return False
+    place = jurisdiction(hits[0].doc)
+    return (place is not None and place[0] == "city" and not place[1] & cities
+            and not any(word in question for word in place[1]))
 
 
 def _trim(text: str, budget: int) -> str:

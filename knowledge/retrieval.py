@@ -68,6 +68,8 @@ _GENERIC_TITLE_WORDS = frozenset(
 _ASKS_FIGURE = re.compile(
     r"多少|几[年个天月日次倍项名人万]|比例|百分|上限|下限|最高|最低|最少|最多|至少|不低于|不超过|多久|多长|期限|"
     r"税率|费率|额度|标准是|how much|how many|how long|rate|percent", re.IGNORECASE)
+# 营收1.2个亿, 300万, 60个人, 8个月: the asker's own figures, followed by a unit.
+_OWN_FIGURE = re.compile(r"(\d[\d.,]*)\s*(?:多|来|余)?\s*(?:个)?(?:亿|千万|百万|万|千|元|块|人|名|个月|月|年|天|%)")
 _STATES_FIGURE = re.compile(r"\d|百分之|[一二三四五六七八九十两]+(?:年|日|天|个月|个工作日|倍|万元|元|名|人)")
 
 
@@ -105,7 +107,9 @@ class QuestionWords:
 
 def question_weights(question: str, cache_dir=None) -> QuestionWords:  # type: ignore[no-untyped-def]
     """What a clause must contain to answer `question` (its own words, not the expansions)."""
-    tokens = [t for t in tokenize(question) if t not in QUESTION_FILLER]
+    # The asker's own figures (营收1.2个亿, 300万) describe their case; a clause states thresholds.
+    own = {m.group(1) for m in _OWN_FIGURE.finditer(question)}
+    tokens = [t for t in tokenize(question) if t not in QUESTION_FILLER and t not in own]
     pairs = expansion_pairs(question)
     alternatives: dict[str, tuple[str, ...]] = {}
     for token in set(tokens):

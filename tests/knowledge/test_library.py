@@ -54,6 +54,14 @@ date: 2019-02-14
 
 （五）降低担保费率。对单户担保金额500万元及以下的小微企业，担保费率原则上不超过1%。
 """,
+    "济南市科技创新促进条例（节选）.md": """---
+title: 济南市科技创新促进条例（节选）
+issuer: 济南市人民代表大会常务委员会
+date: 2021-06-01
+---
+
+第二十条 市人民政府设立科技创新发展资金，对企业建设研发平台、开展关键核心技术攻关给予补助。
+""",
 }
 
 
@@ -90,3 +98,11 @@ def test_a_question_outside_every_document_is_declined(library: Answerer, questi
     # Several documents share words with these (公司, 税率, 企业…): overlap is not an answer.
     answer = library.answer(question)
     assert not answer.answered and answer.citations == []
+
+
+def test_a_citys_own_rules_answer_for_that_city_and_not_for_another(library: Answerer) -> None:
+    here = library.answer("济南市对企业建设研发平台有补助吗？")
+    assert here.answered and here.citations[0].doc == "济南市科技创新促进条例（节选）"
+    # Qingdao is in the same province, but Jinan's regulation is Jinan's own.
+    other = library.answer("青岛市对企业建设研发平台有补助吗？")
+    assert not other.answered and other.citations == []

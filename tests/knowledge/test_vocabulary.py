@@ -21,3 +21,20 @@ def test_a_question_keeps_its_own_words_and_adds_only_new_ones() -> None:
     assert "高企" not in expansions(question)
     # A word the question already has is not added again.
     assert "亏损" not in expansions("亏损能结转几年")
+
+
+def test_everyday_words_for_contracts_shares_and_debts_bring_the_formal_ones() -> None:
+    assert "退役" in expansions("退伍军人创业有什么扶持？")
+    assert "作价投资" in expansions("专利折成股份入股要怎么办？")
+    assert "转让" in expansions("技术直接卖断给别的公司行不行")
+    assert "解除合同" in expansions("技术合同能随时解约吗？")
+    assert "用地" in expansions("中试基地占地有什么要求")
+
+
+def test_the_talk_around_a_question_is_not_what_a_clause_must_contain() -> None:
+    from knowledge.retrieval import question_weights
+
+    words = set(question_weights("去年我们一直在搞研发，这种费用能拿来多扣吗？比如工资").weights)
+    assert not words & {"去年", "一直", "搞", "这种", "拿来", "比如"}
+    assert {"研发", "费用", "工资"} <= words
+    assert "意思" not in question_weights("1+1+1是什么意思").weights

@@ -1,0 +1,128 @@
+"""The abstention model: which evidence makes the bot answer, and which makes it decline.
+
+Hits are built by hand so each test changes one kind of evidence and nothing else; the
+end-to-end behaviour on indexed documents is in test_library.py and test_answers.py.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from knowledge.answers import (
+    E5_ABSTENTION,
+    FEATURE_NAMES,
+    Abstention,
+    abstention_features,
+    asks_elsewhere,
+    confidence,
+)
+from knowledge.chunking import Chunk
+from knowledge.index import DocRecord
+from knowledge.retrieval import Hit, question_weights
+
+NATIONAL = DocRecord(key="law", path="law.md", title="中华人民共和国促进科技成果转化法", issuer="全国人民代表大会常务委员会",
+                     date="2015-08-29", status="current", sha256="0" * 64, chunk_ids=["c1"])
+JINAN = DocRecord(key="jn", path="jn.md", title="济南市科技创新促进条例", issuer="济南市人民代表大会常务委员会",
+                  date="2021-06-01", status="current", sha256="1" * 64, chunk_ids=["c2"])
+
+
+def hit(text: str, *, dense: float = 0.9, coverage: float = 1.0, doc: DocRecord = NATIONAL) -> Hit:
+    chunk = Chunk(id=f"c-{abs(hash(text))}", doc_key=doc.key, ordinal=0, section="第一章", text=text)
+    return Hit(chunk=chunk, doc=doc, score=0.9, dense=dense, lexical=1.0, coverage=coverage)
+
+
+CLAUSE = "第九条 通过认定的高新技术企业，其资格自颁发证书之日起有效期为三年。"
+
+
+def test_the_features_are_named_in_the_order_the_weights_are_given() -> None:
+    features = abstention_features("高企资格有效期几年？", [hit(CLAUSE)])
+    assert len(features) == len(FEATURE_NAMES) == len(E5_ABSTENTION.weights())
+
+
+def test_confidence_is_the_logistic_of_the_weighted_evidence() -> None:
+    model = Abstention(intercept=0.5, coverage_best=1.0, coverage_first=1.0, meaning_best=0.0, meaning_first=0.0,
+                       figure_missing=-2.0, cross_language_bar=0.88)
+    hits = [hit(CLAUSE, coverage=0.5)]
+    assert confidence("高企资格有效期几年？", hits, model=model) == pytest.approx(1 / (1 + math.exp(-1.5)))
+
+
+def test_the_more_of_the_question_the_quoted_clause_covers_the_surer_the_answer() -> None:
+    question = "高企资格有效期几年？"
+    shares = [confidence(question, [hit(CLAUSE, coverage=c)]) for c in (0.2, 0.5, 0.8, 1.0)]
+    assert shares == sorted(shares) and shares[0] < 0.5 <= shares[-1]
+
+
+def test_closer_meaning_raises_confidence() -> None:
+    question = "高企资格有效期几年？"
+    shares = [confidence(question, [hit(CLAUSE, dense=d, coverage=0.7)]) for d in (0.82, 0.86, 0.90, 0.94)]
+    assert shares == sorted(shares) and shares[0] < shares[-1]
+
+
+def test_words_found_only_in_a_lower_clause_count_for_less_than_in_the_quoted_one() -> None:
+    question = "高企资格有效期几年？"
+    quoted_covers = confidence(question, [hit(CLAUSE, coverage=0.9), hit("其他条款。", coverage=0.3)])
+    lower_covers = confidence(question, [hit(CLAUSE, coverage=0.3), hit("其他条款。", coverage=0.9)])
+    assert quoted_covers > 0.5 > lower_covers
+
+
+def test_a_figure_question_needs_a_figure_in_the_quoted_clause() -> None:
+    question = "担保费率最多是多少？"
+    with_figure = hit("担保费率原则上不超过1%。", coverage=0.8)
+    without = hit("担保机构要降低担保费率。", coverage=0.8)
+    assert abstention_features(question, [with_figure])[FEATURE_NAMES.index("figure_missing")] == 0.0
+    assert abstention_features(question, [without])[FEATURE_NAMES.index("figure_missing")] == 1.0
+    assert confidence(question, [with_figure]) > confidence(question, [without])
+
+
+@pytest.mark.parametrize("clause, missing", [
+    ("申报材料须在每年6月30日前报送。", 0.0),
+    ("其资格自颁发证书之日起有效期为三年。", 0.0),
+    ("企业应当如实报送申报材料。", 1.0),
+])
+def test_a_when_question_needs_a_date_or_a_period_in_the_quoted_clause(clause: str, missing: float) -> None:
+    features = abstention_features("申报材料什么时候交？", [hit(clause, coverage=0.8)])
+    assert features[FEATURE_NAMES.index("figure_missing")] == missing
+
+
+def test_another_provinces_rules_are_not_answered_from_this_library() -> None:
+    assert asks_elsewhere("上海的科技成果转化奖励比例是多少？", [hit("奖励比例不低于百分之五十。")])
+    assert not asks_elsewhere("科技成果转化奖励比例是多少？", [hit("奖励比例不低于百分之五十。")])
+
+
+def test_one_city_of_the_province_is_not_answered_with_another_citys_own_rules() -> None:
+    jinan_clause = hit("市人民政府设立科技创新专项资金。", doc=JINAN)
+    assert asks_elsewhere("青岛市有没有科技创新专项资金？", [jinan_clause])
+    assert not asks_elsewhere("济南市有没有科技创新专项资金？", [jinan_clause])
+    # A national law holds in every city; moving between cities is not asking about another's rules.
+    assert not asks_elsewhere("青岛的企业能享受成果转化奖励吗？", [hit("奖励比例不低于百分之五十。")])
+    assert not asks_elsewhere("公司从青岛搬到济南，还能申请科技创新专项资金吗？", [jinan_clause])
+    # Declined whatever the words: the library holds none of Qingdao's own rules.
+    assert confidence("青岛市有没有科技创新专项资金？", [hit(jinan_clause.chunk.text, dense=0.97, doc=JINAN)]) == 0.0
+    assert confidence("济南市有没有科技创新专项资金？", [hit(jinan_clause.chunk.text, dense=0.97, doc=JINAN)]) >= 0.5
+
+
+def test_an_english_question_is_judged_by_meaning_alone() -> None:
+    question = "How long is the high-tech enterprise qualification valid?"
+    assert confidence(question, [hit(CLAUSE, dense=0.95, coverage=0.0)]) >= 0.5
+    assert confidence(question, [hit(CLAUSE, dense=0.80, coverage=1.0)]) < 0.5
+
+
+def test_no_clause_means_no_confidence() -> None:
+    assert confidence("高企资格有效期几年？", []) == 0.0
+
+
+@pytest.mark.parametrize("question, own, kept", [
+    ("我们公司营收1.2个亿，60个人，能申请高企吗？", {"1.2", "60"}, {"营收", "高企"}),
+    ("贷款300万元的担保费率是多少？", {"300"}, {"贷款", "担保"}),
+])
+def test_the_askers_own_figures_are_not_words_a_clause_must_contain(question: str, own: set[str],
+                                                                     kept: set[str]) -> None:
+    words = set(question_weights(question).weights)
+    assert not words & own
+    assert any(k in w for k in kept for w in words)
+
+
+def test_a_figure_that_names_a_thing_stays_a_word_to_find() -> None:
+    assert "1" in question_weights("1+1+1是什么意思").weights
