@@ -9,7 +9,9 @@ Libraries:
 Sets: the dev sets in ../shared/eval (real_qa_dev/real_ood_dev for the real library,
 qa_dev/ood_dev for the plan) and held-out sets written separately in this folder
 (heldout_real_qa/heldout_real_ood over the real documents, heldout_qa/heldout_ood over
-the plan) — never used to pick parameters. A hit means the gold phrase (whitespace
+the plan) — never used to pick parameters; and on the real library the three calibration
+sets in benchmarks/calibration, which the abstention model is fitted on (reported, not a
+check). A hit means the gold phrase (whitespace
 removed) is inside a retrieved clause; scoring is knowledge/evaluation.py, the same code
 as `tepai eval`.
 
@@ -19,7 +21,7 @@ Rows, all answered through the same `Answerer`:
 - today (USE, old fusion): the pipeline shipped before this change — Universal Sentence
   Encoder, the convex BM25/dense fusion without vocabulary or document evidence, and
   the USE abstention bars;
-- shipped: e5-small, policy vocabulary, fused evidence and e5-calibrated abstention.
+- shipped: e5-small, policy vocabulary, fused evidence and the fitted abstention model.
 """
 
 from __future__ import annotations
@@ -146,6 +148,9 @@ def main() -> None:
         "real": {
             "dev": (qs(args.eval_dir / "real_qa_dev.jsonl", True), qs(args.eval_dir / "real_ood_dev.jsonl", False)),
             "heldout": (qs(HERE / "heldout_real_qa.jsonl", True), qs(HERE / "heldout_real_ood.jsonl", False)),
+            # The abstention model is fitted on these (benchmarks/calibrate.py): not a check.
+            "calibration": tuple(sum((qs(HERE / "calibration" / f"set{i}_real_{kind}.jsonl", kind == "qa")
+                                      for i in (1, 2, 3)), []) for kind in ("qa", "ood")),
         },
         "plan": {
             "dev": (qs(args.eval_dir / "qa_dev.jsonl", True), qs(args.eval_dir / "ood_dev.jsonl", False)),
@@ -188,7 +193,7 @@ def main() -> None:
             for wrong in shipped["wrongly_answered"]:
                 print(f"  answered out-of-scope: {wrong['q']}")
             entry["sets"][set_name] = {"rows": results, "confidence": dist}
-        questions = [q.q for qa, ood in sets[lib].values() for q in qa + ood]
+        questions = [q.q for name, (qa, ood) in sets[lib].items() if name != "calibration" for q in qa + ood]
         entry["latency"] = {name: latency(rows[name], questions) for name in ("today (USE, old fusion)", "shipped")}
         for name, lat in entry["latency"].items():
             print(f"warm answer {name:24} p50 {lat['p50_ms']:6.1f} ms  p95 {lat['p95_ms']:6.1f} ms")
