@@ -342,6 +342,19 @@ OTHER_PLACES: frozenset[str] = frozenset(
     新加坡 美国 日本 韩国 德国 英国 法国 欧盟 俄罗斯 印度 澳大利亚 加拿大""".split()
 )
 
+# Countries: a question names one as a party far more often than as the place whose rules it
+# asks about (美国企业想买授权, 研发放在德国做) — and then asks about this country's law.
+FOREIGN_COUNTRIES: frozenset[str] = frozenset("新加坡 美国 日本 韩国 德国 英国 法国 欧盟 俄罗斯 印度 澳大利亚 加拿大".split())
+# Words saying the question is about this country's own rules.
+DOMESTIC_WORDS: frozenset[str] = frozenset("国内 我国 中国 境内 本国 咱们国家 国家规定 国家政策".split())
+# The same places in English questions ("... in Singapore?", "the Hong Kong profits tax").
+OTHER_PLACES_EN: frozenset[str] = frozenset(
+    name.strip() for name in """hong kong|macau|macao|taiwan|singapore|japan|korea|germany|france|britain|
+    england|uk|united kingdom|united states|usa|us|america|europe|eu|india|russia|australia|canada|
+    shanghai|shenzhen|beijing|guangdong|guangzhou|jiangsu|zhejiang|hangzhou|tianjin|chongqing""".split("|")
+)
+HERE_PLACES_EN: frozenset[str] = frozenset("shandong jinan china chinese qingdao".split())
+
 # The province's own cities: its regulations hold in each, but one city's rules (济南's
 # 条例, its 12345 deadlines) do not hold in another.
 PROVINCE_CITIES: frozenset[str] = frozenset(

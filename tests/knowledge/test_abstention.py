@@ -126,3 +126,27 @@ def test_the_askers_own_figures_are_not_words_a_clause_must_contain(question: st
 
 def test_a_figure_that_names_a_thing_stays_a_word_to_find() -> None:
     assert "1" in question_weights("1+1+1是什么意思").weights
+
+
+@pytest.mark.parametrize("question", [
+    "一家美国企业想买我们的独家授权，国内法律对技术给境外用是什么态度？",
+    "委托国外机构做的研发费用有没有比例限制？我们有一块研发是放在德国做的",
+    "跟日本公司签技术许可合同要注意什么？",
+])
+def test_a_country_named_as_a_party_is_not_a_question_about_its_rules(question: str) -> None:
+    assert not asks_elsewhere(question, [hit("技术出口应当遵守国家有关规定。")])
+
+
+@pytest.mark.parametrize("question", [
+    "新加坡的企业所得税税率是多少？",
+    "美国对高新技术企业有什么税收优惠？",
+    "What is the profits tax rate for small companies in Hong Kong?",
+    "What is Singapore's corporate income tax rate?",
+])
+def test_a_countrys_own_rules_are_not_answered_from_this_library(question: str) -> None:
+    assert asks_elsewhere(question, [hit("企业所得税的税率为25%。")])
+    assert confidence(question, [hit("企业所得税的税率为25%。", dense=0.97)]) == 0.0
+
+
+def test_an_english_question_about_china_is_not_about_elsewhere() -> None:
+    assert not asks_elsewhere("How long is a high-tech enterprise certificate valid in China?", [hit(CLAUSE)])
