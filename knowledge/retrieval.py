@@ -53,6 +53,8 @@ class Weights:
     figures: float = 0.05
     place: float = 0.05
     amounts: float = 0.20
+    named: float = 0.25  # the question says the clause's document by name (在企业所得税法里…)
+    basis: float = 0.15  # taken off an enacting clause (为了…，根据…，制定本法) unless its purpose is asked
     expand_dense: bool = True  # embed the question with its formal words appended
     dense_floor: float = 0.1  # quantile of the candidates' cosines that maps to 0
 
@@ -70,6 +72,13 @@ _ASKS_FIGURE = re.compile(
     r"税率|费率|额度|标准是|how much|how many|how long|rate|percent", re.IGNORECASE)
 # 营收1.2个亿, 300万, 60个人, 8个月: the asker's own figures, followed by a unit.
 _OWN_FIGURE = re.compile(r"(\d[\d.,]*)\s*(?:多|来|余)?\s*(?:个)?(?:亿|千万|百万|万|千|元|块|人|名|个月|月|年|天|%)")
+# The enacting clause or a notice's preamble: why and under what law the text was made
+# (为了促进…，根据《…法》，制定本条例 / …现就有关问题通知如下：). It shares the words of every
+# clause below it and says none of their rules.
+_BASIS_CLAUSE = re.compile(
+    r"^(?:第[一二三四五六七八九十]+条\s*)?(?:为了?|根据|依据|按照)[^。]*?"
+    r"(?:制定本(?:法|条例|办法|规定|细则|方案|意见|决定)|特制定(?:本|如下)?[^。]{0,12}|[^。]{0,20}如下)[。：:]?\s*$")
+_ASKS_BASIS = re.compile(r"目的|宗旨|为什么(?:要)?(?:制定|出台|搞)|依据|根据什么|立法|出台背景|由来|初衷")
 _STATES_FIGURE = re.compile(r"\d|百分之|[一二三四五六七八九十两]+(?:年|日|天|个月|个工作日|倍|万元|元|名|人)")
 
 
@@ -180,8 +189,9 @@ class Retriever:
         if missing_dense and vector is not None:
             dense.update(self._dense_for(snap, vector, missing_dense))
 
-        doc_evidence = self._document_evidence(snap, tokens, weights) if self.mode == "hybrid" else {}
+        doc_evidence = self._document_evidence(snap, question, weights) if self.mode == "hybrid" else {}
         asks_figure = bool(_ASKS_FIGURE.search(question))
+        asks_basis = bool(_ASKS_BASIS.search(question))
         amounts = stated_amounts(question) if self.mode == "hybrid" else []
         spread = self._dense_scale(dense, candidates, self.weights.dense_floor)
 
@@ -200,9 +210,12 @@ class Retriever:
                 figure = 1.0 if asks_figure and _STATES_FIGURE.search(chunk.text) else 0.0
                 place = 1.0 if places.get(chunk.doc_key) else 0.0
                 fit = amount_fit(amounts, chunk.text) if amounts else 0.0
-                score = (w.dense * spread(d) + w.lexical * lex + w.document * doc_ev + w.figures * figure
-                         + w.place * place + w.amounts * fit)
-            hits.append(Hit(chunk, snap.docs[chunk.doc_key], float(score), d, lex, coverage[pos], doc_ev))
+                basis = 0.0 if asks_basis or not _BASIS_CLAUSE.match(chunk.text.strip()) else 1.0
+                named = 1.0 if doc_ev > 1.0 else 0.0
+                score = (w.dense * spread(d) + w.lexical * lex + w.document * min(1.0, doc_ev)
+                         + w.named * named + w.figures * figure
+                         + w.place * place + w.amounts * fit - w.basis * basis)
+            hits.append(Hit(chunk, snap.docs[chunk.doc_key], float(score), d, lex, coverage[pos], min(1.0, doc_ev)))
         hits.sort(key=lambda h: (-h.score, h.chunk.ordinal))
         return hits[:k]
 
@@ -244,8 +257,12 @@ class Retriever:
                 out[key] = words
         return out
 
-    def _document_evidence(self, snap: Snapshot, tokens: list[str], weights: dict[str, float]) -> dict[str, float]:
-        """Per document: the weighted share of the question's words that are in its title."""
+    def _document_evidence(self, snap: Snapshot, question: str, weights: dict[str, float]) -> dict[str, float]:
+        """Per document: the weighted share of the question's words that are in its title.
+
+        A question that says a document's name whole (企业所得税法, 中华人民共和国专利法) means that
+        document: others whose titles merely share its words (企业所得税法实施条例) count half.
+        """
         total = sum(weights.values())
         if not total:
             return {}
@@ -254,6 +271,11 @@ class Retriever:
             named = sum(w for t, w in weights.items() if t in title_words)
             if named:
                 out[key] = min(1.0, named / total * 2)
+        said = re.sub(r"[\s《》“”\"]", "", question)
+        whole = {key for key in out if any(len(name) >= 4 and name in said for name in _short_titles(snap.docs[key].title))}
+        if whole:
+            # 1 + …: the named document's own evidence, above what any title share gives.
+            out = {key: 1.0 + value if key in whole else value / 2 for key, value in out.items()}
         return out
 
     def _dense_for(self, snap: Snapshot, query: np.ndarray, positions: list[int]) -> dict[int, float]:
@@ -266,6 +288,12 @@ class Retriever:
             if sims:
                 out[pos] = max(0.0, max(sims))
         return out
+
+
+def _short_titles(title: str) -> tuple[str, ...]:
+    """A title as a question says it: without （节选） / （2018修正） and without 中华人民共和国."""
+    bare = re.sub(r"[（(][^）)]*[）)]|[\s《》“”\"]", "", title)
+    return (bare, bare.removeprefix("中华人民共和国"))
 
 
 _LOCAL_ISSUER = re.compile(r"^([\u4e00-\u9fff]{2,4}?)(省|市|自治区)")

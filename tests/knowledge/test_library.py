@@ -54,6 +54,28 @@ date: 2019-02-14
 
 （五）降低担保费率。对单户担保金额500万元及以下的小微企业，担保费率原则上不超过1%。
 """,
+    "企业所得税法实施条例（节选）.md": """---
+title: 中华人民共和国企业所得税法实施条例（节选）
+issuer: 国务院
+date: 2019-04-23
+---
+
+第一条 根据《中华人民共和国企业所得税法》（以下简称企业所得税法）的规定，制定本条例。
+
+第九十五条 企业所得税法第三十条第（一）项所称研究开发费用的加计扣除，是指企业为开发新技术、新产品、新工艺发生的研究开发费用，未形成无形资产计入当期损益的，在按照规定据实扣除的基础上，按照研究开发费用的50%加计扣除。
+""",
+    "研发费用加计扣除通知（节选）.md": """---
+title: 关于完善研究开发费用税前加计扣除政策的通知（节选）
+issuer: 财政部 国家税务总局 科技部
+date: 2015-11-02
+---
+
+根据《中华人民共和国企业所得税法》及其实施条例有关规定，为进一步鼓励企业开展研究开发活动，现就企业研发费用税前加计扣除有关问题通知如下：
+
+一、研发活动是指企业为获得科学与技术新知识，创造性运用科学技术新知识，或实质性改进技术、产品（服务）、工艺而持续进行的具有明确目标的系统性活动。
+
+下列活动不适用税前加计扣除政策：企业产品（服务）的常规性升级。
+""",
     "济南市科技创新促进条例（节选）.md": """---
 title: 济南市科技创新促进条例（节选）
 issuer: 济南市人民代表大会常务委员会
@@ -106,3 +128,18 @@ def test_a_citys_own_rules_answer_for_that_city_and_not_for_another(library: Ans
     # Qingdao is in the same province, but Jinan's regulation is Jinan's own.
     other = library.answer("青岛市对企业建设研发平台有补助吗？")
     assert not other.answered and other.citations == []
+
+
+def test_naming_the_regulation_finds_the_regulation_not_the_law(library: Answerer) -> None:
+    answer = library.answer("企业所得税法实施条例里研发费用加计扣除是怎么规定的？")
+    assert answer.answered and answer.citations[0].doc == "中华人民共和国企业所得税法实施条例（节选）"
+
+
+def test_a_notices_preamble_is_not_quoted_as_the_rule(library: Answerer) -> None:
+    # The preamble shares every word (企业所得税法, 研发费用, 加计扣除) and states no rule.
+    answer = library.answer("产品做个常规升级，算研发活动能享受加计扣除吗？")
+    assert answer.answered
+    assert "常规性升级" in answer.citations[0].text
+    assert not answer.citations[0].text.startswith("根据")
+    first = library.answer("研发费用税前加计扣除有哪些规定？").citations[0]
+    assert "加计扣除" in first.text and not first.text.startswith("根据")

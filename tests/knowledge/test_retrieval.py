@@ -46,3 +46,24 @@ def test_hits_carry_their_document_and_evidence(policy_kb) -> None:  # type: ign
 
 def test_blank_question_returns_nothing(policy_kb) -> None:  # type: ignore[no-untyped-def]
     assert policy_kb.retriever.search("   ", 3) == []
+
+
+def test_enacting_clauses_and_preambles_are_told_apart_from_rules() -> None:
+    from knowledge.retrieval import _BASIS_CLAUSE
+
+    for basis in ("为了促进科技成果转化为现实生产力，规范科技成果转化活动，制定本法。",
+                  "第一条 根据《中华人民共和国企业所得税法》的规定，制定本条例。",
+                  "根据《中华人民共和国企业所得税法》及其实施条例有关规定，现就有关问题通知如下：",
+                  "为加快提升企业创新能力，在全市组织实施企业科技特派员专项行动，特制定如下方案。"):
+        assert _BASIS_CLAUSE.match(basis), basis
+    for rule in ("企业的下列支出，可以在计算应纳税所得额时加计扣除：",
+                 "根据优化营商环境需要，依照法定权限和程序，及时制定、修改、废止有关地方性法规。",
+                 "通过认定的高新技术企业，其资格自颁发证书之日起有效期为三年。"):
+        assert not _BASIS_CLAUSE.match(rule), rule
+
+
+def test_a_document_is_named_as_owners_say_it() -> None:
+    from knowledge.retrieval import _short_titles
+
+    assert "企业所得税法" in _short_titles("中华人民共和国企业所得税法（2018修正）")
+    assert "专利收费减缴办法" in _short_titles("《专利收费减缴办法》")
