@@ -137,11 +137,11 @@ class Abstention:
 
 FEATURE_NAMES = ("coverage_best", "coverage_first", "meaning_best", "meaning_first", "figure_missing")
 # Fitted by benchmarks/calibrate.py (see there for the sets and the cross-validated figures).
-# Read together, the coverage weights say 4.65 × the quoted clause's coverage − 7.02 × what a
+# Read together, the coverage weights say 5.33 × the quoted clause's coverage − 6.62 × what a
 # lower clause covers beyond it: words found only in a clause that meaning ranked lower are
 # more often accidental overlap than an answer.
-E5_ABSTENTION = Abstention(intercept=-2.609, coverage_best=-7.021, coverage_first=11.675, meaning_best=2.739,
-                           meaning_first=4.498, figure_missing=-3.849, cross_language_bar=0.884)
+E5_ABSTENTION = Abstention(intercept=-3.039, coverage_best=-6.615, coverage_first=11.944, meaning_best=3.399,
+                           meaning_first=4.214, figure_missing=-3.966, cross_language_bar=0.884)
 _HERE_WORDS = tuple(JURISDICTION_WORDS["province"] | JURISDICTION_WORDS["city"] | set(PLACE_ALIASES))
 _ASKS_FIGURE = re.compile(r"多少|几[年个天月日号次倍项名人万]|比例|百分|上限|下限|税率|费率|额度|how much|how many|rate|percent",
                           re.IGNORECASE)

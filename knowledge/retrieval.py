@@ -72,6 +72,11 @@ _ASKS_FIGURE = re.compile(
     r"税率|费率|额度|标准是|how much|how many|how long|rate|percent", re.IGNORECASE)
 # 营收1.2个亿, 300万, 60个人, 8个月: the asker's own figures, followed by a unit.
 _OWN_FIGURE = re.compile(r"(\d[\d.,]*)\s*(?:多|来|余)?\s*(?:个)?(?:亿|千万|百万|万|千|元|块|人|名|个月|月|年|天|%)")
+# Money and head counts: the unit goes too (300万 → 300, 万; 60个人 → 60, 个人).
+_OWN_AMOUNT = re.compile(r"\d[\d.,]*\s*(?:多|来|余)?\s*(?:个)?(?:亿|千万|百万|万元|万|千元|元|块钱|块|人|名)")
+# 罚了十来万, 两百万, 几十个人: the same in words, for money and head counts (三年 may be the very
+# period asked about, so periods in words stay).
+_OWN_AMOUNT_IN_WORDS = re.compile(r"[一二两三四五六七八九十百千几]+\s*(?:多|来|余)?\s*(?:个)?(?:亿|千万|百万|万元|万|千元|元|块钱|块|人|名)")
 # The enacting clause or a notice's preamble: why and under what law the text was made
 # (为了促进…，根据《…法》，制定本条例 / …现就有关问题通知如下：). It shares the words of every
 # clause below it and says none of their rules.
@@ -118,6 +123,8 @@ def question_weights(question: str, cache_dir=None) -> QuestionWords:  # type: i
     """What a clause must contain to answer `question` (its own words, not the expansions)."""
     # The asker's own figures (营收1.2个亿, 300万) describe their case; a clause states thresholds.
     own = {m.group(1) for m in _OWN_FIGURE.finditer(question)}
+    own |= {t for pattern in (_OWN_AMOUNT_IN_WORDS, _OWN_AMOUNT) for m in pattern.finditer(question)
+            for t in tokenize(m.group(0))}
     tokens = [t for t in tokenize(question) if t not in QUESTION_FILLER and t not in own]
     pairs = expansion_pairs(question)
     alternatives: dict[str, tuple[str, ...]] = {}

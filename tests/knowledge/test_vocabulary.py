@@ -29,6 +29,8 @@ def test_everyday_words_for_contracts_shares_and_debts_bring_the_formal_ones() -
     assert "转让" in expansions("技术直接卖断给别的公司行不行")
     assert "解除合同" in expansions("技术合同能随时解约吗？")
     assert "用地" in expansions("中试基地占地有什么要求")
+    # 新官不理旧账: a promise broken after the leaders changed.
+    assert {"换届", "违约"} <= set(expansions("区里换了领导，新班子说之前签的招商协议不算数了"))
 
 
 def test_the_talk_around_a_question_is_not_what_a_clause_must_contain() -> None:
