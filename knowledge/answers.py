@@ -5,15 +5,15 @@ formatting. Whether the documents cover a question is decided from two kinds of
 evidence, because neither alone is reliable:
 
 - lexical coverage: the share of the question's words that a cited clause contains,
-  each word weighted by how informative it is in general Chinese (jieba's IDF table). Strong for Chinese questions about Chinese documents; meaningless for a
-  question in another language.
+  each word weighted by how informative it is (IDF), question filler and the asker's own
+  figures left out. Strong for Chinese questions about Chinese documents; meaningless for
+  a question in another language.
 - semantic similarity: the cosine between the question and the best-matching sentence.
-  Cross-language similarities run systematically lower, so the bar depends on how much
-  of the question is in Chinese.
 
-`confidence` puts both on one scale where 0.5 is the bar (TEPAI_MIN_CONFIDENCE).
-The bars were calibrated on the dev sets (in-scope vs out-of-scope questions) and
-checked on held-out questions; see benchmarks/retrieval.py.
+`confidence` puts them on one scale where 0.5 is the bar (TEPAI_MIN_CONFIDENCE): for e5,
+a logistic model (`Abstention`, fitted by benchmarks/calibrate.py on labelled in-scope and
+out-of-scope questions, checked on held-out ones) after one rule — another place's own
+rules are declined; questions mostly not in Chinese are judged by cosine alone.
 """
 
 from __future__ import annotations
