@@ -337,6 +337,9 @@ JURISDICTION_WORDS: dict[str, frozenset[str]] = {
 # Other names of a place (a question may use either).
 PLACE_ALIASES: dict[str, str] = {"泉城": "济南", "齐鲁": "山东"}
 
+# Countries: a question names one as a party far more often than as the place whose rules it
+# asks about (美国企业想买授权, 研发放在德国做) — and then asks about this country's law.
+FOREIGN_COUNTRIES: frozenset[str] = frozenset("新加坡 美国 日本 韩国 德国 英国 法国 欧盟 俄罗斯 印度 澳大利亚 加拿大".split())
 # Places outside the province (and abroad) a question may name. The library holds national,
 # 山东省 and 济南市 rules; a question about what 深圳 or 新加坡 gives is not answered by them even
 # where the words match (national rules apply there too, but the question asks for that place's
@@ -345,13 +348,8 @@ OTHER_PLACES: frozenset[str] = frozenset(
     """北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 河南 湖北 湖南 广东 海南 四川 贵州
     云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门
     深圳 广州 杭州 南京 苏州 武汉 成都 西安 厦门 宁波 无锡 合肥 郑州 长沙 沈阳 大连 哈尔滨 长春 石家庄 太原
-    福州 南昌 昆明 贵阳 南宁 兰州 西宁 银川 乌鲁木齐 拉萨 海口 呼和浩特 东莞 佛山 珠海 雄安 常州 温州
-    新加坡 美国 日本 韩国 德国 英国 法国 欧盟 俄罗斯 印度 澳大利亚 加拿大""".split()
-)
-
-# Countries: a question names one as a party far more often than as the place whose rules it
-# asks about (美国企业想买授权, 研发放在德国做) — and then asks about this country's law.
-FOREIGN_COUNTRIES: frozenset[str] = frozenset("新加坡 美国 日本 韩国 德国 英国 法国 欧盟 俄罗斯 印度 澳大利亚 加拿大".split())
+    福州 南昌 昆明 贵阳 南宁 兰州 西宁 银川 乌鲁木齐 拉萨 海口 呼和浩特 东莞 佛山 珠海 雄安 常州 温州""".split()
+) | FOREIGN_COUNTRIES
 # Words saying the question is about this country's own rules.
 DOMESTIC_WORDS: frozenset[str] = frozenset("国内 我国 中国 境内 本国 咱们国家 国家规定 国家政策".split())
 # The same places in English questions ("... in Singapore?", "the Hong Kong profits tax").
