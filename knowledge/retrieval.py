@@ -28,8 +28,9 @@ The candidates of both are then ranked on one 0–1 scale by a convex combinatio
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -72,11 +73,10 @@ _ASKS_FIGURE = re.compile(
     r"税率|费率|额度|标准是|how much|how many|how long|rate|percent", re.IGNORECASE)
 # 营收1.2个亿, 300万, 60个人, 8个月: the asker's own figures, followed by a unit.
 _OWN_FIGURE = re.compile(r"(\d[\d.,]*)\s*(?:多|来|余)?\s*(?:个)?(?:亿|千万|百万|万|千|元|块|人|名|个月|月|年|天|%)")
-# Money and head counts: the unit goes too (300万 → 300, 万; 60个人 → 60, 个人).
-_OWN_AMOUNT = re.compile(r"\d[\d.,]*\s*(?:多|来|余)?\s*(?:个)?(?:亿|千万|百万|万元|万|千元|元|块钱|块|人|名)")
-# 罚了十来万, 两百万, 几十个人: the same in words, for money and head counts (三年 may be the very
-# period asked about, so periods in words stay).
-_OWN_AMOUNT_IN_WORDS = re.compile(r"[一二两三四五六七八九十百千几]+\s*(?:多|来|余)?\s*(?:个)?(?:亿|千万|百万|万元|万|千元|元|块钱|块|人|名)")
+# Money and head counts, in figures or in words: the unit goes too (300万 → 300, 万; 60个人 →
+# 60, 个人; 罚了十来万, 两百多人). Periods in words stay: 三年 may be the very period asked about.
+_OWN_AMOUNT = re.compile(r"(?:\d[\d.,]*|[一二两三四五六七八九十百千几]+)\s*(?:多|来|余)?\s*(?:个)?"
+                         r"(?:亿|千万|百万|万元|万|千元|元|块钱|块|人|名)")
 # The enacting clause or a notice's preamble: why and under what law the text was made
 # (为了促进…，根据《…法》，制定本条例 / …现就有关问题通知如下：). It shares the words of every
 # clause below it and says none of their rules.
@@ -123,8 +123,7 @@ def question_weights(question: str, cache_dir=None) -> QuestionWords:  # type: i
     """What a clause must contain to answer `question` (its own words, not the expansions)."""
     # The asker's own figures (营收1.2个亿, 300万) describe their case; a clause states thresholds.
     own = {m.group(1) for m in _OWN_FIGURE.finditer(question)}
-    own |= {t for pattern in (_OWN_AMOUNT_IN_WORDS, _OWN_AMOUNT) for m in pattern.finditer(question)
-            for t in tokenize(m.group(0))}
+    own |= {t for m in _OWN_AMOUNT.finditer(question) for t in tokenize(m.group(0))}
     tokens = [t for t in tokenize(question) if t not in QUESTION_FILLER and t not in own]
     pairs = expansion_pairs(question)
     alternatives: dict[str, tuple[str, ...]] = {}
@@ -143,8 +142,7 @@ class Retriever:
         self.index = index
         self.mode = mode
         self.weights = weights
-        self._title_cache: tuple[str, dict[str, frozenset[str]]] | None = None
-        self._place_cache: tuple[str, dict[str, tuple[str, frozenset[str]] | None]] | None = None
+        self._per_document_cache: dict[str, tuple[str, dict[str, Any]]] = {}
 
     def search(self, question: str, k: int = 5) -> list[Hit]:
         snap = self.index.snapshot()
@@ -196,7 +194,8 @@ class Retriever:
         if missing_dense and vector is not None:
             dense.update(self._dense_for(snap, vector, missing_dense))
 
-        doc_evidence = self._document_evidence(snap, question, weights) if self.mode == "hybrid" else {}
+        doc_evidence, named_docs = (self._document_evidence(snap, question, weights) if self.mode == "hybrid"
+                                    else ({}, frozenset()))
         asks_figure = bool(_ASKS_FIGURE.search(question))
         asks_basis = bool(_ASKS_BASIS.search(question))
         amounts = stated_amounts(question) if self.mode == "hybrid" else []
@@ -218,11 +217,10 @@ class Retriever:
                 place = 1.0 if places.get(chunk.doc_key) else 0.0
                 fit = amount_fit(amounts, chunk.text) if amounts else 0.0
                 basis = 0.0 if asks_basis or not _BASIS_CLAUSE.match(chunk.text.strip()) else 1.0
-                named = 1.0 if doc_ev > 1.0 else 0.0
-                score = (w.dense * spread(d) + w.lexical * lex + w.document * min(1.0, doc_ev)
-                         + w.named * named + w.figures * figure
-                         + w.place * place + w.amounts * fit - w.basis * basis)
-            hits.append(Hit(chunk, snap.docs[chunk.doc_key], float(score), d, lex, coverage[pos], min(1.0, doc_ev)))
+                named = 1.0 if chunk.doc_key in named_docs else 0.0
+                score = (w.dense * spread(d) + w.lexical * lex + w.document * doc_ev + w.named * named
+                         + w.figures * figure + w.place * place + w.amounts * fit - w.basis * basis)
+            hits.append(Hit(chunk, snap.docs[chunk.doc_key], float(score), d, lex, coverage[pos], doc_ev))
         hits.sort(key=lambda h: (-h.score, h.chunk.ordinal))
         return hits[:k]
 
@@ -239,17 +237,20 @@ class Retriever:
             return lambda d: 1.0 if d >= best else 0.0
         return lambda d: min(1.0, max(0.0, (d - floor) / span))
 
+    def _per_document(self, snap: Snapshot, what: str, compute: Callable[[DocRecord], Any]) -> dict[str, Any]:
+        """`compute(doc)` for every document of the library, kept until the library changes."""
+        cached = self._per_document_cache.get(what)
+        if cached is None or cached[0] != snap.generation:
+            cached = (snap.generation, {key: compute(doc) for key, doc in snap.docs.items()})
+            self._per_document_cache[what] = cached
+        return cached[1]
+
     def _titles(self, snap: Snapshot) -> dict[str, frozenset[str]]:
-        if self._title_cache is None or self._title_cache[0] != snap.generation:
-            titles = {key: frozenset(t for t in tokenize(doc.title) if t not in _GENERIC_TITLE_WORDS)
-                      for key, doc in snap.docs.items()}
-            self._title_cache = (snap.generation, titles)
-        return self._title_cache[1]
+        return self._per_document(snap, "titles", lambda doc: frozenset(
+            t for t in tokenize(doc.title) if t not in _GENERIC_TITLE_WORDS))
 
     def _jurisdictions(self, snap: Snapshot) -> dict[str, tuple[str, frozenset[str]] | None]:
-        if self._place_cache is None or self._place_cache[0] != snap.generation:
-            self._place_cache = (snap.generation, {key: jurisdiction(doc) for key, doc in snap.docs.items()})
-        return self._place_cache[1]
+        return self._per_document(snap, "jurisdictions", jurisdiction)
 
     def _place_words(self, snap: Snapshot, judged: QuestionWords) -> dict[str, frozenset[str]]:
         """Per document: the question's words that name where the document applies."""
@@ -264,26 +265,29 @@ class Retriever:
                 out[key] = words
         return out
 
-    def _document_evidence(self, snap: Snapshot, question: str, weights: dict[str, float]) -> dict[str, float]:
-        """Per document: the weighted share of the question's words that are in its title.
+    def _document_evidence(self, snap: Snapshot, question: str,
+                           weights: dict[str, float]) -> tuple[dict[str, float], frozenset[str]]:
+        """Per document: the weighted share of the question's words that are in its title (0–1);
+        and the documents the question names whole.
 
         A question that says a document's name whole (企业所得税法, 中华人民共和国专利法) means that
-        document: others whose titles merely share its words (企业所得税法实施条例) count half.
+        document: its evidence is full, and others whose titles merely share its words
+        (企业所得税法实施条例) count half.
         """
         total = sum(weights.values())
         if not total:
-            return {}
+            return {}, frozenset()
         out = {}
         for key, title_words in self._titles(snap).items():
             named = sum(w for t, w in weights.items() if t in title_words)
             if named:
                 out[key] = min(1.0, named / total * 2)
-        said = re.sub(r"[\s《》“”\"]", "", question)
-        whole = {key for key in out if any(len(name) >= 4 and name in said for name in _short_titles(snap.docs[key].title))}
+        said = _TITLE_MARKS.sub("", question)
+        names = self._per_document(snap, "short titles", lambda doc: _short_titles(doc.title))
+        whole = frozenset(key for key in out if any(len(name) >= 4 and name in said for name in names[key]))
         if whole:
-            # 1 + …: the named document's own evidence, above what any title share gives.
-            out = {key: 1.0 + value if key in whole else value / 2 for key, value in out.items()}
-        return out
+            out = {key: 1.0 if key in whole else value / 2 for key, value in out.items()}
+        return out, whole
 
     def _dense_for(self, snap: Snapshot, query: np.ndarray, positions: list[int]) -> dict[int, float]:
         """Cosine for lexical candidates the dense search did not return (stored vectors)."""
@@ -297,9 +301,13 @@ class Retriever:
         return out
 
 
+_TITLE_MARKS = re.compile(r"[\s《》“”\"]")
+_TITLE_NOTES = re.compile(r"[（(][^）)]*[）)]")
+
+
 def _short_titles(title: str) -> tuple[str, ...]:
     """A title as a question says it: without （节选） / （2018修正） and without 中华人民共和国."""
-    bare = re.sub(r"[（(][^）)]*[）)]|[\s《》“”\"]", "", title)
+    bare = _TITLE_MARKS.sub("", _TITLE_NOTES.sub("", title))
     return (bare, bare.removeprefix("中华人民共和国"))
 
 
