@@ -72,11 +72,9 @@ def collect(kb, qa: Path, ood: Path):  # type: ignore[no-untyped-def]
             if chinese_share(text) < 0.5:
                 continue
             hits = kb.retriever.search(text, k=5)[:JUDGED]
-            if not hits or asks_elsewhere(text, hits):
-                # Declined before the model is asked (no clause; another place's own rules).
-                rows.append((None, label, confidence(text, hits)))
-                continue
-            rows.append((abstention_features(text, hits), label, confidence(text, hits)))
+            # None: declined before the model is asked (no clause; another place's own rules).
+            features = abstention_features(text, hits) if hits and not asks_elsewhere(text, hits) else None
+            rows.append((features, label, confidence(text, hits)))
     return rows
 
 
@@ -123,35 +121,29 @@ def main() -> None:
         "plan dev": collect(plan, args.eval_dir / "qa_dev.jsonl", args.eval_dir / "ood_dev.jsonl"),
     }
 
-    def arrays(names):  # type: ignore[no-untyped-def]
-        """Features, labels, current confidence, and a weight giving each group the same say."""
+    def table(names):  # type: ignore[no-untyped-def]
+        """Every question of `names`: labels, current confidence, whether the model judges it
+        (not declined before), a weight giving each group the same say; features of those judged."""
         rows = [(row, 1.0 / len(groups[name])) for name in names for row in groups[name]]
-        return (np.array([r[0] for r, _ in rows if r[0] is not None]),
-                np.array([r[1] for r, _ in rows if r[0] is not None]),
-                np.array([r[2] for r, _ in rows]), np.array([w for r, w in rows if r[0] is not None]))
+        judged = np.array([r[0] is not None for r, _ in rows])
+        return (np.array([r[1] for r, _ in rows]), np.array([r[2] for r, _ in rows]), judged,
+                np.array([w for _, w in rows]), np.array([r[0] for r, _ in rows if r[0] is not None]))
 
-    def everyone(names, scores):  # type: ignore[no-untyped-def]
-        """Scores of every question of `names`: −inf for those declined before the model."""
-        y, judged = labels(names)
-        full = np.full(len(y), -np.inf)
-        full[judged] = scores
-        return full, y
-
-    def labels(names):  # type: ignore[no-untyped-def]
-        """Labels of every question, and whether the model judged it (not declined before)."""
-        rows = [row for name in names for row in groups[name]]
-        return np.array([r[1] for r in rows]), np.array([r[0] is not None for r in rows])
+    def scores(x, judged, w, b):  # type: ignore[no-untyped-def]
+        """The model's score of every question: −inf for those declined before the model."""
+        full = np.full(len(judged), -np.inf)
+        full[judged] = x @ w + b
+        return full
 
     print(f"{'held out':10} {'n':>4}   {'fitted: answered / declined':>28}   {'in answers.py now':>18}")
     totals = {"fit": [[], []], "now": [[], []]}
     for held in groups:
-        train = [g for g in groups if g != held]
-        x, y, _, weight = arrays(train)
-        w, b = fit(x, y, args.l2, weight if args.balanced else None)
-        bar = place_bar(x @ w + b, y, args.target)
-        hx, _, hnow, _ = arrays([held])
-        scores, hy = everyone([held], hx @ w + b)
-        fitted = (scores[hy == 1] > bar, scores[hy == 0] <= bar)
+        y, _, judged, weight, x = table([g for g in groups if g != held])
+        w, b = fit(x, y[judged], args.l2, weight[judged] if args.balanced else None)
+        bar = place_bar(x @ w + b, y[judged], args.target)
+        hy, hnow, hjudged, _, hx = table([held])
+        held_scores = scores(hx, hjudged, w, b)
+        fitted = (held_scores[hy == 1] > bar, held_scores[hy == 0] <= bar)
         now = (hnow[hy == 1] >= 0.5, hnow[hy == 0] < 0.5)
         for key, (a, d) in (("fit", fitted), ("now", now)):
             totals[key][0].extend(a)
@@ -161,15 +153,14 @@ def main() -> None:
     print(f"{'all':10} {'':4}   {np.mean(totals['fit'][0]):13.2f} / {np.mean(totals['fit'][1]):.2f}"
           f"   {np.mean(totals['now'][0]):11.2f} / {np.mean(totals['now'][1]):.2f}")
 
-    x, y, _, weight = arrays(list(groups))
-    w, b = fit(x, y, args.l2, weight if args.balanced else None)
-    bar = place_bar(x @ w + b, y, args.target)
+    y, _, judged, weight, x = table(list(groups))
+    w, b = fit(x, y[judged], args.l2, weight[judged] if args.balanced else None)
+    bar = place_bar(x @ w + b, y[judged], args.target)
     model = Abstention(b - bar, *map(float, w), cross_language_bar=E5_ABSTENTION.cross_language_bar)
-    scores, y = everyone(list(groups), x @ w + b - bar)
-    judged = labels(list(groups))[1]
+    margin = scores(x, judged, w, b - bar)
     print(f"\nall groups: {int(np.sum(y == 1))} in-scope, {int(np.sum(y == 0))} out-of-scope "
           f"({int(np.sum(~judged))} declined by the other-place rule or for want of a clause); at the bar "
-          f"answered {np.mean(scores[y == 1] >= 0):.2f}, declined {np.mean(scores[y == 0] < 0):.2f}")
+          f"answered {np.mean(margin[y == 1] >= 0):.2f}, declined {np.mean(margin[y == 0] < 0):.2f}")
     fields = ", ".join(f"{name}={getattr(model, name):.3f}" for name in ("intercept", *FEATURE_NAMES))
     print(f"E5_ABSTENTION = Abstention({fields}, cross_language_bar={model.cross_language_bar})")
 
