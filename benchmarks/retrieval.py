@@ -4,6 +4,8 @@
 
 Libraries:
 - real: the bundled plan + the real documents in ../shared/corpus-real (md, docx, html);
+- many: the real library + nine more public laws and regulations (benchmarks/library) — 21
+  documents, as a bureau's library grows;
 - plan: the bundled plan alone.
 
 Sets: the dev sets in ../shared/eval (real_qa_dev/real_ood_dev for the real library,
@@ -150,14 +152,24 @@ def main() -> None:
             "heldout": (qs(HERE / "heldout_real_qa.jsonl", True), qs(HERE / "heldout_real_ood.jsonl", False)),
             # The abstention model is fitted on these (benchmarks/calibrate.py): not a check.
             "calibration": tuple(sum((qs(HERE / "calibration" / f"set{i}_real_{kind}.jsonl", kind == "qa")
-                                      for i in (1, 2, 3)), []) for kind in ("qa", "ood")),
+                                      for i in (1, 2, 3, 4)), []) for kind in ("qa", "ood")),
+        },
+        "many": {
+            "dev": (qs(args.eval_dir / "real_qa_dev.jsonl", True), qs(args.eval_dir / "real_ood_dev.jsonl", False)),
+            # Written apart from everything else, never fitted on (benchmarks/library.md).
+            "heldout": (qs(HERE / "heldout_many_qa.jsonl", True), qs(HERE / "heldout_many_ood.jsonl", False)),
+            "heldout new documents": (qs(HERE / "heldout_newdocs_qa.jsonl", True),
+                                      qs(HERE / "heldout_newdocs_ood.jsonl", False)),
+            "calibration": tuple(sum((qs(HERE / "calibration" / f"set{i}_many_{kind}.jsonl", kind == "qa")
+                                      for i in (5, 6)), []) for kind in ("qa", "ood")),
         },
         "plan": {
             "dev": (qs(args.eval_dir / "qa_dev.jsonl", True), qs(args.eval_dir / "ood_dev.jsonl", False)),
             "heldout": (qs(HERE / "heldout_qa.jsonl", True), qs(HERE / "heldout_ood.jsonl", False)),
         },
     }
-    libraries = {"real": [BUNDLED_CORPUS, args.corpus], "plan": [BUNDLED_CORPUS]}
+    libraries = {"real": [BUNDLED_CORPUS, args.corpus], "many": [BUNDLED_CORPUS, args.corpus, HERE / "library"],
+                 "plan": [BUNDLED_CORPUS]}
     report: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
                     "libraries": {}}
     for lib, paths in libraries.items():

@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from knowledge.asking import ask_segment
 from knowledge.retrieval import Hit, Retriever, jurisdiction
 from knowledge.vocabulary import (
     DOMESTIC_WORDS,
@@ -112,14 +113,14 @@ def chinese_share(text: str) -> float:
 
 @dataclass(frozen=True)
 class Abstention:
-    """How sure the first clauses answer a question: a logistic model over five kinds of evidence.
+    """How sure the first clauses answer a question: a logistic model over the evidence below.
 
     confidence = 1 / (1 + e^−z), z = intercept + Σ weight × feature (`abstention_features`),
     so 0.5 is the bar. One rule stands before it: a question about another place's own rules
     (`asks_elsewhere`) is declined whatever the words, as the library holds none of them.
     The weights are fitted by `benchmarks/calibrate.py` on labelled questions (in-scope and
-    out-of-scope, the real library and the plan alone), with the intercept placed where about
-    nine in ten of the out-of-scope questions it judges fall below it.
+    out-of-scope, several libraries), with the intercept placed where about nine in ten of the
+    out-of-scope questions it judges fall below it.
     """
 
     intercept: float
@@ -127,21 +128,23 @@ class Abstention:
     coverage_first: float  # word coverage of the first clause (the one quoted first)
     meaning_best: float  # (best cosine − 0.90) × 10: e5 puts Chinese pairs in 0.80–0.97
     meaning_first: float
-    figure_missing: float  # asks for a number or a time, the first clause states none
+    figure_missing: float  # the ask wants a number or a time, the first clause states none
+    ask_best: float  # coverage of the words of the part that asks (knowledge.asking)
+    ask_first: float
+    known_best: float  # coverage of the words the library uses at all
+    known_first: float
     cross_language_bar: float  # cosine at the bar for questions mostly not in Chinese
 
     def weights(self) -> tuple[float, ...]:
-        return (self.coverage_best, self.coverage_first, self.meaning_best, self.meaning_first,
-                self.figure_missing)
+        return tuple(getattr(self, name) for name in FEATURE_NAMES)
 
 
-FEATURE_NAMES = ("coverage_best", "coverage_first", "meaning_best", "meaning_first", "figure_missing")
+FEATURE_NAMES = ("coverage_best", "coverage_first", "meaning_best", "meaning_first", "figure_missing",
+                 "ask_best", "ask_first", "known_best", "known_first")
 # Fitted by benchmarks/calibrate.py (see there for the sets and the cross-validated figures).
-# Read together, the coverage weights say 5.33 × the quoted clause's coverage − 6.62 × what a
-# lower clause covers beyond it: words found only in a clause that meaning ranked lower are
-# more often accidental overlap than an answer.
-E5_ABSTENTION = Abstention(intercept=-3.039, coverage_best=-6.615, coverage_first=11.944, meaning_best=3.399,
-                           meaning_first=4.214, figure_missing=-3.966, cross_language_bar=0.884)
+E5_ABSTENTION = Abstention(intercept=-3.226, coverage_best=0.007, coverage_first=0.097, meaning_best=2.481,
+                           meaning_first=2.843, figure_missing=-1.918, ask_best=1.089, ask_first=0.709,
+                           known_best=0.898, known_first=0.906, cross_language_bar=0.884)
 _HERE_WORDS = tuple(JURISDICTION_WORDS["province"] | JURISDICTION_WORDS["city"] | set(PLACE_ALIASES))
 _ASKS_FIGURE = re.compile(r"多少|几[年个天月日号次倍项名人万]|比例|百分|上限|下限|税率|费率|额度|how much|how many|rate|percent",
                           re.IGNORECASE)
@@ -155,13 +158,20 @@ _STATES_FIGURE = re.compile(r"\d|百分之|[一二三四五六七八九十两百
 def abstention_features(question: str, hits: list[Hit]) -> tuple[float, ...]:
     """The evidence `confidence` weighs, in `FEATURE_NAMES` order (hits: the clauses judged)."""
     first = hits[0]
+    # A figure or a time is wanted when the ask says so (想给几个骨干…鼓励吗 does not ask how many).
+    ask = ask_segment(question, min_chars=0)
+    missing = ((_ASKS_FIGURE.search(ask) and not _STATES_FIGURE.search(first.chunk.text))
+               or (_ASKS_TIME.search(ask) and not _STATES_TIME.search(first.chunk.text)))
     return (
         max(h.coverage for h in hits),
         first.coverage,
         (max(h.dense for h in hits) - 0.90) * 10,
         (first.dense - 0.90) * 10,
-        1.0 if (_ASKS_FIGURE.search(question) and not _STATES_FIGURE.search(first.chunk.text))
-        or (_ASKS_TIME.search(question) and not _STATES_TIME.search(first.chunk.text)) else 0.0,
+        1.0 if missing else 0.0,
+        max(h.ask_coverage for h in hits),
+        first.ask_coverage,
+        max(h.known_coverage for h in hits),
+        first.known_coverage,
     )
 
 
@@ -188,13 +198,23 @@ def confidence(question: str, hits: list[Hit], encoder: str = "e5-small",
 
 
 _COUNTRIES = "|".join(sorted(FOREIGN_COUNTRIES, key=len, reverse=True))
-# 美国企业 / 德国的客户 / 放在德国做: the country is a party to the owner's case, not the place
-# whose rules are asked about.
+# 美国企业 / 日本一家公司 / 新加坡客户 / 从德国买的 / 放在德国做 / 卖给越南: the country is a party
+# to the owner's case (whom they buy from, sell to, work with), not the place whose rules are asked about.
+_PARTY_NOUNS = "企业|公司|客户|团队|机构|买家|买方|卖方|合作方|厂商|厂家|工厂|伙伴|专家|大学|高校|子公司|分公司|供应商|总部"
 _COUNTRY_AS_PARTY = re.compile(
-    rf"(?:{_COUNTRIES})的?(?:企业|公司|客户|团队|机构|买家|买方|卖方|合作方|厂商|伙伴|专家|大学|高校|工厂|子公司|分公司)(?!所得税|税|法)"
-    rf"|(?:在|放在|到|去)(?:{_COUNTRIES})(?:做|研发|生产|加工|开发)")
+    rf"(?:{_COUNTRIES})(?:的|一家|一个|某|那家|这家|几家)?(?:{_PARTY_NOUNS})(?!所得税|税|法)"
+    rf"|(?:在|放在|到|去)(?:{_COUNTRIES})(?:做|研发|生产|加工|开发)"
+    rf"|(?:从|向|跟|和|与|同|给|卖给|卖到|出口到|出口给|引进|进口)(?:{_COUNTRIES})"
+    rf"|(?:{_COUNTRIES})(?:进口|引进|买|采购|订购)")
 _PLACE_EN = "|".join(re.escape(p) for p in sorted(OTHER_PLACES_EN, key=len, reverse=True))
 _ELSEWHERE_EN = re.compile(rf"\b(?:in|of)\s+(?:the\s+)?(?:{_PLACE_EN})\b|\b(?:{_PLACE_EN})'s\b", re.IGNORECASE)
+# "US" only as written: in any case it would be the word "us" ("most of us", "help us in …").
+_US_EN = re.compile(r"\b(?:in|of)\s+(?:the\s+)?(?:US|U\.S\.)(?![a-z])|\b(?:US|U\.S\.)'s\b")
+# "a company in Malaysia", "our client from Japan": a party to the case, as in Chinese ("the tax
+# rate for small companies in Hong Kong" is still a question about Hong Kong's rules).
+_PARTY_EN = re.compile(rf"\b(?:a|an|one|our|my|their|his|her)\s+(?:[a-z-]+\s+)?(?:company|client|customer|partner|"
+                       rf"buyer|supplier|firm|factory|team|university|licensee|licensor|cousin|relative)\s+"
+                       rf"(?:in|from|of)\s+(?:the\s+)?(?:{_PLACE_EN})\b", re.IGNORECASE)
 _HERE_EN = re.compile(r"\b(?:" + "|".join(sorted(HERE_PLACES_EN)) + r")\b", re.IGNORECASE)
 
 
@@ -202,7 +222,8 @@ def asks_elsewhere(question: str, hits: list[Hit]) -> bool:
     """The question asks about the rules of a place outside the library's (another province or
     city, another country) and names no place of its own: no cited document is that place's."""
     if chinese_share(question) < 0.5:
-        return bool(_ELSEWHERE_EN.search(question)) and not _HERE_EN.search(question)
+        rest = _PARTY_EN.sub("", question)
+        return bool(_ELSEWHERE_EN.search(rest) or _US_EN.search(rest)) and not _HERE_EN.search(question)
     named = {place for place in OTHER_PLACES if place in question}
     if named & FOREIGN_COUNTRIES:
         if any(word in question for word in DOMESTIC_WORDS):

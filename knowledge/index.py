@@ -47,7 +47,7 @@ from knowledge.vectors import VectorStore, collection_name
 BUNDLED_CORPUS = Path(__file__).resolve().parent / "corpus"
 # How documents are chunked and tokenised. An index of another format (or built with
 # another embedding model) is rebuilt from its documents before it is searched.
-INDEX_FORMAT = 3  # 3: docx/html headings in the heading path, table rows kept as rows
+INDEX_FORMAT = 4  # 3: docx/html headings in the heading path, table rows kept as rows; 4: items keep their number
 _KEEP_GENERATIONS = 2
 EMBED_BATCH = 256
 

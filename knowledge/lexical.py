@@ -160,6 +160,10 @@ class LexicalIndex:
         retriever = bm25s.BM25.load(str(directory / "bm25")) if meta["size"] else bm25s.BM25()
         return cls(retriever, meta["df"], meta["size"])
 
+    def knows(self, token: str) -> bool:
+        """Whether any passage contains `token`."""
+        return token in self._df
+
     def idf(self, token: str) -> float:
         df = self._df.get(token, 0)
         return math.log(1 + (self.size - df + 0.5) / (df + 0.5))

@@ -20,7 +20,10 @@ The candidates of both are then ranked on one 0–1 scale by a convex combinatio
   clauses of that place's documents, and such words count as covered by them (a 山东省
   regulation says 本省, not 山东);
 - amounts: a question that states its own figure (营收4000万, 200名员工) prefers the
-  clause whose stated bounds contain it (小于5,000万元（含） over 2亿元以上).
+  clause whose stated bounds contain it (小于5,000万元（含） over 2亿元以上);
+- coverage: the IDF-weighted share of the question's words the clause holds, and again of
+  the words of the part that asks (knowledge.asking: an owner's story before the question
+  says little about which clause answers it).
 
 `mode="bm25"` and `mode="dense"` rank by one kind alone (benchmark baselines).
 """
@@ -35,6 +38,7 @@ from typing import Any, Literal
 import numpy as np
 
 from knowledge.amounts import amount_fit, stated_amounts
+from knowledge.asking import ask_segment
 from knowledge.chunking import Chunk
 from knowledge.index import DocRecord, KnowledgeIndex, Snapshot
 from knowledge.lexical import token_weights, tokenize
@@ -56,6 +60,11 @@ class Weights:
     amounts: float = 0.20
     named: float = 0.25  # the question says the clause's document by name (在企业所得税法里…)
     basis: float = 0.15  # taken off an enacting clause (为了…，根据…，制定本法) unless its purpose is asked
+    # The question's words the clause holds (IDF-weighted, formal words standing in for an
+    # owner's): unlike BM25 it does not saturate on one repeated word or favour short clauses,
+    # and the words of the part that asks count again (knowledge.asking).
+    coverage: float = 0.4
+    ask: float = 0.2
     expand_dense: bool = True  # embed the question with its formal words appended
     dense_floor: float = 0.1  # quantile of the candidates' cosines that maps to 0
 
@@ -96,6 +105,11 @@ class Hit:
     lexical: float  # BM25 relative to the question's best match, 0–1
     coverage: float  # IDF-weighted share of the question's words in the clause
     document: float = 0.0  # how much of the question names this clause's document, 0–1
+    # The same share over the words of the part that asks (knowledge.asking), and over the
+    # words the library uses at all: an owner's own words for the case (甲方, 只收) are in no
+    # clause, so they lower `coverage` alike for every clause and for in- and out-of-scope questions.
+    ask_coverage: float = 0.0
+    known_coverage: float = 0.0
 
 
 class QuestionWords:
@@ -104,6 +118,10 @@ class QuestionWords:
     def __init__(self, weights: dict[str, float], alternatives: dict[str, tuple[str, ...]]) -> None:
         self.weights = weights
         self.alternatives = alternatives
+
+    def only(self, keep: Callable[[str], bool]) -> QuestionWords:
+        """The words for which `keep(word)` holds, with their alternatives."""
+        return QuestionWords({t: w for t, w in self.weights.items() if keep(t)}, self.alternatives)
 
     def coverage(self, passage: str, covered: frozenset[str] = frozenset()) -> float:
         """IDF-weighted share of the words that `passage` contains, itself or as a formal word.
@@ -187,16 +205,23 @@ class Retriever:
         weights = token_weights(tokens, self.index.index_dir.parent / "cache")
         judged = question_weights(question, self.index.index_dir.parent / "cache")
         places = self._place_words(snap, judged) if self.mode == "hybrid" else {}
-        coverage = {pos: judged.coverage(snap.chunks[pos].index_text,
-                                         places.get(snap.chunks[pos].doc_key, frozenset()))
-                    for pos in candidates}
+        ask = ask_segment(question)
+        asked = judged if ask == question else question_weights(ask, self.index.index_dir.parent / "cache")
+        known = judged.only(lambda t: snap.lexical.knows(t) or t in judged.alternatives)
+        coverage = {}
+        titled = self._title_words(snap, judged) if self.mode == "hybrid" else {}
+        for pos in candidates:
+            key = snap.chunks[pos].doc_key
+            text, covered = snap.chunks[pos].index_text, places.get(key, frozenset()) | titled.get(key, frozenset())
+            coverage[pos] = (judged.coverage(text, covered), asked.coverage(text, covered),
+                             known.coverage(text, covered))
         missing_dense = [p for p in candidates if p not in dense]
         if missing_dense and vector is not None:
             dense.update(self._dense_for(snap, vector, missing_dense))
 
         doc_evidence, named_docs = (self._document_evidence(snap, question, weights) if self.mode == "hybrid"
                                     else ({}, frozenset()))
-        asks_figure = bool(_ASKS_FIGURE.search(question))
+        asks_figure = bool(_ASKS_FIGURE.search(ask_segment(question, min_chars=0)))  # 想给几个骨干…鼓励吗: no figure
         asks_basis = bool(_ASKS_BASIS.search(question))
         amounts = stated_amounts(question) if self.mode == "hybrid" else []
         spread = self._dense_scale(dense, candidates, self.weights.dense_floor)
@@ -218,9 +243,12 @@ class Retriever:
                 fit = amount_fit(amounts, chunk.text) if amounts else 0.0
                 basis = 0.0 if asks_basis or not _BASIS_CLAUSE.match(chunk.text.strip()) else 1.0
                 named = 1.0 if chunk.doc_key in named_docs else 0.0
+                whole, ask_share, _ = coverage[pos]
                 score = (w.dense * spread(d) + w.lexical * lex + w.document * doc_ev + w.named * named
-                         + w.figures * figure + w.place * place + w.amounts * fit - w.basis * basis)
-            hits.append(Hit(chunk, snap.docs[chunk.doc_key], float(score), d, lex, coverage[pos], doc_ev))
+                         + w.figures * figure + w.place * place + w.amounts * fit - w.basis * basis
+                         + w.coverage * whole + w.ask * ask_share)
+            whole, ask_share, in_library = coverage[pos]
+            hits.append(Hit(chunk, snap.docs[chunk.doc_key], float(score), d, lex, whole, doc_ev, ask_share, in_library))
         hits.sort(key=lambda h: (-h.score, h.chunk.ordinal))
         return hits[:k]
 
@@ -261,6 +289,19 @@ class Retriever:
             level, names = place
             words = frozenset(t for t in judged.weights if t in JURISDICTION_WORDS[level]
                               or PLACE_ALIASES.get(t, t).rstrip("省市") in names)
+            if words:
+                out[key] = words
+        return out
+
+    def _title_words(self, snap: Snapshot, judged: QuestionWords) -> dict[str, frozenset[str]]:
+        """Per document: the question's words its title says (企业所得税法 for that law's clauses).
+
+        A clause answers for the name of its document without repeating it; the implementing
+        regulation's clause that cites 企业所得税法 by name does not thereby cover more.
+        """
+        out = {}
+        for key, title_words in self._titles(snap).items():
+            words = frozenset(t for t in judged.weights if t in title_words)
             if words:
                 out[key] = words
         return out

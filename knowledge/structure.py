@@ -65,12 +65,21 @@ def parse_heading(paragraph: str) -> Heading | None:
         if len(paragraph) <= _MAX_HEADING:
             return Heading(level, paragraph.strip(), "")
         # A long list item with no sentence end: label it, keep all of it as text.
-        return Heading(level, _label(paragraph), paragraph[marker.end():].strip())
+        return Heading(level, _label(paragraph), _item_text(paragraph, marker, level))
     head, rest = paragraph[: stop.start()], paragraph[stop.end():].strip()
     if rest and len(head) <= _MAX_RUN_IN:
         return Heading(level, head.strip(), rest)
     # A numbered item that is itself the clause: label it, keep the whole text.
-    return Heading(level, _label(paragraph), paragraph[marker.end():].strip())
+    return Heading(level, _label(paragraph), _item_text(paragraph, marker, level))
+
+
+def _item_text(paragraph: str, marker: re.Match[str], level: int) -> str:
+    """The text of an item that is itself the clause: its number stays ("（五）电子设备，为3年。"),
+    so the quote is the clause as written and can be told from its siblings; a chapter's or
+    section's own number (第二章) is a heading, not part of any clause."""
+    if level <= 2:
+        return paragraph[marker.end():].strip()
+    return paragraph.strip()
 
 
 def styled_heading(paragraph: str, headings: dict[str, int]) -> Heading | None:

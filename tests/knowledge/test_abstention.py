@@ -28,9 +28,12 @@ JINAN = DocRecord(key="jn", path="jn.md", title="济南市科技创新促进条�
                   date="2021-06-01", status="current", sha256="1" * 64, chunk_ids=["c2"])
 
 
-def hit(text: str, *, dense: float = 0.9, coverage: float = 1.0, doc: DocRecord = NATIONAL) -> Hit:
+def hit(text: str, *, dense: float = 0.9, coverage: float = 1.0, doc: DocRecord = NATIONAL,
+        ask: float | None = None, known: float | None = None) -> Hit:
+    """A clause; for a one-part question of words the library knows, the three coverages coincide."""
     chunk = Chunk(id=f"c-{abs(hash(text))}", doc_key=doc.key, ordinal=0, section="第一章", text=text)
-    return Hit(chunk=chunk, doc=doc, score=0.9, dense=dense, lexical=1.0, coverage=coverage)
+    return Hit(chunk=chunk, doc=doc, score=0.9, dense=dense, lexical=1.0, coverage=coverage,
+               ask_coverage=coverage if ask is None else ask, known_coverage=coverage if known is None else known)
 
 
 CLAUSE = "第九条 通过认定的高新技术企业，其资格自颁发证书之日起有效期为三年。"
@@ -43,7 +46,8 @@ def test_the_features_are_named_in_the_order_the_weights_are_given() -> None:
 
 def test_confidence_is_the_logistic_of_the_weighted_evidence() -> None:
     model = Abstention(intercept=0.5, coverage_best=1.0, coverage_first=1.0, meaning_best=0.0, meaning_first=0.0,
-                       figure_missing=-2.0, cross_language_bar=0.88)
+                       figure_missing=-2.0, ask_best=0.0, ask_first=0.0, known_best=0.0, known_first=0.0,
+                       cross_language_bar=0.88)
     hits = [hit(CLAUSE, coverage=0.5)]
     assert confidence("高企资格有效期几年？", hits, model=model) == pytest.approx(1 / (1 + math.exp(-1.5)))
 
@@ -65,6 +69,22 @@ def test_words_found_only_in_a_lower_clause_count_for_less_than_in_the_quoted_on
     quoted_covers = confidence(question, [hit(CLAUSE, coverage=0.9), hit("其他条款。", coverage=0.3)])
     lower_covers = confidence(question, [hit(CLAUSE, coverage=0.3), hit("其他条款。", coverage=0.9)])
     assert quoted_covers > 0.5 > lower_covers
+
+
+def test_a_figure_is_wanted_only_when_the_ask_wants_one() -> None:
+    # 几个 in the story ("a few of our engineers") asks for no number; 多少 in the ask does.
+    clause = "国家鼓励企业采取股权、期权、分红等方式激励科学技术人员。"
+    story = abstention_features("想给几个技术骨干发点股权，国家鼓励这样做吗？", [hit(clause)])
+    figure = abstention_features("给技术骨干的股权激励，比例最多能给多少？", [hit(clause)])
+    assert story[FEATURE_NAMES.index("figure_missing")] == 0.0
+    assert figure[FEATURE_NAMES.index("figure_missing")] == 1.0
+
+
+def test_the_words_of_the_ask_and_the_words_the_library_knows_weigh_in() -> None:
+    question = "高企资格有效期几年？"
+    base = confidence(question, [hit(CLAUSE, coverage=0.4)])
+    assert confidence(question, [hit(CLAUSE, coverage=0.4, ask=0.9)]) > base
+    assert confidence(question, [hit(CLAUSE, coverage=0.4, known=0.9)]) > base
 
 
 def test_a_figure_question_needs_a_figure_in_the_quoted_clause() -> None:
@@ -132,6 +152,10 @@ def test_a_figure_that_names_a_thing_stays_a_word_to_find() -> None:
     "一家美国企业想买我们的独家授权，国内法律对技术给境外用是什么态度？",
     "委托国外机构做的研发费用有没有比例限制？我们有一块研发是放在德国做的",
     "跟日本公司签技术许可合同要注意什么？",
+    "我们从德国买了一套算法的使用许可，合同签了还没登记，现在算生效了吗？",
+    "前年从日本一家公司引进的技术被人说侵权，我们该怎么办？",
+    "We license our software to a company in Singapore. Does the contract need to be registered?",
+    "My client from Japan wants an exclusive licence; what do Chinese rules say about that?",
 ])
 def test_a_country_named_as_a_party_is_not_a_question_about_its_rules(question: str) -> None:
     assert not asks_elsewhere(question, [hit("技术出口应当遵守国家有关规定。")])
@@ -146,6 +170,12 @@ def test_a_country_named_as_a_party_is_not_a_question_about_its_rules(question: 
 def test_a_countrys_own_rules_are_not_answered_from_this_library(question: str) -> None:
     assert asks_elsewhere(question, [hit("企业所得税的税率为25%。")])
     assert confidence(question, [hit("企业所得税的税率为25%。", dense=0.97)]) == 0.0
+
+
+def test_us_is_the_united_states_only_as_written() -> None:
+    # Case-blind, "us" would make "most of us" a question about American rules.
+    assert not asks_elsewhere("Can most of us in a small team apply for the R&D deduction?", [hit(CLAUSE)])
+    assert asks_elsewhere("What is the R&D tax credit in the US?", [hit(CLAUSE)])
 
 
 def test_an_english_question_about_china_is_not_about_elsewhere() -> None:

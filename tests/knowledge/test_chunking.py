@@ -73,11 +73,13 @@ def test_all_heading_styles_nest(tmp_path: Path) -> None:
     by_text = {c.text: c.section for c in chunk_document(doc)}
     assert by_text["为了促进科技创新，制定本办法。"] == "第一章 总则 › 第一条"
     assert by_text["本办法适用于本市行政区域。"] == "第一章 总则 › 第二条"
-    first = by_text["首次认定的企业奖励20万元。"]
+    # An item that is itself the clause is quoted with its number, as written.
+    first = by_text["（1）首次认定的企业奖励20万元。"]
     assert first.split(PATH_SEPARATOR)[:3] == ["第二章 支持措施", "一、研发支持", "（一）研发补助"]
     assert first.endswith("（1）首次认定的企业奖励20万元")
     assert by_text["补助比例不超过百分之十。"].endswith("1. 对研发投入给予补助")
-    assert "（1）" not in by_text["对平台建设给予支持。"]
+    assert "（1）" not in by_text["2. 对平台建设给予支持。"]
+    assert "首次认定的企业奖励20万元。" not in by_text  # never without its number
 
 
 def test_run_in_headings_split_title_from_body(tmp_path: Path) -> None:
@@ -121,8 +123,9 @@ def test_an_article_keeps_its_lead_sentence_with_each_of_its_items(tmp_path: Pat
     lead = "企业的下列支出，可以在计算应纳税所得额时加计扣除："
     items = [c for c in chunks if PATH_SEPARATOR in c.section and c.section.startswith("第三十条")]
     assert len(items) == 2
-    # Each item is quoted as what it is a case of, and stays findable by the lead's words.
-    assert items[0].text == lead + "开发新技术、新产品、新工艺发生的研究开发费用；"
+    # Each item is quoted as what it is a case of, with its own number, and stays findable by
+    # the lead's words.
+    assert items[0].text == lead + "（一）开发新技术、新产品、新工艺发生的研究开发费用；"
     assert items[1].text.startswith(lead) and items[1].text.endswith("所支付的工资。")
     assert any(c.section == "第三十条" and c.text == lead for c in chunks)
     # The next article does not inherit the lead.

@@ -358,7 +358,8 @@ def stub_hits() -> list[Hit]:
     doc = DocRecord(key="plan", path="plan.md", title="科技特派员三年行动方案", issuer="市科技局",
                     date="2025-03-01", status="current", sha256="0" * 64, chunk_ids=["c1"])
     chunk = Chunk(id="c1", doc_key="plan", ordinal=0, section="三、工作目标", text=CLAUSE_1)
-    return [Hit(chunk=chunk, doc=doc, score=0.9, dense=0.9, lexical=1.0, coverage=1.0)]
+    return [Hit(chunk=chunk, doc=doc, score=0.9, dense=0.9, lexical=1.0, coverage=1.0, ask_coverage=1.0,
+                known_coverage=1.0)]
 
 
 def test_answerer_uses_generated_text(server: tuple[FakeOpenAI, int], tmp_path: Any) -> None:

@@ -143,3 +143,18 @@ def test_a_notices_preamble_is_not_quoted_as_the_rule(library: Answerer) -> None
     assert not answer.citations[0].text.startswith("根据")
     first = library.answer("研发费用税前加计扣除有哪些规定？").citations[0]
     assert "加计扣除" in first.text and not first.text.startswith("根据")
+
+
+def test_an_item_is_quoted_with_its_number(library: Answerer) -> None:
+    # "（二）" is part of the clause as written: the quote says which item of 第三十条 applies.
+    answer = library.answer("安置残疾人员发的工资能在算应纳税所得额时加计扣除吗？")
+    assert answer.answered
+    assert "（二）安置残疾人员所支付的工资" in answer.citations[0].text
+    assert answer.citations[0].text.startswith("企业的下列支出，可以在计算应纳税所得额时加计扣除：")
+
+
+def test_an_owner_who_tells_the_story_first_is_answered_on_what_they_ask(library: Answerer) -> None:
+    answer = library.answer("我们是一家做工业软件的小公司，二十来个人，客户主要在省内，今年打算申报高企，"
+                            "材料正在准备。想问下公司注册满多久才能申请？")
+    assert answer.answered
+    assert "注册成立一年以上" in answer.citations[0].text
