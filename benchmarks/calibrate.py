@@ -24,7 +24,8 @@ Never fitted on: benchmarks/heldout_* — benchmarks/retrieval.py reports those.
 Before printing the fit, each group is held out in turn (fitted on the others, bar from the
 others): the answered / declined shares on the held-out group show how the model does on
 questions it was not fitted on, beside the model currently in knowledge/answers.py.
-Questions mostly not in Chinese are left out: they are judged by meaning alone.
+Questions mostly not in Chinese are left out of the model: they are judged by meaning alone,
+against a cosine bar chosen on them (`cross_language_bar`).
 """
 
 from __future__ import annotations
@@ -68,19 +69,40 @@ def open_library(data_dir: str | None, paths: list[Path], name: str):  # type: i
     return kb
 
 
-def collect(kb, qa: Path, ood: Path):  # type: ignore[no-untyped-def]
-    """(features, label, shipped confidence) of every Chinese question of one group."""
+def collect(kb, qa: Path, ood: Path, other: list[tuple[float, float]]):  # type: ignore[no-untyped-def]
+    """(features, label, shipped confidence) of every Chinese question of one group; questions
+    mostly in another language add (best cosine, label) to `other` (judged by meaning alone)."""
     rows = []
     for path, label in ((qa, 1.0), (ood, 0.0)):
         for q in load_questions(path, with_gold=label == 1.0):
             text = clean_question(q.q)
-            if chinese_share(text) < 0.5:
-                continue
             hits = kb.retriever.search(text, k=5)[:JUDGED]
+            elsewhere = bool(hits) and asks_elsewhere(text, hits)
+            if chinese_share(text) < 0.5:
+                if hits and not elsewhere:
+                    other.append((max(h.dense for h in hits), label))
+                continue
             # None: declined before the model is asked (no clause; another place's own rules).
-            features = abstention_features(text, hits) if hits and not asks_elsewhere(text, hits) else None
+            features = abstention_features(text, hits) if hits and not elsewhere else None
             rows.append((features, label, confidence(text, hits)))
     return rows
+
+
+def cross_language_bar(other: list[tuple[float, float]]) -> float:
+    """The cosine that best separates in-scope from out-of-scope questions in another language
+    (answered share + declined share, highest; of equals, the highest bar): halfway between two
+    neighbouring cosines."""
+    if not {label for _, label in other} >= {0.0, 1.0}:
+        return E5_ABSTENTION.cross_language_bar
+    values = sorted({cosine for cosine, _ in other})
+    best, best_bar = -1.0, E5_ABSTENTION.cross_language_bar
+    for low, high in zip(values, values[1:]):
+        bar = (low + high) / 2
+        answered = np.mean([c >= bar for c, label in other if label == 1.0])
+        declined = np.mean([c < bar for c, label in other if label == 0.0])
+        if answered + declined >= best:
+            best, best_bar = answered + declined, bar
+    return round(float(best_bar), 3)
 
 
 def fit(x: np.ndarray, y: np.ndarray, l2: float, weight: np.ndarray | None = None,
@@ -123,13 +145,14 @@ def main() -> None:
     plan = open_library(args.plan_dir, [BUNDLED_CORPUS], "plan")
     many = open_library(args.many_dir, [BUNDLED_CORPUS, args.corpus, MORE_DOCUMENTS], "many")
     cal = HERE / "calibration"
+    other: list[tuple[float, float]] = []
     groups = {
-        "real dev": collect(real, args.eval_dir / "real_qa_dev.jsonl", args.eval_dir / "real_ood_dev.jsonl"),
-        **{f"real set{i}": collect(real, cal / f"set{i}_real_qa.jsonl", cal / f"set{i}_real_ood.jsonl")
+        "real dev": collect(real, args.eval_dir / "real_qa_dev.jsonl", args.eval_dir / "real_ood_dev.jsonl", other),
+        **{f"real set{i}": collect(real, cal / f"set{i}_real_qa.jsonl", cal / f"set{i}_real_ood.jsonl", other)
            for i in (1, 2, 3, 4)},
-        **{f"many set{i}": collect(many, cal / f"set{i}_many_qa.jsonl", cal / f"set{i}_many_ood.jsonl")
+        **{f"many set{i}": collect(many, cal / f"set{i}_many_qa.jsonl", cal / f"set{i}_many_ood.jsonl", other)
            for i in (5, 6)},
-        "plan dev": collect(plan, args.eval_dir / "qa_dev.jsonl", args.eval_dir / "ood_dev.jsonl"),
+        "plan dev": collect(plan, args.eval_dir / "qa_dev.jsonl", args.eval_dir / "ood_dev.jsonl", other),
     }
 
     def table(names):  # type: ignore[no-untyped-def]
@@ -167,11 +190,14 @@ def main() -> None:
     y, _, judged, weight, x = table(list(groups))
     w, b = fit(x, y[judged], args.l2, weight[judged] if args.balanced else None)
     bar = place_bar(x @ w + b, y[judged], args.target)
-    model = Abstention(b - bar, *map(float, w), cross_language_bar=E5_ABSTENTION.cross_language_bar)  # type: ignore[call-arg]
+    model = Abstention(b - bar, *map(float, w), cross_language_bar=cross_language_bar(other))  # type: ignore[call-arg]
     margin = scores(x, judged, w, b - bar)
     print(f"\nall groups: {int(np.sum(y == 1))} in-scope, {int(np.sum(y == 0))} out-of-scope "
           f"({int(np.sum(~judged))} declined by the other-place rule or for want of a clause); at the bar "
           f"answered {np.mean(margin[y == 1] >= 0):.2f}, declined {np.mean(margin[y == 0] < 0):.2f}")
+    print(f"questions in another language: {sum(1 for _, label in other if label)} in-scope, "
+          f"{sum(1 for _, label in other if not label)} out-of-scope; cosine bar {model.cross_language_bar} "
+          f"(now {E5_ABSTENTION.cross_language_bar})")
     fields = ", ".join(f"{name}={getattr(model, name):.3f}" for name in ("intercept", *FEATURE_NAMES))
     print(f"E5_ABSTENTION = Abstention({fields}, cross_language_bar={model.cross_language_bar})")
 

@@ -128,13 +128,18 @@ class QuestionWords:
 
         `covered`: words the passage's document answers for without saying them (its place).
         """
-        total = sum(self.weights.values())
-        if not total:
-            return 0.0
+        return self.share(self.found(passage, covered))
+
+    def found(self, passage: str, covered: frozenset[str] = frozenset()) -> set[str]:
+        """The words `passage` contains (or answers for: `covered`)."""
         text = passage.lower()
-        found = sum(w for t, w in self.weights.items()
-                    if t in covered or t in text or any(a in text for a in self.alternatives.get(t, ())))
-        return found / total
+        return {t for t in self.weights
+                if t in covered or t in text or any(a in text for a in self.alternatives.get(t, ()))}
+
+    def share(self, found: set[str]) -> float:
+        """IDF-weighted share of the words that are in `found`."""
+        total = sum(self.weights.values())
+        return sum(w for t, w in self.weights.items() if t in found) / total if total else 0.0
 
 
 def question_weights(question: str, cache_dir=None) -> QuestionWords:  # type: ignore[no-untyped-def]
@@ -208,13 +213,14 @@ class Retriever:
         ask = ask_segment(question)
         asked = judged if ask == question else question_weights(ask, self.index.index_dir.parent / "cache")
         known = judged.only(lambda t: snap.lexical.knows(t) or t in judged.alternatives)
+        everything = QuestionWords({**judged.weights, **asked.weights}, {**asked.alternatives, **judged.alternatives})
         coverage = {}
         titled = self._title_words(snap, judged) if self.mode == "hybrid" else {}
         for pos in candidates:
             key = snap.chunks[pos].doc_key
             text, covered = snap.chunks[pos].index_text, places.get(key, frozenset()) | titled.get(key, frozenset())
-            coverage[pos] = (judged.coverage(text, covered), asked.coverage(text, covered),
-                             known.coverage(text, covered))
+            found = everything.found(text, covered)  # one pass over the clause for all three shares
+            coverage[pos] = (judged.share(found), asked.share(found), known.share(found))
         missing_dense = [p for p in candidates if p not in dense]
         if missing_dense and vector is not None:
             dense.update(self._dense_for(snap, vector, missing_dense))
