@@ -65,6 +65,9 @@ class Weights:
     # and the words of the part that asks count again (knowledge.asking).
     coverage: float = 0.4
     ask: float = 0.2
+    # Taken off a clause that only introduces a list (…须同时满足以下条件： / …符合如下要求：):
+    # its items, each chunked with it in front, say what it introduces.
+    lead_only: float = 0.1
     expand_dense: bool = True  # embed the question with its formal words appended
     dense_floor: float = 0.1  # quantile of the candidates' cosines that maps to 0
 
@@ -85,13 +88,14 @@ _OWN_FIGURE = re.compile(r"(\d[\d.,]*)\s*(?:多|来|余)?\s*(?:个)?(?:亿|千�
 # Money and head counts, in figures or in words: the unit goes too (300万 → 300, 万; 60个人 →
 # 60, 个人; 罚了十来万, 两百多人). Periods in words stay: 三年 may be the very period asked about.
 _OWN_AMOUNT = re.compile(r"(?:\d[\d.,]*|[一二两三四五六七八九十百千几]+)\s*(?:多|来|余)?\s*(?:个)?"
-                         r"(?:亿|千万|百万|万元|万|千元|元|块钱|块|人|名)")
+                         r"(?:亿|千万|百万|万元|万|千元|元|块钱|块|人|名)(?:多|余)?")
 # The enacting clause or a notice's preamble: why and under what law the text was made
 # (为了促进…，根据《…法》，制定本条例 / …现就有关问题通知如下：). It shares the words of every
 # clause below it and says none of their rules.
 _BASIS_CLAUSE = re.compile(
     r"^(?:第[一二三四五六七八九十]+条\s*)?(?:为了?|根据|依据|按照)[^。]*?"
     r"(?:制定本(?:法|条例|办法|规定|细则|方案|意见|决定)|特制定(?:本|如下)?[^。]{0,12}|[^。]{0,20}如下)[。：:]?\s*$")
+_LEAD_ONLY = re.compile(r"[：:]\s*$")
 _ASKS_BASIS = re.compile(r"目的|宗旨|为什么(?:要)?(?:制定|出台|搞)|依据|根据什么|立法|出台背景|由来|初衷")
 _STATES_FIGURE = re.compile(r"\d|百分之|[一二三四五六七八九十两]+(?:年|日|天|个月|个工作日|倍|万元|元|名|人)")
 
@@ -113,15 +117,22 @@ class Hit:
 
 
 class QuestionWords:
-    """The question's informative words, each with the formal words that may stand for it."""
+    """The question's informative words, each with the formal words that may stand for it.
 
-    def __init__(self, weights: dict[str, float], alternatives: dict[str, tuple[str, ...]]) -> None:
+    A compound is one word (jieba's search mode also yields its parts: 电动车 → 电动, 动车):
+    counted once, with its parts as partial evidence — a clause that says 电动 covers two
+    thirds of 电动车 — so a long compound weighs no more than a short word of the same IDF.
+    """
+
+    def __init__(self, weights: dict[str, float], alternatives: dict[str, tuple[str, ...]],
+                 parts: dict[str, tuple[str, ...]] | None = None) -> None:
         self.weights = weights
         self.alternatives = alternatives
+        self.parts = parts or {}
 
     def only(self, keep: Callable[[str], bool]) -> QuestionWords:
         """The words for which `keep(word)` holds, with their alternatives."""
-        return QuestionWords({t: w for t, w in self.weights.items() if keep(t)}, self.alternatives)
+        return QuestionWords({t: w for t, w in self.weights.items() if keep(t)}, self.alternatives, self.parts)
 
     def coverage(self, passage: str, covered: frozenset[str] = frozenset()) -> float:
         """IDF-weighted share of the words that `passage` contains, itself or as a formal word.
@@ -130,16 +141,27 @@ class QuestionWords:
         """
         return self.share(self.found(passage, covered))
 
-    def found(self, passage: str, covered: frozenset[str] = frozenset()) -> set[str]:
-        """The words `passage` contains (or answers for: `covered`)."""
+    def found(self, passage: str, covered: frozenset[str] = frozenset()) -> dict[str, float]:
+        """How much of each word `passage` contains (1: itself, a formal word, or `covered`;
+        less: only a part of a compound, by the part's length)."""
         text = passage.lower()
-        return {t for t in self.weights
-                if t in covered or t in text or any(a in text for a in self.alternatives.get(t, ()))}
+        out = {}
+        for t in self.weights:
+            if t in covered or self._says(t, text):
+                out[t] = 1.0
+            else:
+                part = max((len(p) for p in self.parts.get(t, ()) if self._says(p, text)), default=0)
+                if part:
+                    out[t] = part / len(t)
+        return out
 
-    def share(self, found: set[str]) -> float:
-        """IDF-weighted share of the words that are in `found`."""
+    def _says(self, word: str, text: str) -> bool:
+        return word in text or any(a in text for a in self.alternatives.get(word, ()))
+
+    def share(self, found: dict[str, float]) -> float:
+        """IDF-weighted share of the words, each counted as far as `found` has it."""
         total = sum(self.weights.values())
-        return sum(w for t, w in self.weights.items() if t in found) / total if total else 0.0
+        return sum(w * found.get(t, 0.0) for t, w in self.weights.items()) / total if total else 0.0
 
 
 def question_weights(question: str, cache_dir=None) -> QuestionWords:  # type: ignore[no-untyped-def]
@@ -147,17 +169,20 @@ def question_weights(question: str, cache_dir=None) -> QuestionWords:  # type: i
     # The asker's own figures (营收1.2个亿, 300万) describe their case; a clause states thresholds.
     own = {m.group(1) for m in _OWN_FIGURE.finditer(question)}
     own |= {t for m in _OWN_AMOUNT.finditer(question) for t in tokenize(m.group(0))}
-    tokens = [t for t in tokenize(question) if t not in QUESTION_FILLER and t not in own]
+    tokens = {t for t in tokenize(question) if t not in QUESTION_FILLER and t not in own}
     pairs = expansion_pairs(question)
     alternatives: dict[str, tuple[str, ...]] = {}
-    for token in set(tokens):
+    for token in tokens:
         words: list[str] = []
         for trigger, formal in pairs:
             if token in trigger or trigger in token:
                 words.extend(formal)
         if words:
             alternatives[token] = tuple(words)
-    return QuestionWords(token_weights(tokens, cache_dir), alternatives)
+    # Search mode yields a compound and its parts: the compound is the word, its parts evidence.
+    parts = {t: tuple(p for p in tokens if p != t and p in t) for t in tokens}
+    whole = [t for t in tokens if not any(t != u and t in u for u in tokens)]
+    return QuestionWords(token_weights(whole, cache_dir), alternatives, {t: parts[t] for t in whole if parts[t]})
 
 
 class Retriever:
@@ -212,8 +237,10 @@ class Retriever:
         places = self._place_words(snap, judged) if self.mode == "hybrid" else {}
         ask = ask_segment(question)
         asked = judged if ask == question else question_weights(ask, self.index.index_dir.parent / "cache")
-        known = judged.only(lambda t: snap.lexical.knows(t) or t in judged.alternatives)
-        everything = QuestionWords({**judged.weights, **asked.weights}, {**asked.alternatives, **judged.alternatives})
+        known = judged.only(lambda t: snap.lexical.knows(t) or t in judged.alternatives
+                            or any(snap.lexical.knows(p) for p in judged.parts.get(t, ())))
+        everything = QuestionWords({**judged.weights, **asked.weights}, {**asked.alternatives, **judged.alternatives},
+                                   {**asked.parts, **judged.parts})
         coverage = {}
         titled = self._title_words(snap, judged) if self.mode == "hybrid" else {}
         for pos in candidates:
@@ -252,7 +279,8 @@ class Retriever:
                 whole, ask_share, _ = coverage[pos]
                 score = (w.dense * spread(d) + w.lexical * lex + w.document * doc_ev + w.named * named
                          + w.figures * figure + w.place * place + w.amounts * fit - w.basis * basis
-                         + w.coverage * whole + w.ask * ask_share)
+                         + w.coverage * whole + w.ask * ask_share
+                         - w.lead_only * (1.0 if _LEAD_ONLY.search(chunk.text) else 0.0))
             whole, ask_share, in_library = coverage[pos]
             hits.append(Hit(chunk, snap.docs[chunk.doc_key], float(score), d, lex, whole, doc_ev, ask_share, in_library))
         hits.sort(key=lambda h: (-h.score, h.chunk.ordinal))
