@@ -129,6 +129,7 @@ class QuestionWords:
         self.weights = weights
         self.alternatives = alternatives
         self.parts = parts or {}
+        self._total = sum(weights.values())
 
     def only(self, keep: Callable[[str], bool]) -> QuestionWords:
         """The words for which `keep(word)` holds, with their alternatives."""
@@ -160,8 +161,9 @@ class QuestionWords:
 
     def share(self, found: dict[str, float]) -> float:
         """IDF-weighted share of the words, each counted as far as `found` has it."""
-        total = sum(self.weights.values())
-        return sum(w * found.get(t, 0.0) for t, w in self.weights.items()) / total if total else 0.0
+        if not self._total:
+            return 0.0
+        return sum(w * found[t] for t, w in self.weights.items() if t in found) / self._total
 
 
 def question_weights(question: str, cache_dir=None) -> QuestionWords:  # type: ignore[no-untyped-def]
