@@ -40,3 +40,21 @@ def test_the_talk_around_a_question_is_not_what_a_clause_must_contain() -> None:
     assert not words & {"去年", "一直", "搞", "这种", "拿来", "比如"}
     assert {"研发", "费用", "工资"} <= words
     assert "意思" not in question_weights("1+1+1是什么意思").weights
+
+
+def test_owners_words_for_deductions_patents_and_payments_bring_the_formal_ones() -> None:
+    assert "业务招待费" in expansions("请客户吃饭的招待费能全部税前扣吗？")
+    assert "电子设备" in expansions("公司新买的电脑按几年折旧？")
+    assert "商业汇票" in expansions("大客户非要用商票结账，我们能拒绝吗")
+    assert "第三方付款" in expansions("总包合同写的背靠背付款有效吗")
+    assert "商业秘密" in expansions("销售离职把客户名单带走了怎么办")
+    assert "减缴" in expansions("小公司的专利年费能少交吗，费减比例是多少")
+    assert "科技型中小企业" in expansions("我们想报科小，要什么条件")
+    assert "常规性升级" in expansions("软件做个版本升级算研发吗")
+
+
+def test_words_common_outside_the_library_bring_no_formal_words() -> None:
+    # 社保, 公积金 and the like are asked about far more often than any S&T rule uses them:
+    # mapping them to 社会保险费 would make a question the library does not answer look covered.
+    assert expansions("今年社保缴费基数是多少") == []
+    assert expansions("公积金能提出来还房贷吗") == []
