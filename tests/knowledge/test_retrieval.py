@@ -67,3 +67,13 @@ def test_a_document_is_named_as_owners_say_it() -> None:
 
     assert "企业所得税法" in _short_titles("中华人民共和国企业所得税法（2018修正）")
     assert "专利收费减缴办法" in _short_titles("《专利收费减缴办法》")
+
+
+def test_a_clause_answers_for_its_documents_name_said_the_owners_way(kb, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # The clause never says 技术改造; its document's title does, and 技改 is how owners say it.
+    source = tmp_path / "技改条例.md"
+    source.write_text("---\ntitle: 山东省企业技术改造条例（节选）\nissuer: 山东省人民代表大会常务委员会\n---\n\n"
+                      "第三十四条 企业项目申报提供虚假材料的，依法收回财政资金。\n", encoding="utf-8")
+    kb.index.update([source])
+    hit = kb.retriever.search("技改项目申报提供虚假材料怎么办？", 1)[0]
+    assert hit.coverage == 1.0
