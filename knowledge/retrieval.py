@@ -267,6 +267,7 @@ class Retriever:
             lex = float(lexical[pos])
             chunk = snap.chunks[pos]
             doc_ev = doc_evidence.get(chunk.doc_key, 0.0)
+            whole, ask_share, in_library = coverage[pos]
             if self.mode == "bm25" or not use_dense:
                 score = lex
             elif self.mode == "dense":
@@ -278,12 +279,10 @@ class Retriever:
                 fit = amount_fit(amounts, chunk.text) if amounts else 0.0
                 basis = 0.0 if asks_basis or not _BASIS_CLAUSE.match(chunk.text.strip()) else 1.0
                 named = 1.0 if chunk.doc_key in named_docs else 0.0
-                whole, ask_share, _ = coverage[pos]
                 score = (w.dense * spread(d) + w.lexical * lex + w.document * doc_ev + w.named * named
                          + w.figures * figure + w.place * place + w.amounts * fit - w.basis * basis
                          + w.coverage * whole + w.ask * ask_share
                          - w.lead_only * (1.0 if _LEAD_ONLY.search(chunk.text) else 0.0))
-            whole, ask_share, in_library = coverage[pos]
             hits.append(Hit(chunk, snap.docs[chunk.doc_key], float(score), d, lex, whole, doc_ev, ask_share, in_library))
         hits.sort(key=lambda h: (-h.score, h.chunk.ordinal))
         return hits[:k]
