@@ -140,6 +140,12 @@ async def start_polling(application: Application, poll_interval: float = 0.0, ti
                                             allowed_updates=Update.ALL_TYPES)
 
 
+def is_handling(application: Application) -> bool:
+    """Whether the application has an update fetched and not yet fully handled (a handler that
+    replies in several messages is handling its update between them): `BotApiEmulator.handling`."""
+    return application.update_processor.current_concurrent_updates > 0 or not application.update_queue.empty()
+
+
 async def stop_polling(application: Application) -> None:
     if application.updater.running:
         await application.updater.stop()
@@ -150,4 +156,4 @@ async def stop_polling(application: Application) -> None:
         await application.post_shutdown(application)
 
 
-__all__ = ["build_application", "open_services", "start_polling", "stop_polling"]
+__all__ = ["build_application", "is_handling", "open_services", "start_polling", "stop_polling"]

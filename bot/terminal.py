@@ -134,9 +134,8 @@ async def read_line(stdin: TextIO) -> str:
     return await future
 
 
-async def _settle(emu, screen: Screen, before_messages: int, before_alerts: int, application=None,  # type: ignore[no-untyped-def]
-                  timeout: float = 60.0) -> None:
-    """Wait for the bot's reaction to one input, then until the bot has finished handling it."""
+async def _settle(emu, screen: Screen, before_messages: int, before_alerts: int, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
+    """Wait for the bot's reaction to one input, then until it is done."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while loop.time() < deadline:
@@ -144,23 +143,11 @@ async def _settle(emu, screen: Screen, before_messages: int, before_alerts: int,
         if changed:
             break
         await asyncio.sleep(0.05)
-    # Quiet alone is not done: a handler that replies in several messages (a greeting, then the
-    # invitations waiting with their buttons) may pause longer than that between two of them on
-    # a busy machine, and a number typed in that pause would be read as a question.
-    while loop.time() < deadline:
-        try:
-            await emu.wait_until_idle(quiet=0.3, timeout=max(0.1, deadline - loop.time()))
-        except TimeoutError:
-            break
-        if application is None or (application.update_processor.current_concurrent_updates == 0
-                                   and application.update_queue.empty()):
-            break
-        await asyncio.sleep(0.05)
-    screen.refresh()
+    await _until_done(emu, screen, timeout)
 
 
 async def _drain_owed(services, emu, screen: Screen, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]
-    """Wait until the outbox has sent every message it owes (or `timeout`), then for quiet."""
+    """Wait until the outbox has sent every message it owes (or `timeout`), then until done."""
     from store import outbox
 
     loop = asyncio.get_running_loop()
@@ -170,6 +157,11 @@ async def _drain_owed(services, emu, screen: Screen, timeout: float = 5.0) -> No
             if not await outbox.waiting(session):
                 break
         await asyncio.sleep(0.05)
+    await _until_done(emu, screen, timeout)
+
+
+async def _until_done(emu, screen: Screen, timeout: float) -> None:  # type: ignore[no-untyped-def]
+    """Until the bot is idle (no update in hand: `emu.handling`, 0.3 s without a call), then show it."""
     try:
         await emu.wait_until_idle(quiet=0.3, timeout=timeout)
     except TimeoutError:
@@ -179,7 +171,7 @@ async def _drain_owed(services, emu, screen: Screen, timeout: float = 5.0) -> No
 
 async def chat(settings: Settings, role: str = "enterprise", user_id: int = 10001, name: str | None = None,
                stdin: TextIO | None = None, out: TextIO | None = None) -> int:
-    from bot.app import build_application, open_services, start_polling, stop_polling
+    from bot.app import build_application, is_handling, open_services, start_polling, stop_polling
     from bot.emulator import BotApiEmulator
     from store import repositories as repo
 
@@ -205,12 +197,16 @@ async def chat(settings: Settings, role: str = "enterprise", user_id: int = 1000
             person = await repo.touch_user(session, user_id, name)
             await repo.set_role(session, person.id, "specialist")
     application = build_application(chat_settings, services)
+    # A handler that replies in several messages (a greeting, then the invitations waiting with
+    # their buttons) may pause longer than the quiet between two of them on a busy machine; a
+    # number typed in that pause would be read as a question.
+    emu.handling = lambda: is_handling(application)
     await start_polling(application, timeout=1)
     screen = Screen(emu, user_id, out, files=Path(settings.data_dir) / TERMINAL_FILES)
     out.write(texts.CHAT_HELP.format(role=texts.ROLE_NAMES[role], user=user_id) + "\n")
     try:
         emu.user_sends_text(user_id, "/start", first_name=name)
-        await _settle(emu, screen, 0, len(emu.answered_callbacks), application)
+        await _settle(emu, screen, 0, len(emu.answered_callbacks))
         # What the bot owes this person from before (an invitation sent while they were away) is
         # on the screen before the first prompt: a number typed next answers its buttons, as it
         # would for someone who sees it.
@@ -228,7 +224,7 @@ async def chat(settings: Settings, role: str = "enterprise", user_id: int = 1000
             before = (len(emu.messages(user_id)), len(emu.answered_callbacks))
             if not _act(emu, screen, user_id, line, out):
                 continue
-            await _settle(emu, screen, *before, application)
+            await _settle(emu, screen, *before)
     finally:
         await stop_polling(application)  # lets running work (an upload being indexed) finish
         screen.refresh()  # …and shows what it said last

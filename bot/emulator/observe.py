@@ -18,6 +18,7 @@ Predicate = Callable[[SentMessage], bool] | str | None
 class Observation(UserSimulation):
     _thread: threading.Thread | None
     _in_flight: int
+    handling: Callable[[], bool] | None
 
     # ================================================================== observation
 
@@ -155,13 +156,15 @@ class Observation(UserSimulation):
         return result
 
     async def wait_until_idle(self, quiet: float = 0.2, timeout: float = 10.0) -> None:
-        """Wait until every update was consumed, no call is in flight and the bot has
-        made no API call for ``quiet`` seconds (long polls don't count)."""
+        """Wait until every update was consumed, no call is in flight, the bot has made no
+        API call for ``quiet`` seconds (long polls don't count) and, where it says so
+        (``handling``), it is handling no update."""
         deadline = time.monotonic() + timeout
         while True:
             with self._lock:
                 idle = (self._in_flight == 0 and not self._updates
                         and time.monotonic() - self._last_activity >= quiet)
+            idle = idle and not (self.handling is not None and self.handling())
             if idle:
                 return
             if time.monotonic() > deadline:

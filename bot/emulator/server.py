@@ -11,6 +11,7 @@ import math
 import random
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -55,6 +56,9 @@ class BotApiEmulator(Observation):
                           for name in dir(type(self)) if name.startswith("api_")}
         self._reply_description: str | None = None
         self._in_flight = 0
+        # Set by whoever runs the bot beside the emulator: True while the bot is still handling
+        # an update (between two of its replies it makes no call, and quiet is not done).
+        self.handling: Callable[[], bool] | None = None
         self._flood_control = flood_control
         self._global_bucket = TokenBucket(rate=30, burst=30)
         self._chat_buckets: dict[int, TokenBucket] = {}
