@@ -241,8 +241,9 @@ class Retriever:
         asked = judged if ask == question else question_weights(ask, self.index.index_dir.parent / "cache")
         known = judged.only(lambda t: snap.lexical.knows(t) or t in judged.alternatives
                             or any(snap.lexical.knows(p) for p in judged.parts.get(t, ())))
-        everything = QuestionWords({**judged.weights, **asked.weights}, {**asked.alternatives, **judged.alternatives},
-                                   {**asked.parts, **judged.parts})
+        everything = judged if asked is judged else QuestionWords(
+            {**judged.weights, **asked.weights}, {**asked.alternatives, **judged.alternatives},
+            {**asked.parts, **judged.parts})
         coverage = {}
         titled = self._title_words(snap, judged) if self.mode == "hybrid" else {}
         for pos in candidates:
