@@ -30,6 +30,9 @@ _LEAD_END = re.compile(r"[：:]\s*$")
 # A lead longer than this is not repeated in front of every item.
 MAX_LEAD = 120
 _CLAUSE_END = re.compile(r"(?<=[，、,])")
+# A sentence longer than this is also searched by its phrases (see Chunk.units).
+PHRASE_FROM = 80
+PHRASE_CHARS = 50
 
 
 @dataclass(frozen=True)
@@ -49,9 +52,15 @@ class Chunk:
     def sentences(self) -> list[str]:
         return split_sentences(self.text)
 
+    @property
+    def units(self) -> list[str]:
+        """The texts this chunk is searched by, one vector each: its sentences, and the phrases
+        of a long one (a short question's meaning is diluted in a 200-character sentence)."""
+        return search_units(self.sentences)
+
     def unit_ids(self) -> list[str]:
-        """Ids of the sentence vectors this chunk is searched by (one per sentence)."""
-        return [f"{self.id}:{n}" for n in range(len(self.sentences))]
+        """Ids of the vectors this chunk is searched by (one per unit)."""
+        return [f"{self.id}:{n}" for n in range(len(self.units))]
 
     @property
     def index_text(self) -> str:
@@ -78,6 +87,29 @@ def split_sentences(text: str) -> list[str]:
         if piece:
             out.append(piece)
     return out
+
+
+def search_units(sentences: list[str]) -> list[str]:
+    """Each sentence, and after the sentences, the phrases of those over PHRASE_FROM characters:
+    runs of comma clauses up to PHRASE_CHARS, each run overlapping the next by one clause."""
+    phrases: list[str] = []
+    for sentence in sentences:
+        if len(sentence) <= PHRASE_FROM:
+            continue
+        clauses = [c for c in _CLAUSE_END.split(sentence) if c]
+        if len(clauses) < 2:
+            continue
+        start = 0
+        while start < len(clauses):
+            end, size = start, 0
+            while end < len(clauses) and (end == start or size + len(clauses[end]) <= PHRASE_CHARS):
+                size += len(clauses[end])
+                end += 1
+            phrases.append("".join(clauses[start:end]))
+            if end >= len(clauses):
+                break
+            start = max(start + 1, end - 1)
+    return sentences + [p for p in dict.fromkeys(phrases) if p not in sentences]
 
 
 def _pack(sentences: list[str], max_chars: int) -> list[str]:

@@ -47,7 +47,9 @@ from knowledge.vectors import VectorStore, collection_name
 BUNDLED_CORPUS = Path(__file__).resolve().parent / "corpus"
 # How documents are chunked and tokenised. An index of another format (or built with
 # another embedding model) is rebuilt from its documents before it is searched.
-INDEX_FORMAT = 4  # 3: docx/html headings in the heading path, table rows kept as rows; 4: items keep their number
+# 3: docx/html headings in the heading path, table rows kept as rows; 4: items keep their number;
+# 5: a long sentence is also searched by its phrases (Chunk.units).
+INDEX_FORMAT = 5
 _KEEP_GENERATIONS = 2
 EMBED_BATCH = 256
 
@@ -246,6 +248,12 @@ class KnowledgeIndex:
         docs: dict[str, DocRecord] = {}
         chunks_by_doc: dict[str, list[Chunk]] = {}
         fresh: list[Chunk] = []
+        # One file's content is indexed once: a copy under another name (the same notice in
+        # two folders) would be quoted twice for every question it answers.
+        named = {document_key(path) for path in files}
+        holders = {record.sha256: record for key, record in old_docs.items()
+                   if key not in named and not (prune and not Path(record.path).exists())}
+        twins: set[str] = set()
         for number, path in enumerate(files, 1):
             progress(path.name, number - 1, len(files))
             key = document_key(path)
@@ -254,8 +262,14 @@ class KnowledgeIndex:
             except OSError as exc:
                 report.record(FileOutcome(str(path), "failed", reason=f"无法读取文件：{exc.strerror or exc}"))
                 continue
+            twin = holders.get(sha)
+            if twin is not None:
+                twins.add(key)  # an earlier copy indexed under this name goes too
+                report.record(FileOutcome(str(path), "failed", reason=f"与已收录的《{twin.title}》内容相同，未重复收录"))
+                continue
             previous = old_docs.get(key)
             if previous and previous.sha256 == sha and same_model and key in old_chunks:
+                holders[sha] = previous
                 docs[key] = previous
                 chunks_by_doc[key] = old_chunks[key]
                 report.record(FileOutcome(str(path), "skipped", len(previous.chunk_ids)))
@@ -269,15 +283,15 @@ class KnowledgeIndex:
             document, doc_chunks = parsed.document, parsed.chunks
             # Staff corrections and the retired flag outlive a new version of the file.
             overrides = dict(previous.overrides) if previous else {}
-            docs[key] = _record(document, doc_chunks, overrides,
-                                retired=bool(previous and previous.status == STATUS_RETIRED))
+            docs[key] = holders[sha] = _record(document, doc_chunks, overrides,
+                                               retired=bool(previous and previous.status == STATUS_RETIRED))
             chunks_by_doc[key] = doc_chunks
             fresh.extend(doc_chunks)
             report.record(FileOutcome(str(path), "updated" if previous else "added", len(doc_chunks)))
 
         # Documents not named in this run stay, unless pruned because their file is gone.
         for key, record in old_docs.items():
-            if key in docs:
+            if key in docs or key in twins:
                 continue
             if prune and not Path(record.path).exists():
                 report.record(FileOutcome(record.path, "pruned", len(record.chunk_ids)))
@@ -291,7 +305,7 @@ class KnowledgeIndex:
             fresh = [c for key in sorted(docs) for c in chunks_by_doc[key]]
 
         progress("embedding", len(files), len(files))
-        changed = bool(fresh) or report.pruned or (current is None and docs) or not same_model
+        changed = bool(fresh) or report.pruned or (current is None and docs) or not same_model or bool(twins & old_docs.keys())
         if not changed:
             report.chunks = len(current.chunks) if current else 0
             report.generation = current.generation if current else None
@@ -307,10 +321,10 @@ class KnowledgeIndex:
         return report
 
     def _embed(self, chunks: list[Chunk], progress: ProgressFn) -> None:
-        """Store one vector per sentence: a clause is found by its best sentence."""
+        """Store one vector per unit (sentence or phrase): a clause is found by its best one."""
         units: list[tuple[str, str, Chunk]] = []
         for chunk in chunks:
-            units.extend(zip(chunk.unit_ids(), chunk.sentences, [chunk] * len(chunk.sentences)))
+            units.extend(zip(chunk.unit_ids(), chunk.units, [chunk] * len(chunk.units)))
         present = self.vectors.has([u[0] for u in units])
         todo = [u for u in units if u[0] not in present]
         for start in range(0, len(todo), EMBED_BATCH):

@@ -275,9 +275,10 @@ class VectorStore:
         return found
 
     def vectors_for(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        ids = list(dict.fromkeys(ids))  # Chroma refuses a request naming an id twice
         if not ids:
             return {}
-        got = self._read(lambda collection: collection.get(ids=list(ids), include=["embeddings"]))
+        got = self._read(lambda collection: collection.get(ids=ids, include=["embeddings"]))
         return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"])}
 
     def delete(self, ids: Sequence[str]) -> None:

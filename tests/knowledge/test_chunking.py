@@ -2,7 +2,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from knowledge.chunking import MAX_CHARS, MAX_SENTENCE, PATH_SEPARATOR, chunk_document, split_sentences
+from knowledge.chunking import (
+    MAX_CHARS,
+    MAX_SENTENCE,
+    PATH_SEPARATOR,
+    PHRASE_CHARS,
+    PHRASE_FROM,
+    chunk_document,
+    search_units,
+    split_sentences,
+)
 from knowledge.documents import load_document
 from tests.conftest import CORPUS_FILE
 
@@ -98,6 +107,28 @@ def test_over_long_sentence_is_cut_at_commas() -> None:
     assert len(sentence) > MAX_SENTENCE and len(parts) > 1
     assert "".join(parts) == sentence
     assert all(len(p) <= MAX_CHARS + 20 for p in parts)
+
+
+def test_a_long_sentence_is_also_searched_by_its_phrases() -> None:
+    long = ("到2027年，全市50%的科技型中小企业配备科技特派员，到“十五五”末，实现全市科技型中小企业科技特派员全覆盖，"
+            "加快构建以企业为主体、市场为导向、产学研深度融合的技术创新体系。")
+    short = "对研发投入给予百分之十补助。"
+    assert len(long) > PHRASE_FROM >= len(short)
+    units = search_units([short, long])
+    assert units[:2] == [short, long]  # the sentences first, as before: unit n of a sentence is stable
+    phrases = units[2:]
+    assert len(phrases) >= 2 and all(p in long for p in phrases)
+    assert "到“十五五”末，实现全市科技型中小企业科技特派员全覆盖，" in "".join(phrases)
+    # Every clause is in some phrase, and a phrase runs over PHRASE_CHARS only when one clause does.
+    assert all(any(clause in p for p in phrases) for clause in ("到2027年，", "市场为导向、", "产学研深度融合的技术创新体系。"))
+    assert all(len(p) <= PHRASE_CHARS or "，" not in p[:-1] for p in phrases)
+    assert search_units([short]) == [short]
+
+
+def test_every_unit_of_a_chunk_has_an_id() -> None:
+    for chunk in policy_chunks():
+        assert len(chunk.unit_ids()) == len(chunk.units) >= len(chunk.sentences)
+        assert len(set(chunk.unit_ids())) == len(chunk.unit_ids())
 
 
 def test_chunk_ids_are_stable_and_change_with_content(tmp_path: Path) -> None:

@@ -142,6 +142,42 @@ def test_retired_documents_are_never_cited_and_stay_retired(kb, tmp_path: Path) 
     assert kb.retriever.search("研发投入补助", 3)[0].chunk.text == "对研发投入给予百分之二十补助。"
 
 
+def test_the_same_file_in_two_folders_is_indexed_and_cited_once(kb, tmp_path: Path) -> None:
+    text = "一、补助\n对研发投入给予百分之十补助。"
+    first = write(tmp_path / "docs" / "notice.txt", text)
+    copy = write(tmp_path / "docs" / "old" / "notice-copy.txt", text)
+    report = kb.index.update([tmp_path / "docs"])
+    assert (report.added, report.failed) == (1, 1)
+    refused = next(f for f in report.files if f.outcome == "failed")
+    assert "内容相同" in refused.reason and "未重复收录" in refused.reason
+    assert len(kb.index.snapshot().docs) == 1
+    hits = kb.retriever.search("研发投入补助", 3)
+    assert [h.chunk.text for h in hits] == ["对研发投入给予百分之十补助。"]
+    # Later runs: the copy stays out, also when named on its own; gone the first, it comes in.
+    assert kb.index.update([copy]).failed == 1
+    first.unlink()
+    again = kb.index.update([tmp_path / "docs"], prune=True)
+    assert (again.added, again.pruned) == (1, 1)
+    assert set(kb.index.snapshot().docs) == {str(copy.resolve())}
+
+
+def test_a_file_edited_into_a_copy_of_another_is_refused_and_its_old_text_goes(kb, tmp_path: Path) -> None:
+    write(tmp_path / "docs" / "a.txt", "一、补助\n对研发投入给予百分之十补助。")
+    b = write(tmp_path / "docs" / "b.txt", "一、奖励\n对新认定的高新技术企业给予奖励。")
+    kb.index.update([tmp_path / "docs"])
+    write(b, "一、补助\n对研发投入给予百分之十补助。")
+    report = kb.index.update([tmp_path / "docs"])
+    assert report.failed == 1 and "内容相同" in report.files[-1].reason
+    assert [c.text for c in kb.index.snapshot().chunks] == ["对研发投入给予百分之十补助。"]
+
+
+def test_stored_vectors_asked_for_twice_are_returned_once(kb, tmp_path: Path) -> None:
+    kb.index.update([write(tmp_path / "docs" / "a.txt", "一、补助\n对研发投入给予百分之十补助。")])
+    ids = kb.index.vectors.ids()
+    got = kb.index.vectors.vectors_for(list(ids) + list(ids))
+    assert set(got) == set(ids)
+
+
 def test_another_process_sees_a_new_generation_without_restart(kb, tmp_path: Path) -> None:
     reader = make_kb(kb.config.data_dir, kb.embeddings)
     assert reader.index.snapshot() is None

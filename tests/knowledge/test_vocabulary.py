@@ -58,3 +58,23 @@ def test_words_common_outside_the_library_bring_no_formal_words() -> None:
     # mapping them to 社会保险费 would make a question the library does not answer look covered.
     assert expansions("今年社保缴费基数是多少") == []
     assert expansions("公积金能提出来还房贷吗") == []
+
+
+def test_questions_in_english_bring_the_programmes_and_the_laws_words() -> None:
+    assert {"科技特派员", "高等院校", "科研院所"} <= set(
+        expansions("Can specialists come from universities or research institutes?"))
+    assert "目标" in expansions("What is the coverage target for 2027?")
+    assert "商业秘密" in expansions("A former engineer took our trade secrets to a competitor")
+    assert {"许可", "使用费"} <= set(expansions("How are royalties under a patent licence taxed?"))
+    assert "个体工商户" in expansions("Can a sole proprietor hire staff?")
+
+
+def test_english_words_inside_other_words_bring_nothing() -> None:
+    # "innovation" holds "vat", "define" holds "fine", "issue" holds "sue", "important" holds "import".
+    words = set(expansions("What is important about the innovation issue, as the plan defines it?"))
+    assert not words & {"增值税", "罚款", "诉讼", "进口"}
+    assert "进口" in expansions("Do we need approval to import a technology?")
+    assert "诉讼" in expansions("Can we sue the licensee?")
+    # Words of general business that neighbour the library (VAT rates, salaries, work permits) are
+    # not mapped: they would make those questions look covered.
+    assert expansions("What is the VAT rate on salaries?") == []
