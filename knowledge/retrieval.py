@@ -218,10 +218,21 @@ class Retriever:
         if use_dense:
             text = expanded if (self.mode == "hybrid" and self.weights.expand_dense) else question
             vector = self.index.embeddings.embed_array([text], query=True)[0]
-            for unit_id, similarity in self.index.vectors.query(vector, 3 * CANDIDATES):
-                pos = snap.position.get(unit_id.rsplit(":", 1)[0])
-                if pos is not None and allowed[pos]:
-                    dense[pos] = max(dense.get(pos, 0.0), similarity)
+            if snap.dense is not None:
+                # Every unit compared exactly; the chunks of the 3·CANDIDATES nearest, as from Chroma.
+                sims = np.asarray(snap.dense @ np.asarray(vector, dtype=np.float32), dtype=np.float32)
+                rows = snap.dense_chunks
+                usable = np.where(allowed[rows], sims, -np.inf)
+                top = min(3 * CANDIDATES, len(usable))
+                for row in np.argpartition(-usable, top - 1)[:top] if top else []:
+                    if usable[row] > -np.inf:
+                        pos = int(rows[row])
+                        dense[pos] = max(dense.get(pos, 0.0), float(usable[row]))
+            else:
+                for unit_id, similarity in self.index.vectors.query(vector, 3 * CANDIDATES):
+                    pos = snap.position.get(unit_id.rsplit(":", 1)[0])
+                    if pos is not None and allowed[pos]:
+                        dense[pos] = max(dense.get(pos, 0.0), similarity)
 
         candidates = set(dense)
         if use_lexical:
@@ -253,7 +264,12 @@ class Retriever:
             coverage[pos] = (judged.share(found), asked.share(found), known.share(found))
         missing_dense = [p for p in candidates if p not in dense]
         if missing_dense and vector is not None:
-            dense.update(self._dense_for(snap, vector, missing_dense))
+            if snap.dense is not None:
+                by_chunk = np.zeros(len(snap.chunks), dtype=np.float32)  # cosines below 0 count as 0
+                np.maximum.at(by_chunk, snap.dense_chunks, sims)
+                dense.update({p: float(by_chunk[p]) for p in missing_dense})
+            else:
+                dense.update(self._dense_for(snap, vector, missing_dense))
 
         doc_evidence, named_docs = (self._document_evidence(snap, question, weights) if self.mode == "hybrid"
                                     else ({}, frozenset()))

@@ -178,6 +178,49 @@ def test_stored_vectors_asked_for_twice_are_returned_once(kb, tmp_path: Path) ->
     assert set(got) == set(ids)
 
 
+def _search_both_ways(kb, question: str):  # type: ignore[no-untyped-def]
+    """(with the generation's matrix, through Chroma alone): ids and cosines of the first five."""
+    snap = kb.index.snapshot()
+    exact = [(h.chunk.id, round(h.dense, 4)) for h in kb.retriever.search(question, 5)]
+    kept = snap.dense, snap.dense_chunks
+    snap.dense = snap.dense_chunks = None
+    try:
+        through_chroma = [(h.chunk.id, round(h.dense, 4)) for h in kb.retriever.search(question, 5)]
+    finally:
+        snap.dense, snap.dense_chunks = kept
+    return exact, through_chroma
+
+
+def test_a_small_library_keeps_its_vectors_beside_the_generation_and_ranks_as_through_chroma(
+        tmp_path: Path, embeddings) -> None:  # type: ignore[no-untyped-def]
+    kb = make_kb(tmp_path / "kb", embeddings)
+    policy_copy(tmp_path / "docs")
+    kb.index.update([tmp_path / "docs"])
+    snap = kb.index.snapshot()
+    units = sum(len(c.unit_ids()) for c in snap.chunks)
+    assert snap.dense is not None and snap.dense.shape == (units, 384) and len(snap.dense_chunks) == units
+    for question in ("特派员征集选聘公告面向哪些单位发布？", "到2027年要覆盖多少企业", "研发投入补助"):
+        exact, through_chroma = _search_both_ways(kb, question)
+        assert exact == through_chroma
+    # A status change publishes a new generation: it keeps the matrix, and retired clauses stay out.
+    key = next(iter(snap.docs))
+    kb.index.set_status(key, "retired")
+    assert kb.index.snapshot().dense is not None
+    assert kb.retriever.search("特派员征集选聘公告面向哪些单位发布？", 5) == []
+
+
+def test_a_large_library_or_an_older_generation_is_searched_through_chroma(
+        kb, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import knowledge.index as index_module
+
+    monkeypatch.setattr(index_module, "IN_MEMORY_UNITS", 1)
+    kb.index.update([write(tmp_path / "docs" / "a.txt", "一、补助\n对研发投入给予百分之十补助。对新认定的高新技术企业给予奖励。")])
+    snap = kb.index.snapshot()
+    assert snap.dense is None
+    assert not list(kb.index.index_dir.glob("gen-*/dense.npy"))
+    assert kb.retriever.search("研发投入补助", 3)[0].chunk.text.startswith("对研发投入")
+
+
 def test_another_process_sees_a_new_generation_without_restart(kb, tmp_path: Path) -> None:
     reader = make_kb(kb.config.data_dir, kb.embeddings)
     assert reader.index.snapshot() is None
