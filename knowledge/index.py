@@ -382,7 +382,7 @@ class KnowledgeIndex:
             )
             LexicalIndex.build(c.index_text for c in chunks).save(staging / "lexical")
             if (like.embedding if like else self.embedding_name) == self.embedding_name:
-                self._write_dense(staging, chunks)
+                self._write_dense(staging, chunks, like)
             os.rename(staging, self.index_dir / generation)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
@@ -395,9 +395,18 @@ class KnowledgeIndex:
         self._prune_generations(generation)
         return generation
 
-    def _write_dense(self, directory: Path, chunks: list[Chunk]) -> None:
+    def _write_dense(self, directory: Path, chunks: list[Chunk], like: Snapshot | None = None) -> None:
         """The generation's unit vectors as one matrix (see IN_MEMORY_UNITS); nothing when the
-        library is larger or a vector is missing (search then asks Chroma, as before)."""
+        library is larger or a vector is missing (search then asks Chroma, as before).
+        `like` with the same chunks (a status change): its files are linked, not read again."""
+        source = self.index_dir / like.generation if like is not None and like.chunks is chunks else None
+        if source is not None and (source / _DENSE_FILE).is_file() and (source / _DENSE_CHUNKS_FILE).is_file():
+            for name in (_DENSE_FILE, _DENSE_CHUNKS_FILE):
+                try:
+                    os.link(source / name, directory / name)  # generations never change their files
+                except OSError:
+                    shutil.copyfile(source / name, directory / name)
+            return
         units = [(pos, unit_id) for pos, chunk in enumerate(chunks) for unit_id in chunk.unit_ids()]
         if not units or len(units) > IN_MEMORY_UNITS:
             return
