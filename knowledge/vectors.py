@@ -48,9 +48,16 @@ class ChromaHandle:
         self.marker = path.with_name(f"{path.name}.changed") if path else None
         self._lockfile = path.with_name(f"{path.name}.lock") if path else None
         self.generation = 0
-        with self._turn():  # opening creates Chroma's files the first time
+        # Opened on first use: importing chromadb and opening the client cost about a second,
+        # which a question answered from a generation's own vectors never needs.
+        self._client: Any = None
+        self._seen: tuple[int, int, int] | None = None
+
+    def _open(self) -> None:
+        """Open the client (in our turn; opening creates Chroma's files the first time)."""
+        if self._client is None:
             self._seen = self._stamp()
-            self._client = client_factory()
+            self._client = self._factory()
 
     def _stamp(self) -> tuple[int, int, int] | None:
         if self.marker is None:
@@ -85,6 +92,9 @@ class ChromaHandle:
 
     def _refresh(self, force: bool = False) -> None:
         """Reopen when another process wrote since this one last looked (called in our turn)."""
+        if self._client is None:
+            self._open()
+            return
         if self.marker is None:
             return
         stamp = self._stamp()
@@ -157,24 +167,34 @@ _HANDLES_LOCK = threading.Lock()
 
 def open_client(chroma_dir: Path, chroma_url: str | None) -> ChromaHandle:
     """The process's handle on Chroma: one per embedded directory, shared by every index."""
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if chroma_url:
         url = urlparse(chroma_url)
-        return ChromaHandle(lambda: chromadb.HttpClient(
-            host=url.hostname or "localhost",
-            port=url.port or (443 if url.scheme == "https" else 8000),
-            ssl=url.scheme == "https",
-            settings=chroma_settings,
-        ))
+
+        def server():  # type: ignore[no-untyped-def]
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+
+            return chromadb.HttpClient(
+                host=url.hostname or "localhost",
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                settings=ChromaSettings(anonymized_telemetry=False),
+            )
+
+        return ChromaHandle(server)
     chroma_dir.mkdir(parents=True, exist_ok=True)
     path = chroma_dir.resolve()
+
+    def embedded():  # type: ignore[no-untyped-def]
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+
     with _HANDLES_LOCK:
         handle = _HANDLES.get(str(path))
         if handle is None:
-            handle = ChromaHandle(lambda: chromadb.PersistentClient(path=str(path), settings=chroma_settings), path)
+            handle = ChromaHandle(embedded, path)
             _HANDLES[str(path)] = handle
         return handle
 

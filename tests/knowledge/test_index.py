@@ -212,6 +212,27 @@ def test_a_small_library_keeps_its_vectors_beside_the_generation_and_ranks_as_th
     assert kb.retriever.search("特派员征集选聘公告面向哪些单位发布？", 5) == []
 
 
+def test_a_question_to_a_small_library_never_opens_chroma(tmp_path: Path, embeddings) -> None:  # type: ignore[no-untyped-def]
+    """`tepai ask` in a new process: importing chromadb and opening it cost about a second."""
+    import subprocess
+    import sys
+
+    from knowledge.index import BUNDLED_CORPUS
+
+    make_kb(tmp_path / "kb", embeddings).index.update([BUNDLED_CORPUS])
+    code = ("import sys\n"
+            "from bot.settings import load_settings\n"
+            "from knowledge.answers import Answerer\n"
+            "from knowledge.service import open_knowledge\n"
+            f"kb = open_knowledge(load_settings({{'TEPAI_DATA_DIR': {str(tmp_path / 'kb')!r},"
+            f" 'TEPAI_EMBEDDING': {embeddings.name!r}}}).knowledge)\n"
+            "answer = Answerer(kb.retriever).answer('特派员征集选聘公告面向哪些单位发布？')\n"
+            "print(answer.answered, 'chromadb' in sys.modules)\n")
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["True", "False"], done.stderr[-2000:]
+
+
 def test_a_large_library_or_an_older_generation_is_searched_through_chroma(
         kb, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import knowledge.index as index_module
