@@ -341,7 +341,8 @@ class KnowledgeIndex:
         """Store one vector per unit (sentence or phrase): a clause is found by its best one."""
         units: list[tuple[str, str, Chunk]] = []
         for chunk in chunks:
-            units.extend(zip(chunk.unit_ids(), chunk.units, [chunk] * len(chunk.units)))
+            texts = chunk.units
+            units.extend(zip(chunk.unit_ids(), texts, [chunk] * len(texts)))
         present = self.vectors.has([u[0] for u in units])
         todo = [u for u in units if u[0] not in present]
         for start in range(0, len(todo), EMBED_BATCH):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import logging
 import os
@@ -52,12 +53,6 @@ class ChromaHandle:
         # which a question answered from a generation's own vectors never needs.
         self._client: Any = None
         self._seen: tuple[int, int, int] | None = None
-
-    def _open(self) -> None:
-        """Open the client (in our turn; opening creates Chroma's files the first time)."""
-        if self._client is None:
-            self._seen = self._stamp()
-            self._client = self._factory()
 
     def _stamp(self) -> tuple[int, int, int] | None:
         if self.marker is None:
@@ -92,8 +87,9 @@ class ChromaHandle:
 
     def _refresh(self, force: bool = False) -> None:
         """Reopen when another process wrote since this one last looked (called in our turn)."""
-        if self._client is None:
-            self._open()
+        if self._client is None:  # first use: opening creates Chroma's files the first time
+            self._seen = self._stamp()
+            self._client = self._factory()
             return
         if self.marker is None:
             return
@@ -165,36 +161,30 @@ _HANDLES: dict[str, ChromaHandle] = {}
 _HANDLES_LOCK = threading.Lock()
 
 
+def _new_client(kind: str, **options: Any) -> Any:
+    """`chromadb.<kind>(**options)`, imported only now (see ChromaHandle: opened on first use)."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    return getattr(chromadb, kind)(settings=ChromaSettings(anonymized_telemetry=False), **options)
+
+
 def open_client(chroma_dir: Path, chroma_url: str | None) -> ChromaHandle:
     """The process's handle on Chroma: one per embedded directory, shared by every index."""
     if chroma_url:
         url = urlparse(chroma_url)
-
-        def server():  # type: ignore[no-untyped-def]
-            import chromadb
-            from chromadb.config import Settings as ChromaSettings
-
-            return chromadb.HttpClient(
-                host=url.hostname or "localhost",
-                port=url.port or (443 if url.scheme == "https" else 8000),
-                ssl=url.scheme == "https",
-                settings=ChromaSettings(anonymized_telemetry=False),
-            )
-
-        return ChromaHandle(server)
+        return ChromaHandle(functools.partial(
+            _new_client, "HttpClient",
+            host=url.hostname or "localhost",
+            port=url.port or (443 if url.scheme == "https" else 8000),
+            ssl=url.scheme == "https",
+        ))
     chroma_dir.mkdir(parents=True, exist_ok=True)
     path = chroma_dir.resolve()
-
-    def embedded():  # type: ignore[no-untyped-def]
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
-
-        return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
-
     with _HANDLES_LOCK:
         handle = _HANDLES.get(str(path))
         if handle is None:
-            handle = ChromaHandle(embedded, path)
+            handle = ChromaHandle(functools.partial(_new_client, "PersistentClient", path=str(path)), path)
             _HANDLES[str(path)] = handle
         return handle
 
