@@ -341,6 +341,22 @@ _CHARSET_SCAN_BYTES = 64 * 1024
 _UNTRUSTED_CHARSETS = ("utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be",
                        "iso8859-1", "cp1252")  # fmt: skip
 _HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
+# Government sites mostly mark their furniture with class or id, not <nav>/<footer>:
+# <div class="footer">, <div id="bread">, <div class="share">… A class or id word (split at
+# -, _ and camelCase) that is one of these, or starts with one, marks an element to drop.
+_FURNITURE_WORDS = ("nav", "menu", "foot", "bread", "crumb", "share", "copyright", "toolbar", "sidebar",
+                    "topbar", "banner", "qrcode", "ewm", "print", "fontsize", "zihao", "login", "search",
+                    "skip", "dibu", "daohang", "weizhi", "fenxiang")  # fmt: skip
+_CLASS_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+# A short line that is site furniture whatever its markup: the footer's filing numbers, the
+# "you are here" trail, font-size and print buttons. Never an article or an item.
+_FURNITURE_LINE = re.compile(
+    r"ICP\s*备|网站标识码|公网安备|版权所有|当前位置\s*[:：]|您的位置\s*[:：]|【\s*字体|"
+    r"字号\s*[:：]\s*[大中小]|打印本页|关闭窗口|分享到\s*[:：]|扫一扫在手机"
+)  # not 主办单位：… alone: an event notice names its organisers
+_NUMBERED_LINE = re.compile(r"^\s*(?:第[一二三四五六七八九十百零〇\d]+[条章节]|[（(][一二三四五六七八九十\d]+[)）]|"
+                            r"[一二三四五六七八九十]+、|\d+[.、])")
+_FURNITURE_LINE_CHARS = 200
 
 
 def html_text(path: Path) -> RawText:
@@ -356,6 +372,7 @@ def html_text(path: Path) -> RawText:
     page_title = _clean_inline(soup.title.get_text()) if soup.title else ""
     for tag in soup.find_all(list(_REMOVED_TAGS)):
         tag.decompose()
+    _drop_marked_furniture(soup)
     heading = soup.find("h1")
     meta = _html_meta(soup)
     title = _html_title(page_title, _clean_inline(heading.get_text()) if heading else "")
@@ -363,7 +380,41 @@ def html_text(path: Path) -> RawText:
         meta["title"] = title
     lines = _LineBuilder()
     _walk_html(soup, lines)
-    return RawText("\n".join(lines.finish()), wrapped=False, meta=meta, headings=lines.headings)
+    kept = [line for line in lines.finish() if not _is_furniture_line(line)]
+    return RawText("\n".join(kept), wrapped=False, meta=meta, headings=lines.headings)
+
+
+def _is_furniture_word(word: str) -> bool:
+    return word != "footnote" and any(word.startswith(mark) for mark in _FURNITURE_WORDS)
+
+
+def _drop_marked_furniture(soup) -> None:  # type: ignore[no-untyped-def]
+    """Remove elements whose class or id names page furniture (see _FURNITURE_WORDS).
+
+    Guarded: an element holding a heading or half the page's text or more is the content
+    under a careless name (<div class="main-nav-content">), and stays.
+    """
+    body = soup.body or soup
+    total = len(body.get_text(strip=True)) or 1
+    for tag in list(body.find_all(True)):
+        if getattr(tag, "decomposed", False):  # inside one removed before
+            continue
+        names = " ".join([*(tag.get("class") or []), tag.get("id") or ""])
+        if not names.strip():
+            continue
+        words = [w.lower() for w in _CLASS_WORD.findall(names)]
+        if not any(_is_furniture_word(w) for w in words):
+            continue
+        if tag.find(["h1", "h2", "h3", "h4"]) is not None or tag.name in _HTML_HEADINGS:
+            continue
+        if len(tag.get_text(strip=True)) * 2 > total:
+            continue
+        tag.decompose()
+
+
+def _is_furniture_line(line: str) -> bool:
+    return (len(line) <= _FURNITURE_LINE_CHARS and not _NUMBERED_LINE.match(line)
+            and _FURNITURE_LINE.search(line) is not None)
 
 
 def _html_meta(soup) -> dict[str, str]:  # type: ignore[no-untyped-def]

@@ -48,8 +48,10 @@ BUNDLED_CORPUS = Path(__file__).resolve().parent / "corpus"
 # How documents are chunked and tokenised. An index of another format (or built with
 # another embedding model) is rebuilt from its documents before it is searched.
 # 3: docx/html headings in the heading path, table rows kept as rows; 4: items keep their number;
-# 5: a long sentence is also searched by its phrases (Chunk.units).
-INDEX_FORMAT = 5
+# 5: a long sentence is also searched by its phrases (Chunk.units); 6: a web page's furniture
+# marked by class or id, or by its words (备案号, 当前位置…), is left out. A new format re-reads
+# every file; only the chunks whose text changed are embedded again (ids follow the text).
+INDEX_FORMAT = 6
 _KEEP_GENERATIONS = 2
 EMBED_BATCH = 256
 # A library of up to this many sentence and phrase vectors (a few hundred documents; 92 MB)

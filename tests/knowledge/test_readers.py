@@ -363,6 +363,51 @@ def test_html_drops_scripts_navigation_and_page_furniture(tmp_path):
         assert hidden not in text
 
 
+GOV_SITE_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8">
+<title>关于印发科技成果转化奖励办法的通知_政策文件_某市人民政府</title></head><body>
+<div id="topNav"><a href="/">首页</a> <a href="/zwgk">政务公开</a></div>
+<div class="bread-crumb">当前位置：首页 &gt; 政务公开 &gt; 政策文件</div>
+<div class="main-nav-content">
+  <h1>关于印发科技成果转化奖励办法的通知</h1>
+  <div class="fontSize">【字体：大 中 小】</div>
+  <div class="share_box">分享到：微信 微博</div>
+  <p>第一条 为促进科技成果转化，制定本办法。</p>
+  <p>第二条 奖励对象为在本市实施转化的企业。</p>
+  <p>第三条 本办法自印发之日起施行。</p>
+  <p class="footnote">注：本办法由市科技局负责解释。</p>
+</div>
+<div class="print-close">打印本页 关闭窗口</div>
+<div class="dibu">主办单位：某市人民政府办公厅 版权所有 鲁ICP备05070218号 网站标识码3701000001</div>
+<p>鲁公网安备 37010202000001号</p>
+</body></html>"""
+
+
+def test_html_furniture_marked_by_class_or_id_or_by_its_words_is_dropped(tmp_path):
+    # Government sites name their furniture with class and id (<div class="dibu">), not
+    # <nav>/<footer>; left in, the footer ran into the last article and was quoted with it.
+    lines = html_text(_html(tmp_path / "gov.html", GOV_SITE_PAGE)).text.splitlines()
+    assert lines == [
+        "关于印发科技成果转化奖励办法的通知",
+        "第一条 为促进科技成果转化，制定本办法。",
+        "第二条 奖励对象为在本市实施转化的企业。",
+        "第三条 本办法自印发之日起施行。",
+        "注：本办法由市科技局负责解释。",  # a footnote is content, though its class starts with foot
+    ]
+
+
+def test_html_furniture_words_never_take_content(tmp_path):
+    # An article that speaks of 版权所有 stays (numbered), as does a content block under a
+    # furniture-like name that holds the page's heading or most of its text.
+    article = "<p>第十条 作品的版权所有人可以许可他人使用，但应当事先签订许可合同。</p>"
+    page = f'<div class="navWrap"><p>第一条 为规范管理，制定本办法，具体办法另行规定。</p>{article}</div>'
+    lines = html_text(_html(tmp_path / "content.html", page)).text.splitlines()
+    assert lines == ["第一条 为规范管理，制定本办法，具体办法另行规定。", "第十条 作品的版权所有人可以许可他人使用，但应当事先签订许可合同。"]
+    # An event notice names its organisers: that is content, not a site footer.
+    notice = "<h1>关于举办创新大赛的通知</h1><p>主办单位：济南市科学技术局</p><p>承办单位：济南高新区管委会</p>"
+    lines = html_text(_html(tmp_path / "notice.html", notice)).text.splitlines()
+    assert lines == ["关于举办创新大赛的通知", "主办单位：济南市科学技术局", "承办单位：济南高新区管委会"]
+
+
 def test_html_title_prefers_h1_when_title_tag_adds_a_site_name(tmp_path):
     assert html_text(_html(tmp_path / "page.html")).meta == {"title": "关于支持科技特派员的若干措施"}
 
