@@ -24,6 +24,7 @@ from pypdf import PdfReader
 from pypdf.errors import DependencyError, LimitReachedError
 
 from knowledge import structure
+from knowledge.numbering import Numbering
 from knowledge.sources import MB, RawText, UnreadableDocument, active_limits, decode_text, looks_binary
 
 # Cells in a table row are joined with this, in every format.
@@ -75,7 +76,8 @@ def docx_text(path: Path) -> RawText:
     if count > limit:
         raise UnreadableDocument(f"DOCX 段落过多（{count:,} 段，上限 {limit:,} 段），疑似异常文件")
     headings: dict[str, int] = {}
-    lines = _docx_block_lines(document.element.body, document, _docx_style_levels(document), headings)
+    lines = _docx_block_lines(document.element.body, document, _docx_style_levels(document), headings,
+                              Numbering(document))
     from knowledge.metadata import keyword_pairs
 
     properties = document.core_properties
@@ -122,24 +124,25 @@ def _docx_heading_level(p, style_levels: dict[str, int]) -> int | None:  # type:
     return style_levels.get(style.get(qn("w:val"))) if style is not None else None
 
 
-def _docx_block_lines(container, document, style_levels: dict[str, int], headings: dict[str, int]) -> list[str]:  # type: ignore[no-untyped-def]
+def _docx_block_lines(container, document, style_levels: dict[str, int], headings: dict[str, int],  # type: ignore[no-untyped-def]
+                      numbering: Numbering) -> list[str]:
     lines: list[str] = []
     for child in container.iterchildren():
         if child.tag == qn("w:p"):
-            paragraph = _docx_paragraph_lines(child)
+            paragraph = _docx_paragraph_lines(child, numbering)
             level = _docx_heading_level(child, style_levels) if paragraph else None
             if level:
                 for line in paragraph:
                     headings.setdefault(line, level)
             lines.extend(paragraph)
         elif child.tag == qn("w:tbl"):
-            lines.extend(_docx_table_lines(Table(child, document)))
+            lines.extend(_docx_table_lines(Table(child, document), numbering))
         elif child.tag == qn("w:sdt") and child.find(f"{qn('w:sdtPr')}/{qn('w:docPartObj')}") is None:
             # A content control may wrap ordinary body text; building blocks
             # (docPartObj: generated table of contents, cover page) are not clauses.
             content = child.find(qn("w:sdtContent"))
             if content is not None:
-                lines.extend(_docx_block_lines(content, document, style_levels, headings))
+                lines.extend(_docx_block_lines(content, document, style_levels, headings, numbering))
         # Other children (sectPr, bookmarks) carry no text.
     return lines
 
@@ -179,13 +182,19 @@ def _check_unpacked_size(path: Path) -> None:
             f"DOCX 解压后超过 {limit // MB} MB 上限（约 {total // MB:,} MB），疑似压缩炸弹")
 
 
-def _docx_paragraph_lines(p) -> list[str]:
+def _docx_paragraph_lines(p, numbering: Numbering | None = None) -> list[str]:  # type: ignore[no-untyped-def]
     # A manual line break (Shift+Enter) splits a title or signature block into lines.
+    # Word's own list number (第%1条, （%1）) is not in the runs: it is counted for every
+    # numbered paragraph, empty ones included, as Word counts them.
+    label = numbering.label(p) if numbering is not None else ""
     text = "".join(run.text for run in p.xpath(_RUNS_XPATH))
-    return [line.strip() for line in text.split("\n") if line.strip()]
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    if label and lines:
+        lines[0] = (label + lines[0]).strip()
+    return lines
 
 
-def _docx_table_lines(table) -> list[str]:
+def _docx_table_lines(table, numbering: Numbering | None = None) -> list[str]:  # type: ignore[no-untyped-def]
     lines: list[str] = []
     for row in table.rows:
         cells: list[list[str]] = []
@@ -195,7 +204,7 @@ def _docx_table_lines(table) -> list[str]:
             if cell is previous:
                 continue
             previous = cell
-            cells.append(_docx_cell_lines(cell))
+            cells.append(_docx_cell_lines(cell, numbering))
         lines.extend(_table_row_lines(cells))
     return lines
 
@@ -209,11 +218,11 @@ def _docx_row_cells(row) -> list:
         return [_Cell(tc, row.table) for tc in row._tr.tc_lst]
 
 
-def _docx_cell_lines(cell) -> list[str]:
+def _docx_cell_lines(cell, numbering: Numbering | None = None) -> list[str]:  # type: ignore[no-untyped-def]
     # Every paragraph inside the cell, nested tables included, in document order.
     lines: list[str] = []
     for p in cell._tc.iter(qn("w:p")):
-        lines.extend(_docx_paragraph_lines(p))
+        lines.extend(_docx_paragraph_lines(p, numbering))
     return lines
 
 
