@@ -227,7 +227,7 @@ DOC_RECEIVED = "📄 已收到《{name}》，正在建立索引…"
 DOC_PROGRESS = "📄 《{name}》：{stage}…"
 DOC_DONE = "✅ 《{name}》已更新知识库：新增 {added}，更新 {updated}，未变 {skipped}；现共 {chunks} 个条款片段。"
 DOC_FAILED = "❌ 《{name}》无法索引：{reason}"
-DOC_UNSUPPORTED = "❌ 不支持的文件类型。支持 PDF、DOCX、TXT、MD、HTML。"
+DOC_UNSUPPORTED = "❌ {reason}。"  # reason: knowledge.readers.unsupported_reason (what to send instead)
 DOC_TOO_BIG = "❌ 文件过大（上限 20 MB）。"
 DOC_BUSY = "知识库正在更新，请稍后再发送。"
 # Files (bounded parsing, content-keyed uploads)

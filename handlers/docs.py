@@ -20,7 +20,7 @@ from handlers.common import send_html, staff_only
 from knowledge.documents import STATUS_RETIRED, file_sha256
 from knowledge.index import IndexBusy
 from knowledge.metadata import LABELS, InvalidValue, field_name
-from knowledge.readers import SUPPORTED_SUFFIXES
+from knowledge.readers import SUPPORTED_SUFFIXES, unsupported_reason
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ async def receive_document(update: Update, context: TepaiContext) -> None:
         return
     name = safe_filename(document.file_name or "document")
     if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
-        await message.reply_text(texts.DOC_UNSUPPORTED)
+        await message.reply_text(texts.DOC_UNSUPPORTED.format(reason=unsupported_reason(Path(name).suffix)))
         return
     if (document.file_size or 0) > MAX_UPLOAD:
         await message.reply_text(texts.DOC_TOO_BIG)

@@ -41,7 +41,7 @@ from knowledge.documents import (
 from knowledge.embeddings import BaseEmbeddings
 from knowledge.lexical import LexicalIndex
 from knowledge.parsing import Limits, ParseWorker
-from knowledge.readers import SUPPORTED_SUFFIXES
+from knowledge.readers import SUPPORTED_SUFFIXES, unsupported_reason
 from knowledge.vectors import VectorStore, collection_name
 
 BUNDLED_CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -549,7 +549,7 @@ def _unsupported_reason(path: Path) -> str:
         return "文件不存在"
     if path.is_dir():
         return "是目录"
-    return f"不支持的文件类型 {path.suffix or '（无扩展名）'}（支持 {' '.join(SUPPORTED_SUFFIXES)}）"
+    return unsupported_reason(path.suffix)
 
 
 def _write_synced(path: Path, text: str) -> None:

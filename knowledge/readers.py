@@ -14,12 +14,30 @@ from knowledge.sources import RawText, UnreadableDocument, check_chars, decode_t
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".docx", ".pdf", ".html", ".htm")
 MAX_FILE_BYTES = 50 * 1024 * 1024
+# What a bureau is likely to have instead, and what to do with it.
+_INSTEAD = (
+    ((".doc", ".wps", ".rtf"), "旧版 Word/WPS 文件请用 Word 或 WPS 另存为 .docx 后再上传"),
+    ((".ofd",), "OFD 版式文件请导出为 PDF 后再上传"),
+    ((".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp"), "图片中的文字无法读取，请上传文字版 PDF 或 DOCX"),
+    ((".xls", ".xlsx", ".et", ".csv"), "表格文件请将政策正文另存为 .docx 或 PDF 后再上传"),
+    ((".zip", ".rar", ".7z"), "压缩包请解压后逐个上传"),
+)
+
+
+def unsupported_reason(suffix: str) -> str:
+    """Why a file of this type is refused, and what to send instead (Chinese, for staff)."""
+    suffix = suffix.lower()
+    shown = f" {suffix}" if suffix else "（无扩展名）"
+    for suffixes, advice in _INSTEAD:
+        if suffix in suffixes:
+            return f"不支持的文件类型{shown}：{advice}"
+    return f"不支持的文件类型{shown}（支持 PDF、DOCX、TXT、MD、HTML）"
 
 
 def read_source(path: Path) -> RawText:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise UnreadableDocument(f"不支持的文件类型 {suffix or '（无扩展名）'}")
+        raise UnreadableDocument(unsupported_reason(suffix))
     try:
         size = path.stat().st_size
     except OSError as exc:

@@ -93,7 +93,9 @@ async def test_staff_upload_of_an_unreadable_file_is_reported_and_the_index_kept
     before = bot.services.knowledge.index.snapshot().generation
     assert "文件为空" in await upload(bot, STAFF, "空白.txt", b"", "无法索引")
     assert "不是有效的 DOCX 文件" in await upload(bot, STAFF, "坏文件.docx", b"not a zip at all", "无法索引")
-    assert texts.DOC_UNSUPPORTED in await upload(bot, STAFF, "图片.exe", b"MZ\x90\x00", "不支持")
+    assert "不支持的文件类型 .exe（支持 PDF、DOCX、TXT、MD、HTML）" in await upload(bot, STAFF, "图片.exe", b"MZ\x90\x00", "不支持")
+    # What a bureau has instead of a supported file is named, with what to do about it.
+    assert "另存为 .docx" in await upload(bot, STAFF, "管理办法.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "不支持")
     big5 = ("為促進中小企業健全發展，並協助中小企業之創立及輔導，改善中小企業經營環境，特制定本條例。"
             "政府應協助中小企業取得研究發展所需之資金與人才。").encode("big5")
     assert "乱码" in await upload(bot, STAFF, "中小企業發展條例.txt", big5, "无法索引")

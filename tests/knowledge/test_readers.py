@@ -17,7 +17,7 @@ from pypdf import PdfReader, PdfWriter
 from knowledge.chunking import chunk_document
 from knowledge.documents import load_document
 from knowledge.formats import docx_text, html_text, pdf_text
-from knowledge.readers import UnreadableDocument, read_source
+from knowledge.readers import UnreadableDocument, read_source, unsupported_reason
 from tests.conftest import CORPUS_FILE as CORPUS
 
 
@@ -499,10 +499,13 @@ def test_txt_with_utf8_bom_loses_the_bom(tmp_path):
     assert read_source(path).text == "一、工作目标"
 
 
-def test_unsupported_suffix_is_refused(tmp_path):
+def test_unsupported_suffix_is_refused_with_what_to_send_instead(tmp_path):
     path = tmp_path / "scan.png"
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)
-    assert _reason(path) == "不支持的文件类型 .png"
+    assert _reason(path) == "不支持的文件类型 .png：图片中的文字无法读取，请上传文字版 PDF 或 DOCX"
+    assert unsupported_reason(".DOC") == "不支持的文件类型 .doc：旧版 Word/WPS 文件请用 Word 或 WPS 另存为 .docx 后再上传"
+    assert "导出为 PDF" in unsupported_reason(".ofd") and "解压" in unsupported_reason(".zip")
+    assert unsupported_reason("") == "不支持的文件类型（无扩展名）（支持 PDF、DOCX、TXT、MD、HTML）"
 
 
 @pytest.mark.parametrize("name", ["empty.txt", "empty.docx", "empty.pdf", "empty.html"])
