@@ -40,6 +40,55 @@ def is_page_number(line: str) -> bool:
     return bool(_PAGE_NUMBER.match(line.strip()))
 
 
+# Running heads and feet: lines at the top or bottom of a page that recur on most pages.
+_EDGE_LINES = 2
+_MIN_RUNNING_PAGES = 3
+_RUNNING_SHARE = 0.6
+# What a browser prints around a saved page: its address, the time, "1/5".
+_BROWSER_PRINT = re.compile(r"https?://|www\.|\b\d{1,2}:\d{2}\b|\d+\s*/\s*\d+\s*$")
+
+
+_PAGE_COUNTER = re.compile(r"(?:第\d+页(?:/?共\d+页)?|\d+/\d+|[-—]*\d+[-—]*)$")
+
+
+def _running_key(line: str) -> str:
+    # Page by page only a trailing page counter changes ("1/5", "第2页", "— 3 —").
+    return _PAGE_COUNTER.sub("#", "".join(line.split()))
+
+
+def strip_running_lines(pages: list[str]) -> list[str]:
+    """Pages without their running heads and feet.
+
+    A line among the first or last two of a page whose text (a page counter aside) recurs on
+    at least three pages and 60% of them is the page's furniture: a browser's print header
+    (date, time, the page title with the site's name) and footer (address, "1/5"), or a
+    document's running title. Left in, it ran into whatever clause crossed the page break.
+    On the first page such a line stays unless it is plainly a browser's (an address, a
+    time, a page count): there, the same words may be the document's own title or 文号.
+    """
+    if len(pages) < _MIN_RUNNING_PAGES:
+        return pages
+    split = [[line for line in page.split("\n")] for page in pages]
+    counts: dict[str, int] = {}
+    for lines in split:
+        filled = [n for n, line in enumerate(lines) if line.strip()]
+        edge = filled[:_EDGE_LINES] + filled[-_EDGE_LINES:]
+        for key in {_running_key(lines[n]) for n in edge}:
+            counts[key] = counts.get(key, 0) + 1
+    need = max(_MIN_RUNNING_PAGES, -(-len(pages) * 6 // 10))
+    running = {key for key, count in counts.items() if count >= need and key}
+    if not running:
+        return pages
+    out = []
+    for number, lines in enumerate(split):
+        filled = [n for n, line in enumerate(lines) if line.strip()]
+        edge = set(filled[:_EDGE_LINES] + filled[-_EDGE_LINES:])
+        drop = {n for n in edge if _running_key(lines[n]) in running
+                and (number > 0 or _BROWSER_PRINT.search(lines[n]))}
+        out.append("\n".join(line for n, line in enumerate(lines) if n not in drop))
+    return out
+
+
 def _join(left: str, right: str) -> str:
     # Chinese lines join with nothing; a space survives only between two Latin words.
     if left and right and left[-1].isascii() and left[-1].isalnum() and right[0].isascii() and right[0].isalnum():

@@ -24,6 +24,7 @@ from pypdf import PdfReader
 from pypdf.errors import DependencyError, LimitReachedError
 
 from knowledge import structure
+from knowledge.cleaning import strip_running_lines
 from knowledge.numbering import Numbering
 from knowledge.sources import MB, RawText, UnreadableDocument, active_limits, decode_text, looks_binary
 
@@ -270,7 +271,7 @@ def pdf_text(path: Path) -> RawText:
         raise UnreadableDocument("PDF 已加密，无法读取（缺少 AES 解密组件）") from None
     except LimitReachedError:  # pypdf's own cap on one decompressed stream
         raise UnreadableDocument("PDF 内容解压后超过上限，疑似压缩炸弹") from None
-    text = "\n".join(pages)
+    text = "\n".join(strip_running_lines(pages))
     if not text.strip():
         raise UnreadableDocument("PDF 中没有可提取的文字（可能是扫描件）")
     meta: dict[str, str] = {}

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from knowledge.cleaning import is_hard_wrapped, is_page_number, to_paragraphs
+from knowledge.cleaning import is_hard_wrapped, is_page_number, strip_running_lines, to_paragraphs
 from tests.conftest import CORPUS_FILE
 
 
@@ -48,3 +48,35 @@ def test_page_number_shapes() -> None:
 
 def test_control_and_zero_width_characters_are_dropped() -> None:
     assert to_paragraphs("政策\x00原文\u200b内容\r\n第二行\x1b") == ["政策原文内容", "第二行"]
+
+
+def _page(number: int, body: list[str], head: str = "2024/5/20 14:33 关于印发科技创新券管理办法的通知_济南市人民政府",
+          foot: str = "https://www.jinan.gov.cn/art/2024/5/20/art_1_1.html {n}/4") -> str:
+    return "\n".join([head, *body, foot.format(n=number)])
+
+
+def test_a_browsers_print_header_and_footer_are_dropped_from_every_page() -> None:
+    pages = [
+        _page(1, ["关于印发科技创新券管理办法的通知", "第一条 为降低企业创新成本，制定本办法。", "第二条 创新券用于购买"]),
+        _page(2, ["科技服务，单张面额不超过5万元。", "第三条 申领企业应在本市注册。"]),
+        _page(3, ["第四条 创新券有效期为一年。"]),
+        _page(4, ["第五条 本办法自发布之日起施行。"]),
+    ]
+    text = "\n".join(strip_running_lines(pages))
+    assert "jinan.gov.cn" not in text and "14:33" not in text
+    assert text.splitlines()[0] == "关于印发科技创新券管理办法的通知"
+    # The clause that crossed the page break has nothing in between any more.
+    assert "第二条 创新券用于购买\n科技服务，单张面额不超过5万元。" in text
+
+
+def test_a_running_title_stays_as_the_first_pages_title_and_body_lines_stay() -> None:
+    title = "济南市科学技术局关于开展科技特派员工作的通知"
+    pages = [f"{title}\n济科发〔2024〕12号\n各区县科技局：", f"{title}\n一、工作目标\n到2027年覆盖50%的科技型中小企业。",
+             f"{title}\n二、工作措施\n（一）精准对接。", f"{title}\n三、保障措施\n（一）加强组织领导。"]
+    lines = "\n".join(strip_running_lines(pages)).splitlines()
+    assert lines.count(title) == 1 and lines[0] == title and "济科发〔2024〕12号" in lines
+    assert "一、工作目标" in lines and "（一）精准对接。" in lines
+    # Two pages are not enough to call a line furniture, and a line on half the pages is not.
+    assert strip_running_lines(pages[:2]) == pages[:2]
+    varied = [f"页眉{n}\n正文{n}。" if n % 2 else f"正文{n}。" for n in range(6)]
+    assert strip_running_lines(varied) == varied

@@ -255,6 +255,20 @@ def test_pdf_pages_are_joined_in_order(tmp_path):
     assert text.index("enterprises") < text.index("Second page text")
 
 
+def test_a_printed_web_pages_header_and_footer_leave_every_page(tmp_path):
+    writer = PdfWriter()
+    for number in (1, 2, 3):
+        page = tmp_path / f"page{number}.pdf"
+        page.write_bytes(_pdf_bytes(["5/20/24, 2:33 PM Innovation voucher rules - City Government",
+                                     f"Article {number}: vouchers buy technical services.",
+                                     f"https://www.example.gov.cn/art/2024/5/20/art_1.html {number}/3"]))
+        writer.add_page(PdfReader(page).pages[0])
+    path = tmp_path / "printed.pdf"
+    writer.write(path)
+    lines = [line.strip() for line in pdf_text(path).text.splitlines() if line.strip()]
+    assert lines == [f"Article {n}: vouchers buy technical services." for n in (1, 2, 3)]
+
+
 def test_pdf_title_comes_from_metadata(tmp_path):
     raw = pdf_text(_text_pdf(tmp_path / "policy.pdf", title="Commissioner Programme Plan"))
     assert raw.meta == {"title": "Commissioner Programme Plan"}
