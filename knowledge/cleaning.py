@@ -40,6 +40,24 @@ def is_page_number(line: str) -> bool:
     return bool(_PAGE_NUMBER.match(line.strip()))
 
 
+# A short line that is site furniture whatever its markup: the footer's filing numbers, the
+# "you are here" trail, font-size and print buttons. Never an article or an item.
+_FURNITURE_LINE = re.compile(
+    r"ICP\s*备|网站标识码|公网安备|版权所有|当前位置\s*[:：]|您的位置\s*[:：]|【\s*字体|"
+    r"字号\s*[:：]\s*[大中小]|打印本页|关闭窗口|分享到\s*[:：]|扫一扫在手机"
+)  # not 主办单位：… alone: an event notice names its organisers
+_NUMBERED_LINE = re.compile(r"^\s*(?:第[一二三四五六七八九十百零〇\d]+[条章节]|[（(][一二三四五六七八九十\d]+[)）]|"
+                            r"[一二三四五六七八九十]+、|\d+[.、])")
+_FURNITURE_CHARS = 200
+
+
+def is_site_furniture(line: str) -> bool:
+    """A website's own line carried into a document: a saved page's footer, a copied page's
+    "当前位置：" trail or its print buttons. Short, unnumbered, and it says what it is."""
+    return (len(line) <= _FURNITURE_CHARS and not _NUMBERED_LINE.match(line)
+            and _FURNITURE_LINE.search(line) is not None)
+
+
 # Running heads and feet: lines at the top or bottom of a page that recur on most pages.
 _EDGE_LINES = 2
 _MIN_RUNNING_PAGES = 3

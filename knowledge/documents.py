@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from knowledge import metadata
-from knowledge.cleaning import normalize, to_paragraphs
+from knowledge.cleaning import is_site_furniture, normalize, to_paragraphs
 from knowledge.readers import read_source
 from knowledge.sources import RawText, UnreadableDocument, active_limits
 from knowledge.structure import is_heading_start
@@ -68,7 +68,8 @@ def load_document(path: Path, sha256: str | None = None) -> Document:
 
 
 def build_document(path: Path, raw: RawText, sha256: str) -> Document:
-    paragraphs = to_paragraphs(raw.text, raw.wrapped)
+    # A page copied or saved from a website brings the site's own lines (当前位置, 打印本页, ICP备…).
+    paragraphs = [p for p in to_paragraphs(raw.text, raw.wrapped) if not is_site_furniture(p)]
     if not paragraphs:
         raise UnreadableDocument("未提取到文字（空文档或扫描件）")
     limit = active_limits().paragraphs

@@ -24,7 +24,7 @@ from pypdf import PdfReader
 from pypdf.errors import DependencyError, LimitReachedError
 
 from knowledge import structure
-from knowledge.cleaning import strip_running_lines
+from knowledge.cleaning import is_site_furniture, strip_running_lines
 from knowledge.numbering import Numbering
 from knowledge.sources import MB, RawText, UnreadableDocument, active_limits, decode_text, looks_binary
 
@@ -358,15 +358,6 @@ _FURNITURE_WORDS = ("nav", "menu", "foot", "bread", "crumb", "share", "copyright
                     "topbar", "banner", "qrcode", "ewm", "print", "fontsize", "zihao", "login", "search",
                     "skip", "dibu", "daohang", "weizhi", "fenxiang")  # fmt: skip
 _CLASS_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
-# A short line that is site furniture whatever its markup: the footer's filing numbers, the
-# "you are here" trail, font-size and print buttons. Never an article or an item.
-_FURNITURE_LINE = re.compile(
-    r"ICP\s*备|网站标识码|公网安备|版权所有|当前位置\s*[:：]|您的位置\s*[:：]|【\s*字体|"
-    r"字号\s*[:：]\s*[大中小]|打印本页|关闭窗口|分享到\s*[:：]|扫一扫在手机"
-)  # not 主办单位：… alone: an event notice names its organisers
-_NUMBERED_LINE = re.compile(r"^\s*(?:第[一二三四五六七八九十百零〇\d]+[条章节]|[（(][一二三四五六七八九十\d]+[)）]|"
-                            r"[一二三四五六七八九十]+、|\d+[.、])")
-_FURNITURE_LINE_CHARS = 200
 
 
 def html_text(path: Path) -> RawText:
@@ -390,7 +381,7 @@ def html_text(path: Path) -> RawText:
         meta["title"] = title
     lines = _LineBuilder()
     _walk_html(soup, lines)
-    kept = [line for line in lines.finish() if not _is_furniture_line(line)]
+    kept = [line for line in lines.finish() if not is_site_furniture(line)]
     return RawText("\n".join(kept), wrapped=False, meta=meta, headings=lines.headings)
 
 
@@ -422,9 +413,6 @@ def _drop_marked_furniture(soup) -> None:  # type: ignore[no-untyped-def]
         tag.decompose()
 
 
-def _is_furniture_line(line: str) -> bool:
-    return (len(line) <= _FURNITURE_LINE_CHARS and not _NUMBERED_LINE.match(line)
-            and _FURNITURE_LINE.search(line) is not None)
 
 
 def _html_meta(soup) -> dict[str, str]:  # type: ignore[no-untyped-def]

@@ -80,3 +80,20 @@ def test_a_running_title_stays_as_the_first_pages_title_and_body_lines_stay() ->
     assert strip_running_lines(pages[:2]) == pages[:2]
     varied = [f"页眉{n}\n正文{n}。" if n % 2 else f"正文{n}。" for n in range(6)]
     assert strip_running_lines(varied) == varied
+
+
+def test_a_page_copied_from_a_website_into_a_text_file_loses_the_sites_lines(tmp_path) -> None:
+    from knowledge.documents import load_document
+
+    path = tmp_path / "创新券办法.txt"
+    path.write_text("当前位置：首页 > 政务公开 > 政策文件\n关于印发科技创新券管理办法的通知\n"
+                    "【字体：大 中 小】 【打印本页】 【关闭窗口】\n"
+                    "第一条 为降低企业创新成本，制定本办法。\n第二条 创新券面额不超过5万元。\n"
+                    "本网站版权所有，未经许可不得转载。\n"
+                    "主办单位：济南市科学技术局 鲁ICP备05012345号\n", encoding="utf-8")
+    document = load_document(path)
+    text = "\n".join(document.paragraphs)
+    assert document.title == "关于印发科技创新券管理办法的通知"
+    assert "第二条 创新券面额不超过5万元。" in document.paragraphs
+    for furniture in ("当前位置", "打印本页", "版权所有", "ICP备"):
+        assert furniture not in text
