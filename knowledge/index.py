@@ -49,7 +49,7 @@ BUNDLED_CORPUS = Path(__file__).resolve().parent / "corpus"
 # another embedding model) is rebuilt from its documents before it is searched.
 # 3: docx/html headings in the heading path, table rows kept as rows; 4: items keep their number;
 # 5: a long sentence is also searched by its phrases (Chunk.units); 6: a web page's furniture
-# marked by class or id, or by its words (备案号, 当前位置…), is left out, a DOCX's Word list
+# marked by class or id, and any file's site lines (备案号, 当前位置…), are left out, a DOCX's Word list
 # numbers (第%1条, （%1）) are read as printed (knowledge.numbering), and a PDF's running heads
 # and feet are dropped (cleaning.strip_running_lines). A new format re-reads
 # every file; only the chunks whose text changed are embedded again (ids follow the text).
