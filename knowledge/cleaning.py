@@ -8,6 +8,7 @@ hard-wrapped (DOCX, HTML, Markdown) keeps its own line structure.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 
@@ -64,8 +65,6 @@ _MIN_RUNNING_PAGES = 3
 _RUNNING_SHARE = 0.6
 # What a browser prints around a saved page: its address, the time, "1/5".
 _BROWSER_PRINT = re.compile(r"https?://|www\.|\b\d{1,2}:\d{2}\b|\d+\s*/\s*\d+\s*$")
-
-
 _PAGE_COUNTER = re.compile(r"(?:第\d+页(?:/?共\d+页)?|\d+/\d+|[-—]*\d+[-—]*)$")
 
 
@@ -86,21 +85,21 @@ def strip_running_lines(pages: list[str]) -> list[str]:
     """
     if len(pages) < _MIN_RUNNING_PAGES:
         return pages
-    split = [[line for line in page.split("\n")] for page in pages]
+    split = [page.split("\n") for page in pages]
+    edges = []  # per page: the line numbers of its first and last filled lines
     counts: dict[str, int] = {}
     for lines in split:
         filled = [n for n, line in enumerate(lines) if line.strip()]
-        edge = filled[:_EDGE_LINES] + filled[-_EDGE_LINES:]
+        edge = set(filled[:_EDGE_LINES] + filled[-_EDGE_LINES:])
+        edges.append(edge)
         for key in {_running_key(lines[n]) for n in edge}:
             counts[key] = counts.get(key, 0) + 1
-    need = max(_MIN_RUNNING_PAGES, -(-len(pages) * 6 // 10))
+    need = max(_MIN_RUNNING_PAGES, math.ceil(_RUNNING_SHARE * len(pages)))
     running = {key for key, count in counts.items() if count >= need and key}
     if not running:
         return pages
     out = []
-    for number, lines in enumerate(split):
-        filled = [n for n, line in enumerate(lines) if line.strip()]
-        edge = set(filled[:_EDGE_LINES] + filled[-_EDGE_LINES:])
+    for number, (lines, edge) in enumerate(zip(split, edges)):
         drop = {n for n in edge if _running_key(lines[n]) in running
                 and (number > 0 or _BROWSER_PRINT.search(lines[n]))}
         out.append("\n".join(line for n, line in enumerate(lines) if n not in drop))

@@ -149,7 +149,7 @@ class E5SmallEmbeddings(BaseEmbeddings):
             if len(texts) > SMALL_BATCH:
                 if self._bulk is None:
                     self._bulk = self._open(None)
-                return self._run(self._bulk.passage, texts, os.cpu_count() or 1)
+                return self._run(self._bulk.passage, texts, os.cpu_count() or 1, _team())
             return self._small(texts, query=False)
 
     def _encode_queries(self, texts: list[str]) -> np.ndarray:
@@ -160,12 +160,13 @@ class E5SmallEmbeddings(BaseEmbeddings):
         """A question or a few texts, on the cores free now. Called holding the lock."""
         if self._model is None:
             self._model = self._open(1)
-        threads = question_threads(spinning=_runnable(_team()))
-        return self._run(self._model.query if query else self._model.passage, texts, threads)
+        workers = _team()
+        threads = question_threads(spinning=_runnable(workers))
+        return self._run(self._model.query if query else self._model.passage, texts, threads, workers)
 
     @staticmethod
-    def _run(encode, texts: list[str], threads: int) -> np.ndarray:  # type: ignore[no-untyped-def]
-        workers = _team()
+    def _run(encode, texts: list[str], threads: int, workers: set[str]) -> np.ndarray:  # type: ignore[no-untyped-def]
+        """Encode on `threads` threads; `workers` (the calling thread's team) learns any it starts."""
         grows = len(workers) < threads - 1  # OpenMP starts the threads this team lacks
         before = _tasks() if grows else set()
         _omp_threads(threads)

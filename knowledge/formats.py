@@ -24,7 +24,7 @@ from pypdf import PdfReader
 from pypdf.errors import DependencyError, LimitReachedError
 
 from knowledge import structure
-from knowledge.cleaning import is_site_furniture, strip_running_lines
+from knowledge.cleaning import strip_running_lines
 from knowledge.numbering import Numbering
 from knowledge.sources import MB, RawText, UnreadableDocument, active_limits, decode_text, looks_binary
 
@@ -183,11 +183,11 @@ def _check_unpacked_size(path: Path) -> None:
             f"DOCX 解压后超过 {limit // MB} MB 上限（约 {total // MB:,} MB），疑似压缩炸弹")
 
 
-def _docx_paragraph_lines(p, numbering: Numbering | None = None) -> list[str]:  # type: ignore[no-untyped-def]
+def _docx_paragraph_lines(p, numbering: Numbering) -> list[str]:  # type: ignore[no-untyped-def]
     # A manual line break (Shift+Enter) splits a title or signature block into lines.
     # Word's own list number (第%1条, （%1）) is not in the runs: it is counted for every
     # numbered paragraph, empty ones included, as Word counts them.
-    label = numbering.label(p) if numbering is not None else ""
+    label = numbering.label(p)
     text = "".join(run.text for run in p.xpath(_RUNS_XPATH))
     lines = [line.strip() for line in text.split("\n") if line.strip()]
     if label and lines:
@@ -195,7 +195,7 @@ def _docx_paragraph_lines(p, numbering: Numbering | None = None) -> list[str]:  
     return lines
 
 
-def _docx_table_lines(table, numbering: Numbering | None = None) -> list[str]:  # type: ignore[no-untyped-def]
+def _docx_table_lines(table, numbering: Numbering) -> list[str]:  # type: ignore[no-untyped-def]
     lines: list[str] = []
     for row in table.rows:
         cells: list[list[str]] = []
@@ -219,7 +219,7 @@ def _docx_row_cells(row) -> list:
         return [_Cell(tc, row.table) for tc in row._tr.tc_lst]
 
 
-def _docx_cell_lines(cell, numbering: Numbering | None = None) -> list[str]:  # type: ignore[no-untyped-def]
+def _docx_cell_lines(cell, numbering: Numbering) -> list[str]:  # type: ignore[no-untyped-def]
     # Every paragraph inside the cell, nested tables included, in document order.
     lines: list[str] = []
     for p in cell._tc.iter(qn("w:p")):
@@ -381,8 +381,8 @@ def html_text(path: Path) -> RawText:
         meta["title"] = title
     lines = _LineBuilder()
     _walk_html(soup, lines)
-    kept = [line for line in lines.finish() if not is_site_furniture(line)]
-    return RawText("\n".join(kept), wrapped=False, meta=meta, headings=lines.headings)
+    # Lines that say they are the site's own (ICP备, 当前位置…) go in build_document, for every format.
+    return RawText("\n".join(lines.finish()), wrapped=False, meta=meta, headings=lines.headings)
 
 
 def _is_furniture_word(word: str) -> bool:
@@ -411,8 +411,6 @@ def _drop_marked_furniture(soup) -> None:  # type: ignore[no-untyped-def]
         if len(tag.get_text(strip=True)) * 2 > total:
             continue
         tag.decompose()
-
-
 
 
 def _html_meta(soup) -> dict[str, str]:  # type: ignore[no-untyped-def]

@@ -101,7 +101,7 @@ class Numbering:
     def __init__(self, document) -> None:  # type: ignore[no-untyped-def]
         self._abstract: dict[str, dict[int, _Level]] = {}
         self._instances: dict[str, tuple[str, dict[int, int]]] = {}  # numId → (abstractNumId, restarts)
-        self._style_numbers: dict[str, tuple[str, int]] = {}  # style id → (numId, ilvl)
+        self._style_numbers: dict[str | None, tuple[str, int]] = {}  # style id → (numId, ilvl)
         self._counters: dict[str, list[int | None]] = {}  # abstractNumId → count per level
         self._started: set[str] = set()  # instances whose restart has been applied
         try:
@@ -132,8 +132,8 @@ class Numbering:
                 self._instances[num.get(qn("w:numId")) or ""] = (_val(num, "w:abstractNumId") or "", restarts)
         for style in document.styles.element.findall(qn("w:style")):
             num_pr = style.find(f"{qn('w:pPr')}/{qn('w:numPr')}")
-            if num_pr is not None and _val(num_pr, "w:numId") is not None:
-                self._style_numbers[style.get(qn("w:styleId")) or ""] = (
+            if num_pr is not None and _val(num_pr, "w:numId") is not None and style.get(qn("w:styleId")):
+                self._style_numbers[style.get(qn("w:styleId"))] = (
                     _val(num_pr, "w:numId") or "", _int(_val(num_pr, "w:ilvl"), 0))
 
     def label(self, p) -> str:  # type: ignore[no-untyped-def]
@@ -142,17 +142,11 @@ class Numbering:
             return ""
         ppr = p.find(qn("w:pPr"))
         num_pr = ppr.find(qn("w:numPr")) if ppr is not None else None
-        num_id = _val(num_pr, "w:numId")
-        ilvl = _val(num_pr, "w:ilvl")
-        if num_id is None or ilvl is None:
-            style = self._style_numbers.get(_val(ppr, "w:pStyle") or "") if ppr is not None else None
-            if style is None and num_id is None:
-                return ""
-            num_id = num_id if num_id is not None else style[0] if style else None
-            ilvl = ilvl if ilvl is not None else str(style[1]) if style else "0"
+        style = self._style_numbers.get(_val(ppr, "w:pStyle"))  # what the paragraph omits, its style gives
+        num_id = _val(num_pr, "w:numId") or (style[0] if style else None)
+        level_index = _int(_val(num_pr, "w:ilvl"), style[1] if style else 0)
         if num_id is None or num_id == "0" or num_id not in self._instances:  # numId 0: numbering removed
             return ""
-        level_index = _int(ilvl, 0)
         abstract_id, restarts = self._instances[num_id]
         levels = self._abstract.get(abstract_id)
         if not levels or level_index not in levels:
